@@ -1,0 +1,1 @@
+"""Infrastructure: settings, embedded servers, database and broker plumbing, the relay, the CLI."""

@@ -1,0 +1,60 @@
+"""Where Siwei's servers are, read once from the environment.
+
+``SIWEI_DATABASE_URL`` and ``SIWEI_KAFKA_BOOTSTRAP`` point at real servers; where either is unset,
+the embedded one is started in the data folder (``SIWEI_DATA_DIR``, default ``./.siwei``).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+DEFAULT_DATA_DIR = Path(".siwei")
+DEFAULT_PARTITIONS = 3
+
+
+class ConfigurationError(Exception):
+    """A setting is missing or malformed."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str | None
+    kafka_bootstrap: str | None
+    data_dir: Path
+    topic_partitions: int = DEFAULT_PARTITIONS
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        partitions = env.get("SIWEI_TOPIC_PARTITIONS", str(DEFAULT_PARTITIONS))
+        if not partitions.isdigit() or int(partitions) < 1:
+            raise ConfigurationError(
+                f"SIWEI_TOPIC_PARTITIONS must be a positive whole number, not {partitions!r}"
+            )
+        return cls(
+            database_url=env.get("SIWEI_DATABASE_URL") or None,
+            kafka_bootstrap=env.get("SIWEI_KAFKA_BOOTSTRAP") or None,
+            data_dir=Path(env.get("SIWEI_DATA_DIR") or DEFAULT_DATA_DIR),
+            topic_partitions=int(partitions),
+        )
+
+    def with_servers(self, database_url: str, kafka_bootstrap: str) -> Settings:
+        return replace(self, database_url=database_url, kafka_bootstrap=kafka_bootstrap)
+
+    @property
+    def servers_known(self) -> bool:
+        return self.database_url is not None and self.kafka_bootstrap is not None
+
+    def child_environment(self) -> dict[str, str]:
+        """The environment for a child process that must use the same servers."""
+        assert self.servers_known, "start or attach the servers first"
+        env = dict(os.environ)
+        env.update(
+            SIWEI_DATABASE_URL=self.database_url or "",
+            SIWEI_KAFKA_BOOTSTRAP=self.kafka_bootstrap or "",
+            SIWEI_DATA_DIR=str(self.data_dir),
+            SIWEI_TOPIC_PARTITIONS=str(self.topic_partitions),
+        )
+        return env

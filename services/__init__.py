@@ -1,0 +1,1 @@
+"""The four bodies' services, one package each, and the kernel they share (``services.common``)."""

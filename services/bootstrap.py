@@ -1,0 +1,49 @@
+"""Wires the four bodies' services for one process."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from services.branch.application import BranchService
+from services.common.application import BodyApplication
+from services.common.bodies import Body
+from services.owners_committee.application import OwnersCommitteeService
+from services.property.application import PropertyService
+from services.residents.application import ResidentsService
+
+
+@dataclass(frozen=True)
+class Services:
+    branch: BranchService
+    residents: ResidentsService
+    owners_committee: OwnersCommitteeService
+    property: PropertyService
+
+    def of(self, body: Body) -> BodyApplication:
+        return getattr(self, body.value)
+
+    def close(self) -> None:
+        for body in Body:
+            self.of(body).close()
+
+
+def bootstrap(database_url: str | None = None) -> Services:
+    """The four services on one database (each in its own schema), or in memory without one."""
+    residents = ResidentsService(database_url)
+    return Services(
+        branch=BranchService(database_url, compound_exists=residents.compound_exists),
+        residents=residents,
+        owners_committee=OwnersCommitteeService(
+            database_url, compound_exists=residents.compound_exists
+        ),
+        property=PropertyService(database_url),
+    )
+
+
+def application_classes() -> dict[Body, type[BodyApplication]]:
+    return {
+        Body.BRANCH: BranchService,
+        Body.RESIDENTS: ResidentsService,
+        Body.OWNERS_COMMITTEE: OwnersCommitteeService,
+        Body.PROPERTY: PropertyService,
+    }

@@ -1,0 +1,1 @@
+"""The compound party branch (小区党支部)."""

@@ -1,0 +1,63 @@
+"""The base of each body's application: its own event store in its own PostgreSQL schema."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar, TypeVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import IntegrityError
+
+from infra.database import ensure_schema, eventsourcing_env
+from services.common.aggregate import GovernanceAggregate
+from services.common.bodies import Body
+from services.common.errors import NotFound, RuleViolated
+
+A = TypeVar("A", bound=GovernanceAggregate)
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What a command returns: the aggregate it changed and the version it left it at."""
+
+    body: Body
+    aggregate_id: UUID
+    version: int
+
+
+class BodyApplication(Application):
+    """One body's service. Without a database URL it keeps its events in memory (unit tests)."""
+
+    body: ClassVar[Body]
+    aggregates: ClassVar[tuple[type[GovernanceAggregate], ...]]
+
+    def __init__(self, database_url: str | None = None) -> None:
+        env: dict[str, str] = {"PERSISTENCE_MODULE": "eventsourcing.popo"}
+        if database_url is not None:
+            ensure_schema(database_url, self.body.schema)
+            env = eventsourcing_env(database_url, self.body.schema)
+        super().__init__(env)
+
+    def load(self, aggregate_class: type[A], aggregate_id: UUID, what: str) -> A:
+        try:
+            aggregate = self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            raise NotFound(f"no {what} with id {aggregate_id}") from None
+        if not isinstance(aggregate, aggregate_class):
+            raise NotFound(f"no {what} with id {aggregate_id}")
+        return aggregate
+
+    def exists(self, aggregate_class: type[GovernanceAggregate], aggregate_id: UUID) -> bool:
+        try:
+            return isinstance(self.repository.get(aggregate_id), aggregate_class)
+        except AggregateNotFoundError:
+            return False
+
+    def record(self, aggregate: GovernanceAggregate, *, conflict: str) -> Receipt:
+        """Saves the aggregate's new events; ``conflict`` explains a clash with what is stored."""
+        try:
+            self.save(aggregate)
+        except IntegrityError:
+            raise RuleViolated(conflict) from None
+        return Receipt(self.body, aggregate.id, aggregate.version)

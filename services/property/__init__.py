@@ -1,0 +1,1 @@
+"""The property service company (物业服务企业)."""
