@@ -79,7 +79,7 @@ def _writer(qualified_name: str) -> tuple[str, Any]:
     return print_, fastavro.parse_schema(schema, _write_hint=False)
 
 
-def encode(body: Body, domain_event: Any, generation: UUID) -> Message:
+def encode(body: Body, domain_event: Any, generation: int) -> Message:
     """Encodes a stored domain event of ``body`` for its topic."""
     event_type = schemas.event_type_of(body, type(domain_event))
     print_, writer = _writer(event_type.qualified_name)

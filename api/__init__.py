@@ -1,0 +1,1 @@
+"""The GraphQL API: queries read projections, mutations call the bodies' services."""

@@ -1,0 +1,45 @@
+"""How every mutation runs: check the right, call the body's service, answer with a union."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any
+from uuid import UUID
+
+import strawberry
+
+from api.context import Info
+from api.errors import InvalidInput, NotAllowed, NotFound, RuleViolated, problem_of
+from api.rights import refusal
+from services.common.application import Receipt
+from services.common.errors import DomainError
+
+
+@strawberry.type(description="A command was recorded as an event in the acting body's store.")
+class Recorded:
+    body: str
+    aggregate_id: UUID
+    version: int = strawberry.field(
+        description="The aggregate's version after the command; views show it once they have "
+        "projected this version.")
+
+
+CommandResult = Annotated[
+    Recorded | InvalidInput | NotFound | RuleViolated | NotAllowed,
+    strawberry.union("CommandResult"),
+]
+
+
+async def perform(
+    info: Info, field: str, method: Callable[..., Receipt], *, concerning: UUID | None = None,
+    **kwargs: Any,
+) -> Recorded | InvalidInput | NotFound | RuleViolated | NotAllowed:
+    """``concerning`` is the compound the command acts in, for the rights check."""
+    denied = refusal(field, info.context.principal, concerning)
+    if denied is not None:
+        return denied
+    try:
+        receipt = await info.context.command(method, **kwargs)
+    except DomainError as error:
+        return problem_of(error)
+    return Recorded(body=receipt.body.value, aggregate_id=receipt.aggregate_id, version=receipt.version)

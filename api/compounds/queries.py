@@ -1,0 +1,50 @@
+"""Queries over compounds."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+import strawberry
+from psycopg import sql
+from psycopg.rows import dict_row
+
+from api.compounds.types import Compound
+from api.context import Info
+from api.pagination import Connection, page
+from api.rights import require
+
+REGISTERED = sql.SQL("name IS NOT NULL")  # rows exist before registration when other bodies' events come first
+
+
+@strawberry.type
+class CompoundQueries:
+    @strawberry.field(description="Compounds, by name; filter by district, street or community.")
+    async def compounds(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        district: str | None = None,
+        street: str | None = None,
+        community: str | None = None,
+    ) -> Connection[Compound]:
+        require(info.context.principal, "Query.compounds")
+        where, params = [REGISTERED], []
+        for column, value in (("district", district), ("street", street), ("community", community)):
+            if value is not None:
+                where.append(sql.SQL("{} = %s").format(sql.Identifier(column)))
+                params.append(value)
+        async with info.context.read_models.connection() as conn:
+            return await page(conn, table="compounds", where=where, params=params,
+                              key=("name", "compound_id"), first=first, after=after,
+                              node=Compound.from_row)
+
+    @strawberry.field(description="One compound, or null if there is none with that id.")
+    async def compound(self, info: Info, id: UUID) -> Compound | None:  # noqa: A002
+        require(info.context.principal, "Query.compound", id)
+        async with info.context.read_models.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
+            row = await (await cur.execute(
+                sql.SQL("SELECT * FROM compounds WHERE compound_id = %s AND {}").format(REGISTERED),
+                (id,),
+            )).fetchone()
+        return Compound.from_row(row) if row else None

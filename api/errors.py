@@ -1,0 +1,41 @@
+"""Expected failures, as GraphQL types: mutations answer with a union of success and these."""
+
+from __future__ import annotations
+
+import strawberry
+
+from services.common import errors
+
+
+@strawberry.interface(description="Why a request was refused.")
+class Problem:
+    code: str
+    message: str
+
+
+@strawberry.type(description="A value given is malformed or out of range.")
+class InvalidInput(Problem):
+    field: str | None
+
+
+@strawberry.type(description="The request names something that does not exist.")
+class NotFound(Problem):
+    field: str | None
+
+
+@strawberry.type(description="The rules of the process do not allow this now.")
+class RuleViolated(Problem):
+    pass
+
+
+@strawberry.type(description="The principal lacks the right this request needs.")
+class NotAllowed(Problem):
+    right: str
+
+
+def problem_of(error: errors.DomainError) -> Problem:
+    if isinstance(error, errors.InvalidInput):
+        return InvalidInput(code=error.code, message=error.message, field=error.field)
+    if isinstance(error, errors.NotFound):
+        return NotFound(code=error.code, message=error.message, field=error.field)
+    return RuleViolated(code=error.code, message=error.message)

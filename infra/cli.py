@@ -1,0 +1,294 @@
+"""``siwei``: run, operate and inspect the system. ``siwei <command> --help`` for each command."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import subprocess
+import sys
+import threading
+
+from infra.settings import ConfigurationError, Settings
+
+log = logging.getLogger("siwei")
+
+
+def _stop_on_signals() -> threading.Event:
+    """An event set by Ctrl-C or SIGTERM, for long-running commands to end cleanly."""
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    return stop
+
+
+# -- long-running parts ----------------------------------------------------------------------
+
+def cmd_relay(args: argparse.Namespace, settings: Settings) -> int:
+    from infra.embedded import servers
+    from infra.relay import run_relays
+    from services.common.bodies import Body
+
+    stop = _stop_on_signals()
+    with servers(settings) as resolved:
+        run_relays(resolved, stop, [Body(b) for b in args.body] if args.body else None)
+    return 0
+
+
+def cmd_project(args: argparse.Namespace, settings: Settings) -> int:
+    from infra.embedded import servers
+    from projections.projector import Projector
+
+    stop = _stop_on_signals()
+    with servers(settings) as resolved:
+        Projector(resolved).run(stop)
+    return 0
+
+
+def cmd_api(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    from api.app import create_app
+    from infra.embedded import servers
+
+    with servers(settings) as resolved:
+        uvicorn.run(create_app(resolved), host=args.host, port=args.port, log_level="warning")
+    return 0
+
+
+class Supervisor:
+    """Runs the relay, the projector and the API as child processes; restarts one that dies."""
+
+    def __init__(self, settings: Settings, parts: dict[str, list[str]]) -> None:
+        self.env = settings.child_environment()
+        self.parts = parts
+        self.children: dict[str, subprocess.Popen] = {}
+
+    def start(self, name: str) -> None:
+        self.children[name] = subprocess.Popen(
+            [sys.executable, "-m", "infra.cli", *self.parts[name]], env=self.env,
+            start_new_session=True,  # Ctrl-C reaches the supervisor, which stops the children in order
+        )
+
+    def watch(self, stop: threading.Event) -> None:
+        for name in self.parts:
+            self.start(name)
+        while not stop.wait(0.5):
+            for name, child in list(self.children.items()):
+                if child.poll() is not None:
+                    log.warning("%s exited with code %s; restarting it", name, child.returncode)
+                    self.start(name)
+
+    def stop(self) -> None:
+        for child in self.children.values():
+            if child.poll() is None:
+                child.terminate()
+        for child in self.children.values():
+            try:
+                child.wait(10)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
+
+
+def _demo_token(settings: Settings) -> str:
+    """The administrator token of this data folder, issued once and kept there for the demo."""
+    from api import tokens
+    from api.principals import Principal
+    from infra.database import connect
+
+    path = settings.data_dir / "admin-token"
+    if path.exists():
+        token = path.read_text().strip()
+        tokens.create_tables(settings.database_url)
+        with connect(settings.database_url) as conn:
+            if conn.execute("SELECT 1 FROM api.tokens WHERE token_hash = %s",
+                            (tokens.token_hash(token),)).fetchone():
+                return token
+    token = tokens.issue(settings.database_url, Principal("admin"))
+    path.write_text(token + "\n")
+    path.chmod(0o600)
+    return token
+
+
+def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
+    from infra.demo import seed
+    from infra.embedded import servers
+    from infra.topics import ensure_topics
+    from services.bootstrap import bootstrap
+
+    stop = _stop_on_signals()
+    with servers(settings) as resolved:
+        ensure_topics(resolved.kafka_bootstrap, resolved.topic_partitions)
+        if not args.no_demo:
+            services = bootstrap(resolved.database_url)
+            seed(services)
+            services.close()
+        supervisor = Supervisor(resolved, {
+            "relay": ["relay"],
+            "projector": ["project"],
+            "api": ["api", "--host", args.host, "--port", str(args.port)],
+        })
+        token = _demo_token(resolved)
+        url = f"http://{args.host}:{args.port}/graphql"
+        print(f"Siwei is up.\n  GraphQL and GraphiQL: {url}\n"
+              f"  Administrator token (kept in {resolved.data_dir / 'admin-token'}):\n    {token}\n"
+              f'  In GraphiQL\'s Headers tab: {{"Authorization": "Bearer {token}"}}\n'
+              "  Ctrl-C stops everything.", flush=True)
+        try:
+            supervisor.watch(stop)
+        finally:
+            print("Stopping…", flush=True)
+            supervisor.stop()
+    return 0
+
+
+# -- operations --------------------------------------------------------------------------------
+
+def cmd_projections_rebuild(args: argparse.Namespace, settings: Settings) -> int:
+    from infra.embedded import servers
+    from projections.projector import Projector
+
+    with servers(settings) as resolved:
+        Projector(resolved).rebuild(progress=True)
+    print("Read models rebuilt from offset zero.")
+    return 0
+
+
+def cmd_projections_verify(args: argparse.Namespace, settings: Settings) -> int:
+    from infra.embedded import servers
+    from projections.projector import LIVE_SCHEMA, Projector, differences
+
+    with servers(settings) as resolved:
+        shadow = Projector(resolved, schema="projections_verify")
+        shadow.rebuild(progress=True)
+        found = differences(resolved, LIVE_SCHEMA, shadow.schema)
+        shadow.drop_tables()
+    if not found:
+        print("The live read models equal a rebuild from offset zero.")
+        return 0
+    for table, (live_only, rebuilt_only) in found.items():
+        print(f"{table}: {live_only} rows only in the live tables, {rebuilt_only} only in the rebuild")
+    return 1
+
+
+def cmd_schemas_check(args: argparse.Namespace, settings: Settings) -> int:
+    from infra import schemas
+
+    found = schemas.problems()
+    for problem in found:
+        print(problem)
+    if not found:
+        print(f"{len(schemas.catalogue())} event types; every schema is current, published and "
+              "compatible with all earlier versions.")
+    return 1 if found else 0
+
+
+def cmd_schemas_publish(args: argparse.Namespace, settings: Settings) -> int:
+    from infra import schemas
+
+    written = schemas.publish()
+    print("\n".join(f"wrote schemas/{w}" for w in written) or "Nothing to publish.")
+    return 0
+
+
+def cmd_tokens_issue(args: argparse.Namespace, settings: Settings) -> int:
+    from api import tokens
+    from api.principals import Principal
+    from infra.embedded import servers
+
+    principal = Principal.parse(args.principal)
+    with servers(settings) as resolved:
+        token = tokens.issue(resolved.database_url, principal)
+    print(token)
+    print(f"(for {principal.spec}; it is shown only this once)", file=sys.stderr)
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(
+        prog="siwei",
+        description="Siwei (四位一体): the coordination ledger of a compound's four governing bodies. "
+        "Uses SIWEI_DATABASE_URL and SIWEI_KAFKA_BOOTSTRAP when set; otherwise embedded servers "
+        "in SIWEI_DATA_DIR (default ./.siwei).",
+    )
+    root.add_argument("-v", "--verbose", action="store_true", help="log more")
+    commands = root.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    up = commands.add_parser("up", help="start everything and seed the demo compounds",
+                             description="Starts the servers (embedded where not configured), the "
+                             "relay, the projector and the GraphQL API; seeds the demo unless --no-demo.")
+    up.add_argument("--no-demo", action="store_true", help="do not seed the demo compounds")
+    up.add_argument("--host", default="127.0.0.1", help="API address (default 127.0.0.1)")
+    up.add_argument("--port", type=int, default=8000, help="API port (default 8000)")
+    up.set_defaults(run=cmd_up)
+
+    relay = commands.add_parser("relay", help="publish the bodies' event stores to Kafka",
+                                description="Publishes each body's notification log to its topic.")
+    relay.add_argument("--body", action="append", choices=["branch", "residents", "owners_committee",
+                                                          "property"], help="only this body (repeatable)")
+    relay.set_defaults(run=cmd_relay)
+
+    project = commands.add_parser("project", help="project the topics into the read models",
+                                  description="Consumes all topics into the read models.")
+    project.set_defaults(run=cmd_project)
+
+    api = commands.add_parser("api", help="serve GraphQL", description="Serves GraphQL at /graphql.")
+    api.add_argument("--host", default="127.0.0.1", help="address (default 127.0.0.1)")
+    api.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    api.set_defaults(run=cmd_api)
+
+    projections = commands.add_parser("projections", help="rebuild or verify the read models",
+                                      description="Rebuild or verify the read models.")
+    sub = projections.add_subparsers(dest="action", required=True, metavar="ACTION")
+    sub.add_parser("rebuild", help="drop the read models and rebuild them from offset zero",
+                   description="Drops the read models and rebuilds them from offset zero. "
+                   "The projector must not be running.").set_defaults(run=cmd_projections_rebuild)
+    sub.add_parser("verify", help="check the live read models equal a rebuild from zero",
+                   description="Rebuilds into a scratch schema and compares it with the live "
+                   "read models; exits 1 if they differ.").set_defaults(run=cmd_projections_verify)
+
+    schema_cmd = commands.add_parser("schemas", help="check or publish the Avro schemas",
+                                     description="The Avro contract of the event types.")
+    sub = schema_cmd.add_subparsers(dest="action", required=True, metavar="ACTION")
+    sub.add_parser("check", help="check every schema is current, published and compatible",
+                   description="Exits 1 and lists the problems if any.").set_defaults(run=cmd_schemas_check)
+    sub.add_parser("publish", help="write the schemas of new or changed event types",
+                   description="Writes schemas/<body>/<Event>.avsc and archives new versions; "
+                   "refuses an incompatible change.").set_defaults(run=cmd_schemas_publish)
+
+    token_cmd = commands.add_parser("tokens", help="issue bearer tokens", description="Bearer tokens.")
+    sub = token_cmd.add_subparsers(dest="action", required=True, metavar="ACTION")
+    issue = sub.add_parser("issue", help="issue a token for a principal and print it once",
+                           description="Issues a token; only its hash is stored.")
+    issue.add_argument("--principal", required=True,
+                       help="admin | body:<body>:<compound id> | resident:<compound id>:<unit> | "
+                       "auditor:<community|street>:<name> | integration:<name>")
+    issue.set_defaults(run=cmd_tokens_issue)
+    return root
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    logging.getLogger("kafka").setLevel(logging.ERROR if not args.verbose else logging.WARNING)
+    try:
+        settings = Settings.from_env()
+        return args.run(args, settings)
+    except (ConfigurationError, ValueError) as error:
+        print(f"siwei: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except Exception as error:  # the last line of defence: a readable message, not a traceback
+        if args.verbose:
+            raise
+        print(f"siwei: {type(error).__name__}: {error}\n(run with -v for details)", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

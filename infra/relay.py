@@ -1,0 +1,232 @@
+"""The relay: each body's notification log (the outbox) published, in order, to its topic.
+
+At least once: a batch is sent, acknowledged by the broker (``acks=all``, idempotent producer),
+and only then is the relay's position stored in PostgreSQL. A crash between the two publishes the
+batch again on restart; consumers drop the repeats by aggregate version.
+
+The stores are the truth and Kafka is derived. The relay remembers how many messages the broker
+acknowledged on each partition in the current *generation* of the topic; when a partition ends
+below that count the broker has lost messages (the embedded Tansu keeps topics in memory, so
+every restart does this), and the relay starts a new generation and republishes from the start.
+Generations are increasing numbers (the microsecond they began) and every message carries its
+own, so a consumer reads a newer generation from the start and skips what an older one left.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+
+import psycopg
+from kafka import KafkaProducer
+from kafka.errors import KafkaError
+from psycopg import sql
+
+from infra import wire
+from infra.database import connect
+from infra.settings import Settings
+from infra.topics import ensure_topics, high_watermarks, offsets_consumer, partitions_of
+from services.common.application import BodyApplication
+from services.common.bodies import Body
+
+log = logging.getLogger(__name__)
+
+BATCH_SIZE = 500
+IDLE_CHECK_SECONDS = 5.0
+RETRY_SECONDS = 1.0
+
+
+class RelayAlreadyRunning(RuntimeError):
+    """Another relay holds this body's log; two would publish everything twice."""
+
+
+def new_generation() -> int:
+    return time.time_ns() // 1000
+
+
+@dataclass
+class RelayState:
+    generation: int
+    position: int = 0  # the last notification id published and acknowledged
+    acknowledged: dict[int, int] = field(default_factory=dict)  # partition -> messages
+
+
+class Relay:
+    def __init__(self, settings: Settings, application: BodyApplication) -> None:
+        assert settings.database_url and settings.kafka_bootstrap
+        self.settings = settings
+        self.body: Body = application.body
+        self.application = application
+        self.topic = self.body.topic
+        self._table = sql.Identifier(self.body.schema, "relay_state")
+        self._lock_connection: psycopg.Connection | None = None
+        self._producer: KafkaProducer | None = None
+        self._consumer = None
+
+    # -- state in PostgreSQL ------------------------------------------------------------------
+
+    def _create_table(self) -> None:
+        with connect(self.settings.database_url, autocommit=True) as conn:
+            conn.execute(sql.SQL(
+                "CREATE TABLE IF NOT EXISTS {} (topic text PRIMARY KEY, generation bigint NOT NULL,"
+                " position bigint NOT NULL, acknowledged jsonb NOT NULL)"
+            ).format(self._table))
+
+    def load_state(self) -> RelayState | None:
+        with connect(self.settings.database_url) as conn:
+            row = conn.execute(
+                sql.SQL("SELECT generation, position, acknowledged FROM {} WHERE topic = %s")
+                .format(self._table), (self.topic,),
+            ).fetchone()
+        if row is None:
+            return None
+        return RelayState(row[0], row[1], {int(p): n for p, n in row[2].items()})
+
+    def _save_state(self, state: RelayState) -> None:
+        with connect(self.settings.database_url) as conn:
+            conn.execute(
+                sql.SQL(
+                    "INSERT INTO {} (topic, generation, position, acknowledged) VALUES (%s, %s, %s, %s)"
+                    " ON CONFLICT (topic) DO UPDATE SET generation = EXCLUDED.generation,"
+                    " position = EXCLUDED.position, acknowledged = EXCLUDED.acknowledged"
+                ).format(self._table),
+                (self.topic, state.generation, state.position, json.dumps(state.acknowledged)),
+            )
+
+    def _take_lock(self) -> None:
+        conn = connect(self.settings.database_url, autocommit=True)
+        taken = conn.execute(
+            "SELECT pg_try_advisory_lock(hashtext(%s))", (f"siwei relay {self.body.value}",)
+        ).fetchone()[0]
+        if not taken:
+            conn.close()
+            raise RelayAlreadyRunning(f"another relay is publishing the {self.body.value} log")
+        self._lock_connection = conn
+
+    # -- the broker ------------------------------------------------------------------------------
+
+    def _connect_broker(self) -> None:
+        ensure_topics(self.settings.kafka_bootstrap, self.settings.topic_partitions, [self.topic])
+        self._producer = KafkaProducer(
+            bootstrap_servers=self.settings.kafka_bootstrap,
+            client_id=f"siwei-relay-{self.body.value}",
+            acks="all",
+            enable_idempotence=True,
+            linger_ms=5,
+            max_in_flight_requests_per_connection=5,
+        )
+        self._consumer = offsets_consumer(self.settings.kafka_bootstrap, f"siwei-relay-{self.body.value}")
+
+    def _disconnect_broker(self) -> None:
+        for client in (self._producer, self._consumer):
+            if client is not None:
+                try:
+                    client.close(timeout=2) if client is self._producer else client.close()
+                except Exception:  # a broken connection may fail to close; it is dropped anyway
+                    log.debug("closing a Kafka client failed", exc_info=True)
+        self._producer = self._consumer = None
+
+    def reconcile(self, state: RelayState | None) -> RelayState:
+        """Starts a new generation if the topic holds less than the broker acknowledged."""
+        if state is not None:
+            partitions = partitions_of(self._consumer, self.topic)
+            ends = {tp.partition: mark for tp, mark in high_watermarks(self._consumer, partitions).items()}
+            lost = {p: n for p, n in state.acknowledged.items() if ends.get(p, 0) < n}
+            if not lost:
+                return state
+            log.warning(
+                "%s: the broker holds fewer messages than it acknowledged (partition: acknowledged"
+                " %s, now %s); republishing from the store", self.topic, lost, ends,
+            )
+        fresh = RelayState(generation=new_generation())
+        self._save_state(fresh)
+        return fresh
+
+    # -- publishing ----------------------------------------------------------------------------
+
+    def publish_batch(self, state: RelayState) -> int:
+        """Publishes the next batch of the log; returns how many events it published."""
+        notifications = self.application.recorder.select_notifications(
+            start=state.position, limit=BATCH_SIZE, inclusive_of_start=False
+        )
+        if not notifications:
+            return 0
+        futures = []
+        for notification in notifications:
+            event = self.application.mapper.to_domain_event(notification)
+            message = wire.encode(self.body, event, state.generation)
+            futures.append(self._producer.send(
+                self.topic, key=message.key, value=message.value, headers=message.headers
+            ))
+        self._producer.flush()
+        for future in futures:
+            metadata = future.get(timeout=30)
+            state.acknowledged[metadata.partition] = state.acknowledged.get(metadata.partition, 0) + 1
+        state.position = notifications[-1].id
+        self._save_state(state)
+        return len(notifications)
+
+    def run(self, stop: threading.Event, *, until_caught_up: bool = False) -> None:
+        """Publishes until ``stop`` is set (or, with ``until_caught_up``, until the log is out)."""
+        self._create_table()
+        self._take_lock()
+        listener = connect(self.settings.database_url, autocommit=True)
+        listener.execute(sql.SQL("LISTEN {}").format(sql.Identifier(self.application.recorder.channel_name)))
+        try:
+            while not stop.is_set():
+                try:
+                    self._connect_broker()
+                    state = self.reconcile(self.load_state())
+                    last_check = time.monotonic()
+                    while not stop.is_set():
+                        if self.publish_batch(state):
+                            continue
+                        if until_caught_up:
+                            return
+                        for _ in listener.notifies(timeout=0.5, stop_after=1):
+                            pass
+                        if time.monotonic() - last_check > IDLE_CHECK_SECONDS:
+                            state = self.reconcile(state)
+                            last_check = time.monotonic()
+                except KafkaError as error:
+                    log.warning("%s: broker error (%s); reconnecting", self.topic, error)
+                    self._disconnect_broker()
+                    stop.wait(RETRY_SECONDS)
+        finally:
+            self._disconnect_broker()
+            listener.close()
+            if self._lock_connection is not None:
+                self._lock_connection.close()
+                self._lock_connection = None
+
+
+def run_relays(settings: Settings, stop: threading.Event, bodies: list[Body] | None = None,
+               *, until_caught_up: bool = False) -> None:
+    """Runs one relay per body, each in its own thread, until ``stop`` is set."""
+    from services.bootstrap import bootstrap
+
+    services = bootstrap(settings.database_url)
+    errors: list[BaseException] = []
+
+    def guarded(relay: Relay) -> None:
+        try:
+            relay.run(stop, until_caught_up=until_caught_up)
+        except BaseException as error:
+            errors.append(error)
+            stop.set()
+
+    threads = [
+        threading.Thread(target=guarded, args=(Relay(settings, services.of(body)),),
+                         name=f"relay-{body.value}")
+        for body in (bodies or list(Body))
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    services.close()
+    if errors:
+        raise errors[0]

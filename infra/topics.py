@@ -1,0 +1,63 @@
+"""The four bodies' topics: created when missing, kept forever (they are the replayable stream
+integrations and rebuilds read), replicated as widely as the cluster allows up to three."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+
+from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
+from kafka.admin import NewTopic
+from kafka.errors import KafkaTimeoutError, TopicAlreadyExistsError
+
+from services.common.bodies import Body
+
+TOPIC_CONFIG = {"retention.ms": "-1", "cleanup.policy": "delete"}
+
+
+def ensure_topics(bootstrap: str, partitions: int, topics: list[str] | None = None) -> None:
+    wanted = topics or [body.topic for body in Body]
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="siwei-admin")
+    try:
+        missing = [t for t in wanted if t not in set(admin.list_topics())]
+        if not missing:
+            return
+        replication = max(1, min(3, len(admin.describe_cluster()["brokers"])))
+        new = [NewTopic(t, partitions, replication, topic_configs=TOPIC_CONFIG) for t in missing]
+        with contextlib.suppress(TopicAlreadyExistsError):  # another process was quicker
+            admin.create_topics(new)
+    finally:
+        admin.close()
+
+
+def offsets_consumer(bootstrap: str, client_id: str) -> KafkaConsumer:
+    """A consumer that belongs to no group: used to read offsets and to fetch by assignment."""
+    return KafkaConsumer(
+        bootstrap_servers=bootstrap, client_id=client_id, group_id=None, enable_auto_commit=False
+    )
+
+
+def high_watermarks(
+    consumer: KafkaConsumer, partitions: list[TopicPartition], timeout: float = 10.0
+) -> dict[TopicPartition, int]:
+    """Each partition's high watermark (the offset the next message will get), as fetch responses
+    report it. Not from ListOffsets: some Kafka-compatible brokers (Tansu) answer it with the last
+    batch's base offset, not its end. Reassigns and moves the consumer."""
+    consumer.assign(partitions)
+    consumer.seek_to_end(*partitions)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        consumer.poll(timeout_ms=100)
+        marks = {tp: consumer.highwater(tp) for tp in partitions}
+        if all(mark is not None for mark in marks.values()):
+            return marks
+    raise KafkaTimeoutError(f"no high watermark for {partitions} in {timeout:.0f}s")
+
+
+def partitions_of(consumer: KafkaConsumer, topic: str) -> list[TopicPartition]:
+    partitions = consumer.partitions_for_topic(topic)
+    if not partitions:
+        # Metadata may lag a just-created topic; ask again.
+        consumer.topics()
+        partitions = consumer.partitions_for_topic(topic) or set()
+    return [TopicPartition(topic, p) for p in sorted(partitions)]

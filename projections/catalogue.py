@@ -1,0 +1,11 @@
+"""Every view the projector maintains."""
+
+from __future__ import annotations
+
+from projections.compounds.view import CompoundsView
+from projections.property_companies.view import PropertyCompaniesView
+from projections.view import View
+
+
+def all_views() -> list[View]:
+    return [CompoundsView(), PropertyCompaniesView()]

@@ -1,0 +1,27 @@
+-- One row per compound, filled from whichever body's events arrive first.
+CREATE TABLE IF NOT EXISTS compounds (
+    compound_id uuid PRIMARY KEY,
+    name text,
+    district text,
+    street text,
+    community text,
+    households integer,
+    residents integer,
+    registered_at timestamptz,
+    branch_id uuid,
+    branch_name text,
+    branch_mode text,
+    branch_established_at timestamptz
+);
+CREATE INDEX IF NOT EXISTS compounds_by_street ON compounds (district, street, name);
+
+CREATE TABLE IF NOT EXISTS exclusive_units (
+    unit_id uuid PRIMARY KEY,
+    compound_id uuid NOT NULL,
+    building text NOT NULL,
+    unit text NOT NULL,
+    exclusive_area numeric(18, 2) NOT NULL,
+    owner text NOT NULL,
+    registered_at timestamptz NOT NULL
+);
+CREATE INDEX IF NOT EXISTS exclusive_units_by_compound ON exclusive_units (compound_id);

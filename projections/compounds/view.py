@@ -1,0 +1,50 @@
+"""Compounds: what each compound is, and which bodies and owners it has so far."""
+
+from __future__ import annotations
+
+from psycopg import Cursor
+
+from infra.wire import PublishedEvent
+from projections.view import View, handles
+
+
+class CompoundsView(View):
+    name = "compounds"
+    tables = ("compounds", "exclusive_units")
+
+    @handles("residents.CompoundRegistered")
+    def compound_registered(self, cur: Cursor, event: PublishedEvent) -> None:
+        d = event.data
+        cur.execute(
+            "INSERT INTO compounds (compound_id, name, district, street, community, households,"
+            " residents, registered_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
+            " ON CONFLICT (compound_id) DO UPDATE SET name = EXCLUDED.name,"
+            " district = EXCLUDED.district, street = EXCLUDED.street,"
+            " community = EXCLUDED.community, households = EXCLUDED.households,"
+            " residents = EXCLUDED.residents, registered_at = EXCLUDED.registered_at",
+            (event.compound_id, d["name"], d["district"], d["street"], d["community"],
+             d["households"], d["residents"], event.occurred_at),
+        )
+
+    @handles("branch.BranchEstablished")
+    def branch_established(self, cur: Cursor, event: PublishedEvent) -> None:
+        cur.execute(
+            "INSERT INTO compounds (compound_id, branch_id, branch_name, branch_mode,"
+            " branch_established_at) VALUES (%s, %s, %s, %s, %s)"
+            " ON CONFLICT (compound_id) DO UPDATE SET branch_id = EXCLUDED.branch_id,"
+            " branch_name = EXCLUDED.branch_name, branch_mode = EXCLUDED.branch_mode,"
+            " branch_established_at = EXCLUDED.branch_established_at",
+            (event.compound_id, event.aggregate_id, event.data["name"], event.data["mode"],
+             event.occurred_at),
+        )
+
+    @handles("owners_committee.ExclusiveUnitRegistered")
+    def exclusive_unit_registered(self, cur: Cursor, event: PublishedEvent) -> None:
+        d = event.data
+        cur.execute(
+            "INSERT INTO exclusive_units (unit_id, compound_id, building, unit, exclusive_area,"
+            " owner, registered_at) VALUES (%s, %s, %s, %s, %s, %s, %s)"
+            " ON CONFLICT (unit_id) DO NOTHING",
+            (event.aggregate_id, event.compound_id, d["building"], d["unit"], d["exclusive_area"],
+             d["owner"], event.occurred_at),
+        )
