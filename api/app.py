@@ -19,7 +19,7 @@ from api import tokens
 from api.context import Context
 from api.schema import schema
 from infra.settings import Settings
-from projections.projector import LIVE_SCHEMA
+from projections.projector import LIVE_SCHEMA, Projector
 from services.bootstrap import bootstrap
 
 
@@ -73,6 +73,8 @@ def create_app(settings: Settings) -> Starlette:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         tokens.create_tables(settings.database_url)
+        # A fresh system answers with empty lists, not missing tables.
+        await asyncio.to_thread(Projector(settings).create_tables)
         app.state.services = await asyncio.to_thread(bootstrap, settings.database_url)
         app.state.read_models = AsyncConnectionPool(
             settings.database_url, min_size=1, max_size=10, open=False,

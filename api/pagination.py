@@ -68,16 +68,17 @@ async def page(
     size = DEFAULT_PAGE if first is None else first
     if not 0 <= size <= MAX_PAGE:
         raise InvalidPage(f"first must be between 0 and {MAX_PAGE}")
+    position = decode_cursor(after, len(key)) if after is not None else None
     conditions = list(where) or [sql.SQL("true")]
     columns = sql.SQL(", ").join(sql.Identifier(k) for k in key)
     count_query = sql.SQL("SELECT count(*) FROM {} WHERE {}").format(
         sql.Identifier(table), sql.SQL(" AND ").join(conditions))
     total = (await (await conn.execute(count_query, params)).fetchone())[0]
     page_params = list(params)
-    if after is not None:
+    if position is not None:
         conditions.append(sql.SQL("({}) > ({})").format(
             columns, sql.SQL(", ").join(sql.Placeholder() * len(key))))
-        page_params.extend(decode_cursor(after, len(key)))
+        page_params.extend(position)
     query = sql.SQL("SELECT * FROM {} WHERE {} ORDER BY {} LIMIT {}").format(
         sql.Identifier(table), sql.SQL(" AND ").join(conditions), columns, sql.Literal(size + 1))
     async with conn.cursor(row_factory=dict_row) as cur:

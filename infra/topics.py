@@ -1,5 +1,8 @@
 """The four bodies' topics: created when missing, kept forever (they are the replayable stream
-integrations and rebuilds read), replicated as widely as the cluster allows up to three."""
+integrations and rebuilds read), replicated as widely as the cluster allows up to three.
+
+Only ``ensure_topics`` creates them: every client here is built with automatic topic creation off,
+so a broker that lost its topics never gets them back with its default partition count."""
 
 from __future__ import annotations
 
@@ -33,7 +36,8 @@ def ensure_topics(bootstrap: str, partitions: int, topics: list[str] | None = No
 def offsets_consumer(bootstrap: str, client_id: str) -> KafkaConsumer:
     """A consumer that belongs to no group: used to read offsets and to fetch by assignment."""
     return KafkaConsumer(
-        bootstrap_servers=bootstrap, client_id=client_id, group_id=None, enable_auto_commit=False
+        bootstrap_servers=bootstrap, client_id=client_id, group_id=None, enable_auto_commit=False,
+        allow_auto_create_topics=False,
     )
 
 
@@ -54,10 +58,9 @@ def high_watermarks(
     raise KafkaTimeoutError(f"no high watermark for {partitions} in {timeout:.0f}s")
 
 
-def partitions_of(consumer: KafkaConsumer, topic: str) -> list[TopicPartition]:
-    partitions = consumer.partitions_for_topic(topic)
+def partitions_of(consumer: KafkaConsumer, topic: str, *, fresh: bool = False) -> list[TopicPartition]:
+    partitions = None if fresh else consumer.partitions_for_topic(topic)
     if not partitions:
-        # Metadata may lag a just-created topic; ask again.
-        consumer.topics()
+        consumer.topics()  # a metadata request: the cache may lag a just-created topic
         partitions = consumer.partitions_for_topic(topic) or set()
     return [TopicPartition(topic, p) for p in sorted(partitions)]

@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -44,6 +45,7 @@ LIVE_SCHEMA = "projections"
 POLL_MS = 200
 MAX_POLL_RECORDS = 2000
 RETRY_SECONDS = 1.0
+PARTITION_CHECK_SECONDS = 5.0
 
 PROJECTOR_DDL = """
 CREATE TABLE IF NOT EXISTS projector_offsets (
@@ -252,12 +254,25 @@ class Projector:
             auto_offset_reset="earliest",
             max_poll_records=MAX_POLL_RECORDS,
             fetch_max_wait_ms=100,
+            allow_auto_create_topics=False,
         )
         partitions = [tp for topic in self.topics for tp in partitions_of(consumer, topic)]
+        self._assign(consumer, partitions)
+        return consumer, partitions
+
+    def _assign(self, consumer: KafkaConsumer, partitions: list[TopicPartition]) -> None:
         consumer.assign(partitions)
         for tp in partitions:
-            consumer.seek(tp, self.states.get(tp, PartitionState()).next_offset)
-        return consumer, partitions
+            consumer.seek(tp, self.position(tp))
+
+    def _add_new_partitions(self, consumer: KafkaConsumer, partitions: list[TopicPartition]) -> None:
+        """Assigns partitions added to a topic since we started, read from the start."""
+        found = [tp for topic in self.topics for tp in partitions_of(consumer, topic, fresh=True)]
+        added = [tp for tp in found if tp not in partitions]
+        if added:
+            log.warning("new partitions %s; reading them from the start", added)
+            partitions.extend(added)
+            self._assign(consumer, partitions)
 
     def position(self, tp: TopicPartition) -> int:
         return self.states.get(tp, PartitionState()).next_offset
@@ -284,10 +299,10 @@ class Projector:
                 consumer = None
                 try:
                     consumer, partitions = self._consumer()
+                    last_check = time.monotonic()
                     if until_caught_up:
                         targets = high_watermarks(consumer, partitions)
-                        for tp in partitions:
-                            consumer.seek(tp, self.position(tp))
+                        self._assign(consumer, partitions)
                         if progress and bar is None:
                             bar = tqdm(total=sum(max(0, m - self.position(tp)) for tp, m in targets.items()),
                                        unit="event", desc=f"projecting into {self.schema}")
@@ -304,6 +319,9 @@ class Projector:
                             rewound = outcome.rewound
                         else:
                             rewound = self.shrunk(consumer, partitions)
+                            if time.monotonic() - last_check > PARTITION_CHECK_SECONDS:
+                                self._add_new_partitions(consumer, partitions)
+                                last_check = time.monotonic()
                         for tp in rewound:
                             log.warning("%s: partition %s was republished; reading it again from the"
                                         " start", tp.topic, tp.partition)

@@ -32,6 +32,11 @@ class BodyApplication(Application):
     body: ClassVar[Body]
     aggregates: ClassVar[tuple[type[GovernanceAggregate], ...]]
 
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        # The library names the events table after the application: <body>.<body>_events.
+        cls.name = cls.body.value
+
     def __init__(self, database_url: str | None = None) -> None:
         env: dict[str, str] = {"PERSISTENCE_MODULE": "eventsourcing.popo"}
         if database_url is not None:

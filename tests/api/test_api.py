@@ -1,0 +1,109 @@
+"""The GraphQL API over HTTP: who may ask, how refusals look, how lists page."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from infra.relay import run_relays
+from projections.projector import Projector
+from services.common.context import acting
+from tests.conftest import graphql
+
+VIEWER = "{ viewer { principal kind } }"
+REGISTER = """
+mutation ($input: RegisterCompoundInput!) {
+  registerCompound(input: $input) {
+    __typename
+    ... on Problem { code message }
+    ... on InvalidInput { field }
+    ... on NotAllowed { right }
+  }
+}"""
+PAGE = """
+query ($after: String) {
+  compounds(first: 2, after: $after, community: "晋阳社区") {
+    totalCount pageInfo { hasNextPage endCursor } edges { node { name } }
+  }
+}"""
+COMPOUND = dict(name="北苑小区", district="武侯区", street="晋阳街道", community="晋阳社区",
+                households=420, residents=1260)
+
+
+@pytest.fixture
+def api(system):
+    return system.start_api()
+
+
+def test_a_request_without_a_valid_token_gets_401_and_no_data(system, api):
+    for token in (None, "sw_not-a-token"):
+        response = graphql(api, token, VIEWER)
+        assert response.status_code == 401
+        assert response.headers["www-authenticate"].startswith("Bearer")
+        body = response.json()
+        assert "data" not in body
+        assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+def test_a_token_names_its_principal(system, api):
+    token = system.token("auditor:street:晋阳街道")
+    assert graphql(api, token, VIEWER).json()["data"]["viewer"] == {
+        "principal": "auditor:street:晋阳街道", "kind": "auditor"}
+
+
+def test_a_mutation_without_the_right_is_refused_by_name_and_records_nothing(system, api):
+    token = system.token("integration:city-dashboard")
+    answer = graphql(api, token, REGISTER, {"input": COMPOUND}).json()["data"]["registerCompound"]
+    assert answer["__typename"] == "NotAllowed"
+    assert answer["right"] == "Mutation.registerCompound"
+    assert "integration:city-dashboard may not use Mutation.registerCompound" in answer["message"]
+    assert system.services.residents.recorder.max_notification_id() is None
+
+
+def test_bad_input_is_answered_with_the_field_and_records_nothing(system, api):
+    admin = system.token("admin")
+    answer = graphql(api, admin, REGISTER, {"input": {**COMPOUND, "households": -5}}).json()
+    assert answer["data"]["registerCompound"] == {
+        "__typename": "InvalidInput", "code": "INVALID_INPUT",
+        "message": "households must be a whole number of zero or more", "field": "households"}
+    assert system.services.residents.recorder.max_notification_id() is None
+
+
+def test_a_repeated_registration_is_a_rule_violation_and_the_first_stays(system, api):
+    admin = system.token("admin")
+    first = graphql(api, admin, REGISTER, {"input": COMPOUND}).json()["data"]["registerCompound"]
+    again = graphql(api, admin, REGISTER, {"input": {**COMPOUND, "households": 1}}).json()
+    assert first["__typename"] == "Recorded"
+    assert again["data"]["registerCompound"]["code"] == "RULE_VIOLATED"
+    assert system.services.residents.recorder.max_notification_id() == 1
+
+
+def test_compounds_page_by_cursor_until_the_end(system, api):
+    names = ["北苑小区", "红运花园", "五大花园一区", "五大花园二区", "玉林东路小区"]
+    with acting("admin"):
+        for name in names:
+            system.services.residents.register_compound(**{**COMPOUND, "name": name})
+    run_relays(system.settings, threading.Event(), until_caught_up=True)
+    Projector(system.settings).run(threading.Event(), until_caught_up=True)
+
+    token = system.token("integration:city-dashboard")
+    seen, after = [], None
+    while True:
+        page = graphql(api, token, PAGE, {"after": after}).json()["data"]["compounds"]
+        assert page["totalCount"] == 5
+        assert len(page["edges"]) <= 2
+        seen += [edge["node"]["name"] for edge in page["edges"]]
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
+    assert seen == sorted(names)
+
+
+def test_an_invalid_cursor_or_page_size_is_a_clear_error(system, api):
+    token = system.token("admin")
+    for query in ('{ compounds(after: "bm9wZQ") { totalCount } }', "{ compounds(first: 500) { totalCount } }"):
+        body = graphql(api, token, query).json()
+        assert body["data"] is None
+        assert ("not a cursor this API gave out" in body["errors"][0]["message"]
+                or "first must be between 0 and 100" in body["errors"][0]["message"])

@@ -1,0 +1,168 @@
+"""The projector against the real embedded servers: crashes, repeats, a broker that forgets,
+and bytes that are not events. After each, the read models equal a rebuild from offset zero."""
+
+from __future__ import annotations
+
+import threading
+import time
+from uuid import UUID
+
+from kafka import KafkaProducer
+
+from infra.embedded import EmbeddedBroker
+from infra.relay import Relay, run_relays
+from infra.topics import high_watermarks, offsets_consumer, partitions_of
+from infra import wire
+from projections.projector import LIVE_SCHEMA, Projector, differences
+from services.common.bodies import Body
+from services.common.context import acting
+from tests.conftest import wait_until
+
+
+def register_compound(system, name="北苑小区"):
+    with acting("admin"):
+        return system.services.residents.register_compound(
+            name=name, district="武侯区", street="晋阳街道", community="晋阳社区",
+            households=420, residents=1260)
+
+
+def register_units(system, compound, first, count):
+    with acting("admin"):
+        return [
+            system.services.owners_committee.register_exclusive_unit(
+                compound_id=compound.aggregate_id, building=f"{1 + n // 100}栋", unit=str(n),
+                exclusive_area="88.8", owner=f"业主{n}")
+            for n in range(first, first + count)
+        ]
+
+
+def assert_equals_a_rebuild(system):
+    rebuilt = Projector(system.settings, schema="rebuilt")
+    rebuilt.rebuild()
+    assert differences(system.settings, LIVE_SCHEMA, "rebuilt") == {}
+
+
+def stop_projector(system):
+    system.processes.pop("projector").terminate()
+
+
+def test_killed_relay_and_projector_resume_without_losing_or_doubling_an_event(system):
+    compound = register_compound(system)
+    receipts = register_units(system, compound, 0, 300)
+    system.start_relay()
+    system.start_projector()
+
+    # Keep writing while both run, and kill both mid-stream.
+    writing = threading.Thread(target=lambda: receipts.extend(register_units(system, compound, 300, 300)))
+    writing.start()
+    wait_until(lambda: system.count("projections.exclusive_units") >= 150, "the projector to be part-way")
+    system.kill("relay")
+    system.kill("projector")
+    writing.join()
+    applied_at_kill = system.count("projections.exclusive_units")
+    assert 150 <= applied_at_kill < 600
+
+    receipts += register_units(system, compound, 600, 50)
+    system.start_relay()
+    system.start_projector()
+    system.wait_projected(compound, *receipts)
+    stop_projector(system)
+
+    assert system.query("SELECT count(*), count(DISTINCT unit) FROM projections.exclusive_units") == [(650, 650)]
+    assert system.query("SELECT max(version) FROM projections.projected_aggregates") == [(1,)]
+    assert_equals_a_rebuild(system)
+
+
+def test_a_batch_published_twice_is_applied_once(system):
+    compound = register_compound(system)
+    receipts = register_units(system, compound, 0, 5)
+    relay = Relay(system.settings, system.services.owners_committee)
+    relay.run(threading.Event(), until_caught_up=True)
+    # As if the relay died after the broker acknowledged the batch, before it stored its position:
+    system.query("UPDATE owners_committee.relay_state SET position = 0, acknowledged = '{}'")
+    relay.run(threading.Event(), until_caught_up=True)
+    run_relays(system.settings, threading.Event(), [Body.RESIDENTS], until_caught_up=True)
+
+    consumer = offsets_consumer(system.settings.kafka_bootstrap, "test")
+    marks = high_watermarks(consumer, partitions_of(consumer, Body.OWNERS_COMMITTEE.topic))
+    assert sum(marks.values()) == 10  # every event twice on the topic
+
+    Projector(system.settings).run(threading.Event(), until_caught_up=True)
+    system.wait_projected(compound, *receipts)
+    assert system.query("SELECT count(*) FROM projections.exclusive_units") == [(5,)]
+    assert_equals_a_rebuild(system)
+
+
+def generation_of(system, body: str) -> int:
+    return system.query(f"SELECT generation FROM {body}.relay_state")[0][0]
+
+
+def published_everything(system, body: str) -> bool:
+    """The relay's position has reached the end of the body's log."""
+    return system.query(
+        f"SELECT (SELECT position FROM {body}.relay_state) = (SELECT max(notification_id) FROM {body}.{body}_events)"
+    )[0][0]
+
+
+def test_the_relay_republishes_when_the_broker_comes_back_empty(system, broker, tmp_path):
+    compound = register_compound(system)
+    receipts = register_units(system, compound, 0, 40)
+    system.start_relay()
+    system.start_projector()
+    system.wait_projected(compound, *receipts)
+    before = system.query("SELECT * FROM projections.exclusive_units ORDER BY unit_id")
+    generations = {body: generation_of(system, body) for body in ("residents", "owners_committee")}
+
+    broker.stop()
+    reborn = EmbeddedBroker(tmp_path / "reborn", port=broker.port)
+    reborn.start()
+    try:
+        later = register_units(system, compound, 40, 3)
+        system.wait_projected(*later)
+        assert system.processes["relay"].poll() is None and system.processes["projector"].poll() is None
+        after = system.query("SELECT * FROM projections.exclusive_units ORDER BY unit_id")
+        assert len(after) == 43
+        assert [row for row in after if row[0] not in {r.aggregate_id for r in later}] == before
+        # Each relay notices on its own (an idle one at its next check) and republishes its log.
+        for body, generation in generations.items():
+            wait_until(lambda b=body, g=generation: generation_of(system, b) > g,
+                       f"the {body} relay to start a new generation")
+        wait_until(lambda: all(published_everything(system, b) for b in generations),
+                   "the relays to republish their logs")
+        consumer = offsets_consumer(reborn.bootstrap, "test")
+        marks = high_watermarks(consumer, partitions_of(consumer, Body.OWNERS_COMMITTEE.topic))
+        assert sum(marks.values()) >= 43  # the new broker holds the whole log again
+        stop_projector(system)
+        assert_equals_a_rebuild(system)
+    finally:
+        reborn.stop()
+
+
+def test_messages_that_are_not_readable_events_are_set_aside_and_the_projector_goes_on(system):
+    compound = register_compound(system)
+    with acting("admin"):
+        app = system.services.residents
+        real = wire.encode(Body.RESIDENTS, app.mapper.to_domain_event(
+            app.recorder.select_notifications(1, 1)[0]), generation=1)
+    producer = KafkaProducer(bootstrap_servers=system.settings.kafka_bootstrap)
+    topic = Body.RESIDENTS.topic
+    from infra.topics import ensure_topics
+    ensure_topics(system.settings.kafka_bootstrap, 3)
+    bad_fingerprint = [(k, b"00000000deadbeef" if k == "siwei_schema" else v) for k, v in real.headers]
+    producer.send(topic, key=real.key, value=b"\x02not avro at all", headers=real.headers)
+    producer.send(topic, key=real.key, value=real.value, headers=bad_fingerprint)
+    producer.send(topic, key=b"x", value=b"{\"hello\": 1}", headers=[])
+    producer.flush()
+
+    system.start_projector()
+    system.start_relay()
+    later = register_compound(system, "红运花园")
+    system.wait_projected(compound, later)
+
+    reasons = sorted(r[0] for r in system.query("SELECT reason FROM projections.dead_letters"))
+    assert len(reasons) == 3
+    assert "not valid Avro" in reasons[2] or any("not valid Avro" in r for r in reasons)
+    assert any("unknown schema fingerprint" in r for r in reasons)
+    assert any("missing or foreign ce_type" in r for r in reasons)
+    assert sorted(r[0] for r in system.query("SELECT name FROM projections.compounds")) == ["北苑小区", "红运花园"]
+    assert system.processes["projector"].poll() is None
