@@ -145,11 +145,23 @@ def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
 
 # -- operations --------------------------------------------------------------------------------
 
+def _topics_current(settings: Settings) -> None:
+    """Publishes what the topics lack (all of it, to a broker that started empty), unless a
+    running relay is already keeping them current."""
+    from infra.relay import RelayAlreadyRunning, run_relays
+
+    try:
+        run_relays(settings, threading.Event(), until_caught_up=True)
+    except RelayAlreadyRunning:
+        pass
+
+
 def cmd_projections_rebuild(args: argparse.Namespace, settings: Settings) -> int:
     from infra.embedded import servers
     from projections.projector import Projector
 
     with servers(settings) as resolved:
+        _topics_current(resolved)
         Projector(resolved).rebuild(progress=True)
     print("Read models rebuilt from offset zero.")
     return 0
@@ -160,6 +172,7 @@ def cmd_projections_verify(args: argparse.Namespace, settings: Settings) -> int:
     from projections.projector import LIVE_SCHEMA, Projector, differences
 
     with servers(settings) as resolved:
+        _topics_current(resolved)
         shadow = Projector(resolved, schema="projections_verify")
         shadow.rebuild(progress=True)
         found = differences(resolved, LIVE_SCHEMA, shadow.schema)
