@@ -9,6 +9,7 @@ import subprocess
 import sys
 import threading
 
+from api.principals import InvalidPrincipal
 from infra.settings import ConfigurationError, Settings
 
 log = logging.getLogger("siwei")
@@ -291,7 +292,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = Settings.from_env()
         return args.run(args, settings)
-    except (ConfigurationError, ValueError) as error:
+    except (ConfigurationError, InvalidPrincipal) as error:
         print(f"siwei: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

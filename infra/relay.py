@@ -21,7 +21,7 @@ import time
 from dataclasses import dataclass, field
 
 import psycopg
-from kafka import KafkaProducer
+from kafka import KafkaConsumer, KafkaProducer
 from kafka.errors import KafkaError
 from psycopg import sql
 
@@ -128,19 +128,12 @@ class Relay:
     def _renew_producer(self) -> None:
         """A broker that lost its state does not know the idempotent producer's id, and the client
         would retry forever: a new generation gets a new producer."""
-        try:
-            self._producer.close(timeout=1)
-        except Exception:  # it may be stuck retrying; it is dropped anyway
-            log.debug("closing the old producer failed", exc_info=True)
+        _close(self._producer)
         self._producer = self._new_producer()
 
     def _disconnect_broker(self) -> None:
-        for client in (self._producer, self._consumer):
-            if client is not None:
-                try:
-                    client.close(timeout=2) if client is self._producer else client.close()
-                except Exception:  # a broken connection may fail to close; it is dropped anyway
-                    log.debug("closing a Kafka client failed", exc_info=True)
+        _close(self._producer)
+        _close(self._consumer)
         self._producer = self._consumer = None
 
     def reconcile(self, state: RelayState | None) -> RelayState:
@@ -200,6 +193,7 @@ class Relay:
                             continue
                         if until_caught_up:
                             return
+                        # Sleep until the store announces an insert (LISTEN/NOTIFY), or half a second.
                         for _ in listener.notifies(timeout=0.5, stop_after=1):
                             pass
                         if time.monotonic() - last_check > IDLE_CHECK_SECONDS:
@@ -218,6 +212,16 @@ class Relay:
             if self._lock_connection is not None:
                 self._lock_connection.close()
                 self._lock_connection = None
+
+
+def _close(client: KafkaProducer | KafkaConsumer | None) -> None:
+    """Closes a Kafka client that may be stuck on a broken connection; it is dropped anyway."""
+    if client is None:
+        return
+    try:
+        client.close(timeout=1) if isinstance(client, KafkaProducer) else client.close()
+    except Exception:
+        log.debug("closing a Kafka client failed", exc_info=True)
 
 
 def run_relays(settings: Settings, stop: threading.Event, bodies: list[Body] | None = None,

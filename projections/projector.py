@@ -292,48 +292,50 @@ class Projector:
         """Projects until ``stop`` is set, or with ``until_caught_up`` until it has read what the
         topics held when it started."""
         self.create_tables()
-        with self.exclusive(), self.connect() as conn:
+        with (self.exclusive(), self.connect() as conn,
+              tqdm(disable=not progress, unit="event", desc=f"projecting into {self.schema}") as bar):
             self.load_offsets(conn)
-            bar = None
             while not stop.is_set():
                 consumer = None
                 try:
                     consumer, partitions = self._consumer()
-                    last_check = time.monotonic()
-                    if until_caught_up:
-                        targets = high_watermarks(consumer, partitions)
-                        self._assign(consumer, partitions)
-                        if progress and bar is None:
-                            bar = tqdm(total=sum(max(0, m - self.position(tp)) for tp, m in targets.items()),
-                                       unit="event", desc=f"projecting into {self.schema}")
-                    while not stop.is_set():
-                        if until_caught_up and all(
-                            self.position(tp) >= mark for tp, mark in targets.items()
-                        ):
-                            return
-                        batch = consumer.poll(timeout_ms=POLL_MS)
-                        if batch:
-                            outcome = self.apply(conn, batch)
-                            if bar is not None:
-                                bar.update(sum(len(r) for r in batch.values()))
-                            rewound = outcome.rewound
-                        else:
-                            rewound = self.shrunk(consumer, partitions)
-                            if time.monotonic() - last_check > PARTITION_CHECK_SECONDS:
-                                self._add_new_partitions(consumer, partitions)
-                                last_check = time.monotonic()
-                        for tp in rewound:
-                            log.warning("%s: partition %s was republished; reading it again from the"
-                                        " start", tp.topic, tp.partition)
-                            consumer.seek(tp, 0)
+                    if self._consume(conn, consumer, partitions, stop, until_caught_up, bar):
+                        return
                 except KafkaError as error:
                     log.warning("projector: broker error (%s); reconnecting", error)
                     stop.wait(RETRY_SECONDS)
                 finally:
                     if consumer is not None:
                         consumer.close()
-                    if bar is not None and (stop.is_set() or until_caught_up):
-                        bar.close()
+
+    def _consume(self, conn: psycopg.Connection, consumer: KafkaConsumer,
+                 partitions: list[TopicPartition], stop: threading.Event, until_caught_up: bool,
+                 bar: tqdm) -> bool:
+        """Applies polled batches until ``stop``; with ``until_caught_up``, returns True once it
+        has reached where every partition ended when it began."""
+        targets = None
+        if until_caught_up:
+            targets = high_watermarks(consumer, partitions)
+            self._assign(consumer, partitions)
+            bar.reset(total=sum(max(0, mark - self.position(tp)) for tp, mark in targets.items()))
+        last_check = time.monotonic()
+        while not stop.is_set():
+            if targets is not None and all(self.position(tp) >= mark for tp, mark in targets.items()):
+                return True
+            batch = consumer.poll(timeout_ms=POLL_MS)
+            if batch:
+                rewound = self.apply(conn, batch).rewound
+                bar.update(sum(len(records) for records in batch.values()))
+            else:
+                rewound = self.shrunk(consumer, partitions)
+                if time.monotonic() - last_check > PARTITION_CHECK_SECONDS:
+                    self._add_new_partitions(consumer, partitions)
+                    last_check = time.monotonic()
+            for tp in rewound:
+                log.warning("%s: partition %s was republished; reading it again from the start",
+                            tp.topic, tp.partition)
+                consumer.seek(tp, 0)
+        return False
 
     def rebuild(self, *, progress: bool = False) -> None:
         """Drops these read models and builds them again from offset zero."""
