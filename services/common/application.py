@@ -27,7 +27,13 @@ class Receipt:
 
 
 class BodyApplication(Application):
-    """One body's service. Without a database URL it keeps its events in memory (unit tests)."""
+    """One body's service. Without a database URL it keeps its events in memory (unit tests).
+
+    Room for the integrity chain of the body's log: the library builds the recorder named by the
+    ``APPLICATION_RECORDER_TOPIC`` setting (see ``infra.database.eventsourcing_env``), and a
+    ``PostgresApplicationRecorder`` subclass's ``_insert_events`` runs inside the insert's
+    transaction with the events table locked, where each event's hash can be linked to the
+    previous one in the same commit. The envelope grows compatibly: Avro fields with defaults."""
 
     body: ClassVar[Body]
     aggregates: ClassVar[tuple[type[GovernanceAggregate], ...]]
