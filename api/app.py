@@ -16,63 +16,104 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from strawberry.asgi import GraphQL
 
 from api import tokens
-from api.context import Context
+from api.context import Context, reach_of
+from api.enforcement import DENIALS_DDL
+from api.limits import MAX_BODY_BYTES, RateLimiter
 from api.schema import schema
+from infra.database import connect
 from infra.settings import Settings
 from projections.projector import LIVE_SCHEMA, Projector
 from services.bootstrap import bootstrap
 
 
 class SiweiGraphQL(GraphQL):
-    async def get_context(self, request: Request, response: Response) -> Context:
+    async def get_context(self, request: Request, response: Response) -> Context | None:
+        principal = request.scope.get("siwei.principal")
+        if principal is None:  # the GraphiQL page, which runs no resolver
+            return None
+        read_models = request.app.state.read_models
         return Context(
-            # Absent only for the GraphiQL page, which runs no resolver.
-            principal=request.scope.get("siwei.principal"),
+            principal=principal,
+            reach=await reach_of(principal, read_models),
             services=request.app.state.services,
-            read_models=request.app.state.read_models,
+            read_models=read_models,
         )
 
 
-def _unauthenticated(message: str) -> Response:
-    body = {"errors": [{"message": message, "extensions": {"code": "UNAUTHENTICATED"}}]}
-    return Response(json.dumps(body), status_code=401, media_type="application/json",
-                    headers={"WWW-Authenticate": 'Bearer realm="siwei"'})
+def _refusal(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> Response:
+    body = {"errors": [{"message": message, "extensions": {"code": code}}]}
+    return Response(json.dumps(body), status_code=status, media_type="application/json",
+                    headers=headers)
 
 
-class Authentication:
-    """Every GraphQL operation needs ``Authorization: Bearer <token>``; the GraphiQL page itself
-    (a GET without a query) does not, so that a person can open it and set the header there."""
+class Gate:
+    """Before any GraphQL runs: the request's size, its bearer token, and the token's rate.
 
-    def __init__(self, app: ASGIApp) -> None:
+    The GraphiQL page itself (a GET without a query) needs no token, so that a person can open
+    it and set the header there."""
+
+    def __init__(self, app: ASGIApp, rate_limit: float) -> None:
         self.app = app
+        self.limiter = RateLimiter(rate_limit)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         request = Request(scope)
-        is_page = request.method == "GET" and "query" not in request.query_params
-        if is_page:
+        if request.method == "GET" and "query" not in request.query_params:
             await self.app(scope, receive, send)
             return
+        refusal = await self._check(request)
+        if refusal is not None:
+            await refusal(scope, receive, send)
+            return
+        await self.app(scope, _limited(receive), send)
+
+    async def _check(self, request: Request) -> Response | None:
+        length = request.headers.get("content-length", "0")
+        if not length.isdigit() or int(length) > MAX_BODY_BYTES:
+            return _refusal(413, "TOO_LARGE", f"a request may carry at most {MAX_BODY_BYTES} bytes")
         scheme, _, token = request.headers.get("authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            await _unauthenticated("a bearer token is required: Authorization: Bearer <token>")(
-                scope, receive, send)
-            return
+        token = token.strip()
+        if scheme.lower() != "bearer" or not token:
+            return _refusal(401, "UNAUTHENTICATED",
+                            "a bearer token is required: Authorization: Bearer <token>",
+                            {"WWW-Authenticate": 'Bearer realm="siwei"'})
         async with request.app.state.read_models.connection() as conn:
-            principal = await tokens.principal_of(conn, token.strip())
+            principal = await tokens.principal_of(conn, token)
         if principal is None:
-            await _unauthenticated("the bearer token is not valid")(scope, receive, send)
-            return
-        scope["siwei.principal"] = principal
-        await self.app(scope, receive, send)
+            return _refusal(401, "UNAUTHENTICATED", "the bearer token is not valid, or has expired or been revoked",
+                            {"WWW-Authenticate": 'Bearer realm="siwei", error="invalid_token"'})
+        wait = self.limiter.admit(tokens.token_hash(token))
+        if wait:
+            return _refusal(429, "RATE_LIMITED", f"too many requests for this token; retry in {wait:.1f}s",
+                            {"Retry-After": str(max(1, round(wait)))})
+        request.scope["siwei.principal"] = principal
+        return None
+
+
+def _limited(receive: Receive) -> Receive:
+    """Stops a body that is longer than its Content-Length said."""
+    received = 0
+
+    async def limited() -> dict:
+        nonlocal received
+        message = await receive()
+        received += len(message.get("body", b""))
+        if received > MAX_BODY_BYTES:
+            raise ValueError("request body over the limit")
+        return message
+
+    return limited
 
 
 def create_app(settings: Settings) -> Starlette:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         tokens.create_tables(settings.database_url)
+        with connect(settings.database_url, autocommit=True) as conn:
+            conn.execute(DENIALS_DDL)
         # A fresh system answers with empty lists, not missing tables.
         await asyncio.to_thread(Projector(settings).create_tables)
         app.state.services = await asyncio.to_thread(bootstrap, settings.database_url)
@@ -87,5 +128,5 @@ def create_app(settings: Settings) -> Starlette:
             await app.state.read_models.close()
             app.state.services.close()
 
-    graphql = Authentication(SiweiGraphQL(schema, graphql_ide="graphiql"))
+    graphql = Gate(SiweiGraphQL(schema, graphql_ide="graphiql"), settings.rate_limit)
     return Starlette(routes=[Route("/graphql", graphql, methods=["GET", "POST"])], lifespan=lifespan)

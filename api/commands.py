@@ -1,4 +1,5 @@
-"""How every mutation runs: check the right, call the body's service, answer with a union."""
+"""How every mutation runs: call the body's service as the principal, answer with a union.
+(Rights are enforced before, by ``api.enforcement``.)"""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ import strawberry
 
 from api.context import Info
 from api.errors import InvalidInput, NotAllowed, NotFound, RuleViolated, problem_of
-from api.rights import refusal
 from services.common.application import Receipt
 from services.common.errors import DomainError
 
@@ -31,13 +31,8 @@ CommandResult = Annotated[
 
 
 async def perform(
-    info: Info, field: str, method: Callable[..., Receipt], *, concerning: UUID | None = None,
-    **kwargs: Any,
-) -> Recorded | InvalidInput | NotFound | RuleViolated | NotAllowed:
-    """``concerning`` is the compound the command acts in, for the rights check."""
-    denied = refusal(field, info.context.principal, concerning)
-    if denied is not None:
-        return denied
+    info: Info, method: Callable[..., Receipt], **kwargs: Any
+) -> Recorded | InvalidInput | NotFound | RuleViolated:
     try:
         receipt = await info.context.command(method, **kwargs)
     except DomainError as error:

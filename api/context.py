@@ -1,26 +1,44 @@
-"""What every resolver gets: who asks, the services to command, the read-model pool."""
+"""What every resolver gets: who asks and what they reach, the services, the read models."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import strawberry
 from psycopg_pool import AsyncConnectionPool
 
+from api.enforcement import Denial
 from api.principals import Principal
+from api.rights import EVERYWHERE, Reach
 from services.bootstrap import Services
 from services.common.application import Receipt
 from services.common.context import acting
 
 
+async def reach_of(principal: Principal, read_models: AsyncConnectionPool) -> Reach:
+    """The compounds a principal acts in or supervises."""
+    if principal.kind == "admin":
+        return EVERYWHERE
+    if principal.kind in ("auditor", "integration"):
+        column = "street" if principal.level == "street" else "community"
+        async with read_models.connection() as conn:
+            rows = await (await conn.execute(
+                f"SELECT compound_id FROM compounds WHERE {column} = %s", (principal.area,)
+            )).fetchall()
+        return frozenset(row[0] for row in rows)
+    return frozenset(principal.compound_ids)
+
+
 @dataclass
 class Context:
-    principal: Principal | None
+    principal: Principal
+    reach: Reach
     services: Services
     read_models: AsyncConnectionPool
+    denials: list[Denial] = field(default_factory=list)
 
     async def command(self, method: Callable[..., Receipt], **kwargs: Any) -> Receipt:
         """Runs a service command as this principal, off the event loop (the library is sync)."""

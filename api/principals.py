@@ -2,11 +2,14 @@
 
 A principal is written as a short spec, used by ``siwei tokens issue --principal``:
 
-- ``admin``                                  registers compounds and issues tokens
-- ``body:<body>:<compound id>``              one of the four bodies of a compound
-- ``resident:<compound id>:<unit>``          a resident of a compound
-- ``auditor:<community|street>:<name>``      a community or street auditor
-- ``integration:<name>``                     a system reading the streams and views
+- ``admin``                                             registers compounds, issues tokens
+- ``body:<body>:<compound id>[,<compound id>…]``         one of the four bodies, in its compounds
+  (a property company serving several compounds, or a joint branch, names them all)
+- ``resident:<compound id>:<unit>``                     a resident of a compound, in their unit
+- ``auditor:<community|street>:<area>``                 a community or street auditor; their
+  jurisdiction is every compound of that community or street
+- ``integration:<community|street>:<area>:<name>``      a system reading public information of
+  an area (read only)
 """
 
 from __future__ import annotations
@@ -16,8 +19,9 @@ from uuid import UUID
 
 from services.common.bodies import Body
 
-KINDS = ("admin", "body", "resident", "auditor", "integration")
-JURISDICTION_LEVELS = ("community", "street")
+LEVELS = ("community", "street")
+SPECS = ("admin, body:<body>:<compound id>[,<compound id>…], resident:<compound id>:<unit>, "
+         "auditor:<community|street>:<area>, integration:<community|street>:<area>:<name>")
 
 
 class InvalidPrincipal(ValueError):
@@ -26,11 +30,12 @@ class InvalidPrincipal(ValueError):
 
 @dataclass(frozen=True)
 class Principal:
-    kind: str
+    kind: str  # admin | body | resident | auditor | integration
     body: Body | None = None
-    compound_id: UUID | None = None
+    compound_ids: tuple[UUID, ...] = ()
     unit: str | None = None
-    jurisdiction_level: str | None = None
+    level: str | None = None  # community | street, for auditors and integrations
+    area: str | None = None
     name: str | None = None
 
     @property
@@ -38,17 +43,20 @@ class Principal:
         if self.kind == "admin":
             return "admin"
         if self.kind == "body":
-            return f"body:{self.body.value}:{self.compound_id}"
+            return f"body:{self.body.value}:{','.join(map(str, self.compound_ids))}"
         if self.kind == "resident":
-            return f"resident:{self.compound_id}:{self.unit}"
+            return f"resident:{self.compound_ids[0]}:{self.unit}"
         if self.kind == "auditor":
-            return f"auditor:{self.jurisdiction_level}:{self.name}"
-        return f"integration:{self.name}"
+            return f"auditor:{self.level}:{self.area}"
+        return f"integration:{self.level}:{self.area}:{self.name}"
 
     @property
     def actor(self) -> str:
         """How this principal is named as the actor of the events it causes."""
         return self.spec
+
+    def is_body(self, body: Body) -> bool:
+        return self.kind == "body" and self.body == body
 
     @classmethod
     def parse(cls, spec: str) -> Principal:
@@ -58,17 +66,18 @@ class Principal:
             if kind == "admin" and not parts:
                 return cls("admin")
             if kind == "body" and len(parts) == 2:
-                return cls("body", body=Body(parts[0]), compound_id=UUID(parts[1]))
-            if kind == "resident" and len(parts) == 2 and parts[1]:
-                return cls("resident", compound_id=UUID(parts[0]), unit=parts[1])
-            if kind == "auditor" and len(parts) == 2 and parts[0] in JURISDICTION_LEVELS and parts[1]:
-                return cls("auditor", jurisdiction_level=parts[0], name=parts[1])
-            if kind == "integration" and len(parts) == 1 and parts[0]:
-                return cls("integration", name=parts[0])
+                ids = tuple(dict.fromkeys(UUID(p.strip()) for p in parts[1].split(",")))
+                return cls("body", body=Body(parts[0]), compound_ids=ids)
+            if kind == "resident" and len(parts) == 2 and parts[1].strip():
+                return cls("resident", compound_ids=(UUID(parts[0]),), unit=parts[1].strip())
+            if kind == "auditor" and len(parts) == 2 and parts[0] in LEVELS and parts[1].strip():
+                return cls("auditor", level=parts[0], area=parts[1].strip())
+            if (kind == "integration" and len(parts) == 3 and parts[0] in LEVELS
+                    and parts[1].strip() and parts[2].strip()):
+                return cls("integration", level=parts[0], area=parts[1].strip(), name=parts[2].strip())
         except ValueError:
             pass
         raise InvalidPrincipal(
-            f"{spec!r} is not a principal; write one of: admin, body:<body>:<compound id>,"
-            " resident:<compound id>:<unit>, auditor:<community|street>:<name>,"
-            " integration:<name> (bodies: " + ", ".join(b.value for b in Body) + ")"
+            f"{spec!r} is not a principal; write one of: {SPECS} "
+            f"(bodies: {', '.join(b.value for b in Body)})"
         )

@@ -1,68 +1,151 @@
-"""Who may use which field: one declared table.
+"""Supervision rights: who may use which field, over which compounds. One declared table.
 
-Each entry names the principals allowed, as predicates over the principal and the compound the
-request concerns (``None`` where it concerns no single compound).
+Every field of the schema has an entry in ``RIGHTS`` (or belongs to a type ``CARRIED`` along with
+the answer its parent field gave). ``api.enforcement`` applies the table to every field as it
+resolves: a refused query field is a ``NOT_ALLOWED`` error naming the right, a refused mutation
+answers ``NotAllowed``, and a personal field the principal is not entitled to is masked.
+
+A principal's *reach* is the compounds it acts in or supervises: a body's own compounds, a
+resident's compound, every compound of an auditor's or integration's community or street, and
+every compound for the administrator.
+
+A field that some readers of its object may be refused is nullable, so that a refusal empties that
+field only.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 from uuid import UUID
 
-from api.errors import NotAllowed
 from api.principals import Principal
 from services.common.bodies import Body
 
-Rule = Callable[[Principal, UUID | None], bool]
+MASK = "***"
 
 
-def anyone(principal: Principal, compound_id: UUID | None) -> bool:
-    return True
+class Everywhere:
+    """The administrator's reach."""
+
+    def __contains__(self, compound_id: object) -> bool:
+        return True
 
 
-def admin(principal: Principal, compound_id: UUID | None) -> bool:
-    return principal.kind == "admin"
+EVERYWHERE = Everywhere()
+Reach = frozenset[UUID] | Everywhere
 
 
-def body_of_compound(body: Body) -> Rule:
-    def rule(principal: Principal, compound_id: UUID | None) -> bool:
-        return (principal.kind == "body" and principal.body == body
-                and compound_id is not None and principal.compound_id == compound_id)
+@dataclass(frozen=True)
+class Rule:
+    """A named test of a principal against the compound a field concerns (and its object)."""
 
-    rule.__name__ = f"{body.value}_of_the_compound"
+    name: str
+    test: Callable[[Principal, UUID | None, Reach, Any], bool]
+
+    def __or__(self, other: Rule) -> Rule:
+        return Rule(f"{self.name} or {other.name}",
+                    lambda p, c, r, o: self.test(p, c, r, o) or other.test(p, c, r, o))
+
+
+anyone = Rule("any principal", lambda p, c, r, o: True)
+administrator = Rule("the administrator", lambda p, c, r, o: p.kind == "admin")
+public = Rule(
+    "reach of the compound (its bodies and residents, auditors and integrations of its area)",
+    lambda p, c, r, o: c is not None and c in r,
+)
+auditor = Rule("an auditor whose jurisdiction holds the compound",
+               lambda p, c, r, o: p.kind == "auditor" and c in r)
+
+# The branch supervises the owners' committee and the property company of its compounds (监督).
+SUPERVISED_BY_BRANCH = {Body.OWNERS_COMMITTEE, Body.PROPERTY}
+
+
+def own(body: Body) -> Rule:
+    return Rule(f"the {body.value} of the compound",
+                lambda p, c, r, o: p.is_body(body) and c in p.compound_ids)
+
+
+def internal(body: Body) -> Rule:
+    """What a body keeps for itself: itself, its supervisor, auditors."""
+    rule = own(body) | auditor
+    if body in SUPERVISED_BY_BRANCH:
+        rule = rule | own(Body.BRANCH)
     return rule
 
 
-RIGHTS: dict[str, tuple[Rule, ...]] = {
-    "Query.viewer": (anyone,),
-    "Query.compounds": (anyone,),
-    "Query.compound": (anyone,),
-    "Query.propertyCompanies": (anyone,),
-    "Mutation.registerCompound": (admin,),
-    "Mutation.establishBranch": (admin,),
-    "Mutation.registerExclusiveUnit": (admin, body_of_compound(Body.OWNERS_COMMITTEE)),
-    "Mutation.registerPropertyCompany": (admin,),
+def personal(holder: Body) -> Rule:
+    """Personal data: the body that holds it, auditors, and the person themself (their unit)."""
+    the_person = Rule("the resident of that unit",
+                      lambda p, c, r, o: p.kind == "resident" and c in p.compound_ids
+                      and getattr(o, "unit", None) == p.unit)
+    return own(holder) | auditor | the_person
+
+
+def writes(body: Body) -> Rule:
+    """A body writes only its own steps, only in its compounds."""
+    return own(body)
+
+
+def argument(*path: str) -> Callable[[dict, Any], UUID | None]:
+    """The compound a root field concerns: one of its arguments."""
+    def compound(arguments: dict, source: Any) -> UUID | None:
+        value: Any = arguments
+        for step in path:
+            value = value.get(step) if isinstance(value, dict) else getattr(value, step, None)
+        return value
+
+    return compound
+
+
+def of_object(arguments: dict, source: Any) -> UUID | None:
+    """The compound an object field concerns: the one its object belongs to."""
+    return getattr(source, "compound_id", None)
+
+
+@dataclass(frozen=True)
+class Right:
+    rule: Rule
+    compound: Callable[[dict, Any], UUID | None] = of_object
+    masks: bool = False  # personal data: masked, not refused
+    lists_reach: bool = False  # a list: only what lies in the principal's reach
+
+    def allows(self, principal: Principal, reach: Reach, arguments: dict, source: Any) -> bool:
+        return self.rule.test(principal, self.compound(arguments, source), reach, source)
+
+
+def fields(rule: Rule, type_name: str, names: str) -> dict[str, Right]:
+    return {f"{type_name}.{name}": Right(rule) for name in names.split()}
+
+
+RIGHTS: dict[str, Right] = {
+    # Root queries
+    "Query.viewer": Right(anyone),
+    "Query.compounds": Right(anyone, lists_reach=True),
+    "Query.compound": Right(public, argument("id")),
+    "Query.propertyCompanies": Right(anyone),  # companies' registrations are public
+    # Mutations: each body its own steps in its own compounds; registrations by the administrator
+    "Mutation.registerCompound": Right(administrator),
+    "Mutation.establishBranch": Right(administrator),
+    "Mutation.registerExclusiveUnit": Right(writes(Body.OWNERS_COMMITTEE), argument("input", "compoundId")),
+    "Mutation.registerPropertyCompany": Right(administrator),
+    # Objects
+    **fields(public, "Compound", "id name district street community households residents registeredAt branch"),
+    "Compound.units": Right(internal(Body.OWNERS_COMMITTEE)),
+    **fields(public, "Branch", "id name mode establishedAt"),
+    **fields(internal(Body.OWNERS_COMMITTEE), "ExclusiveUnit", "id building exclusiveArea registeredAt"),
+    "ExclusiveUnit.unit": Right(personal(Body.OWNERS_COMMITTEE), masks=True),
+    "ExclusiveUnit.owner": Right(personal(Body.OWNERS_COMMITTEE), masks=True),
+    **fields(anyone, "PropertyCompany", "id name creditCode registeredAt"),
+    **fields(anyone, "Viewer", "principal kind"),
 }
 
-
-class PermissionDenied(Exception):
-    """A query the principal may not make; it reaches the client as a GraphQL error."""
-
-
-def require(principal: Principal, field: str, compound_id: UUID | None = None) -> None:
-    denied = refusal(field, principal, compound_id)
-    if denied is not None:
-        raise PermissionDenied(denied.message)
+# Types whose fields come with the answer of the field that returned them: paging wrappers, and
+# the outcome of a mutation the principal was allowed to make.
+CARRIED = {"PageInfo", "Recorded", "InvalidInput", "NotFound", "RuleViolated", "NotAllowed"}
+CARRIED_SUFFIXES = ("Connection", "Edge")
 
 
-def refusal(field: str, principal: Principal, compound_id: UUID | None = None) -> NotAllowed | None:
-    """None if the principal may use the field; otherwise the typed refusal."""
-    rules = RIGHTS[field]
-    if any(rule(principal, compound_id) for rule in rules):
-        return None
-    needed = " or ".join(rule.__name__ for rule in rules)
-    return NotAllowed(
-        code="NOT_ALLOWED",
-        message=f"{principal.spec} may not use {field}: it needs {needed}",
-        right=field,
-    )
+def is_carried(type_name: str) -> bool:
+    return type_name in CARRIED or type_name.endswith(CARRIED_SUFFIXES)

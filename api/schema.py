@@ -1,16 +1,17 @@
-"""The GraphQL schema, composed from each domain's queries and mutations."""
+"""The GraphQL schema, composed from each domain's queries and mutations, with rights enforced
+on every field and the abuse limits applied to every operation."""
 
 from __future__ import annotations
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import MaskErrors
-
-from api.pagination import InvalidPage
-from api.rights import PermissionDenied
+from strawberry.extensions import AddValidationRules, MaskErrors, QueryDepthLimiter
 
 from api.compounds.mutations import CompoundMutations
 from api.compounds.queries import CompoundQueries
+from api.enforcement import EnforceRights
+from api.limits import MAX_DEPTH, CostLimit
+from api.pagination import InvalidPage
 from api.property.mutations import PropertyMutations
 from api.property.queries import PropertyQueries
 from api.viewer import ViewerQueries
@@ -26,17 +27,20 @@ class Mutation(CompoundMutations, PropertyMutations):
     pass
 
 
-
-
 def is_unexpected(error: GraphQLError) -> bool:
     """Errors the client may read: its own mistakes and refusals. Anything else is ours and is
     masked, so that no internal detail reaches a partner."""
     original = error.original_error
-    return original is not None and not isinstance(original, (InvalidPage, PermissionDenied))
+    return original is not None and not isinstance(original, (InvalidPage, GraphQLError))
 
 
 schema = strawberry.Schema(
     query=Query,
     mutation=Mutation,
-    extensions=[MaskErrors(should_mask_error=is_unexpected, error_message="Unexpected error.")],
+    extensions=[  # factories: each request gets fresh extensions
+        EnforceRights,
+        lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
+        lambda: AddValidationRules([CostLimit]),
+        lambda: MaskErrors(should_mask_error=is_unexpected, error_message="Unexpected error."),
+    ],
 )

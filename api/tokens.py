@@ -1,23 +1,44 @@
-"""Bearer tokens. A token is shown once, when issued; only its SHA-256 is stored."""
+"""Bearer tokens. A token is shown once, when issued; only its SHA-256 is stored. Tokens expire
+and can be revoked; a token that has expired or been revoked is refused like an unknown one."""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from uuid import UUID, uuid4
 
 import psycopg
 
 from api.principals import Principal
 from infra.database import connect
 
+DEFAULT_LIFETIME = timedelta(days=90)
+
 TOKENS_DDL = """
 CREATE SCHEMA IF NOT EXISTS api;
 CREATE TABLE IF NOT EXISTS api.tokens (
-    token_hash text PRIMARY KEY,
+    token_id uuid PRIMARY KEY,
+    token_hash text NOT NULL UNIQUE,
     principal text NOT NULL,
-    issued_at timestamptz NOT NULL DEFAULT now()
+    issued_at timestamptz NOT NULL DEFAULT now(),
+    expires_at timestamptz NOT NULL,
+    revoked_at timestamptz
 );
 """
+
+
+class UnknownToken(LookupError):
+    """No token has that id."""
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    token_id: UUID
+    secret: str
+    principal: Principal
+    expires_at: datetime
 
 
 def token_hash(token: str) -> str:
@@ -29,19 +50,51 @@ def create_tables(database_url: str) -> None:
         conn.execute(TOKENS_DDL)
 
 
-def issue(database_url: str, principal: Principal) -> str:
-    token = "sw_" + secrets.token_urlsafe(32)
+def issue(database_url: str, principal: Principal, lifetime: timedelta = DEFAULT_LIFETIME) -> IssuedToken:
+    issued = IssuedToken(uuid4(), "sw_" + secrets.token_urlsafe(32), principal,
+                         datetime.now(tz=timezone.utc) + lifetime)
     create_tables(database_url)
     with connect(database_url) as conn:
         conn.execute(
-            "INSERT INTO api.tokens (token_hash, principal) VALUES (%s, %s)",
-            (token_hash(token), principal.spec),
+            "INSERT INTO api.tokens (token_id, token_hash, principal, expires_at) VALUES (%s, %s, %s, %s)",
+            (issued.token_id, token_hash(issued.secret), principal.spec, issued.expires_at),
         )
-    return token
+    return issued
 
 
-async def principal_of(conn: psycopg.AsyncConnection, token: str) -> Principal | None:
+def revoke(database_url: str, token_id: UUID) -> None:
+    create_tables(database_url)
+    with connect(database_url) as conn:
+        revoked = conn.execute(
+            "UPDATE api.tokens SET revoked_at = coalesce(revoked_at, now()) WHERE token_id = %s",
+            (token_id,),
+        ).rowcount
+    if not revoked:
+        raise UnknownToken(f"no token has the id {token_id}")
+
+
+def listing(database_url: str) -> list[tuple]:
+    create_tables(database_url)
+    with connect(database_url) as conn:
+        return conn.execute(
+            "SELECT token_id, principal, issued_at, expires_at, revoked_at FROM api.tokens"
+            " ORDER BY issued_at"
+        ).fetchall()
+
+
+def is_valid(database_url: str, secret: str) -> bool:
+    create_tables(database_url)
+    with connect(database_url) as conn:
+        return conn.execute(
+            "SELECT 1 FROM api.tokens WHERE token_hash = %s AND revoked_at IS NULL AND expires_at > now()",
+            (token_hash(secret),),
+        ).fetchone() is not None
+
+
+async def principal_of(conn: psycopg.AsyncConnection, secret: str) -> Principal | None:
     row = await (await conn.execute(
-        "SELECT principal FROM api.tokens WHERE token_hash = %s", (token_hash(token),)
+        "SELECT principal FROM api.tokens WHERE token_hash = %s AND revoked_at IS NULL"
+        " AND expires_at > now()",
+        (token_hash(secret),),
     )).fetchone()
     return Principal.parse(row[0]) if row else None

@@ -9,7 +9,10 @@ import subprocess
 import sys
 import threading
 
-from api.principals import InvalidPrincipal
+from uuid import UUID
+
+from api.principals import SPECS, InvalidPrincipal
+from api.tokens import UnknownToken
 from infra.settings import ConfigurationError, Settings
 
 log = logging.getLogger("siwei")
@@ -96,17 +99,11 @@ def _demo_token(settings: Settings) -> str:
     """The administrator token of this data folder, issued once and kept there for the demo."""
     from api import tokens
     from api.principals import Principal
-    from infra.database import connect
 
     path = settings.data_dir / "admin-token"
-    if path.exists():
-        token = path.read_text().strip()
-        tokens.create_tables(settings.database_url)
-        with connect(settings.database_url) as conn:
-            if conn.execute("SELECT 1 FROM api.tokens WHERE token_hash = %s",
-                            (tokens.token_hash(token),)).fetchone():
-                return token
-    token = tokens.issue(settings.database_url, Principal("admin"))
+    if path.exists() and tokens.is_valid(settings.database_url, path.read_text().strip()):
+        return path.read_text().strip()
+    token = tokens.issue(settings.database_url, Principal("admin")).secret
     path.write_text(token + "\n")
     path.chmod(0o600)
     return token
@@ -207,15 +204,43 @@ def cmd_schemas_publish(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_tokens_issue(args: argparse.Namespace, settings: Settings) -> int:
+    from datetime import timedelta
+
     from api import tokens
     from api.principals import Principal
     from infra.embedded import servers
 
     principal = Principal.parse(args.principal)
+    if args.days < 1:
+        print("siwei: --days must be 1 or more", file=sys.stderr)
+        return 2
     with servers(settings) as resolved:
-        token = tokens.issue(resolved.database_url, principal)
-    print(token)
-    print(f"(for {principal.spec}; it is shown only this once)", file=sys.stderr)
+        issued = tokens.issue(resolved.database_url, principal, timedelta(days=args.days))
+    print(issued.secret)
+    print(f"(token {issued.token_id} for {principal.spec}, valid until "
+          f"{issued.expires_at:%Y-%m-%d %H:%M} UTC; the secret is shown only this once)", file=sys.stderr)
+    return 0
+
+
+def cmd_tokens_revoke(args: argparse.Namespace, settings: Settings) -> int:
+    from api import tokens
+    from infra.embedded import servers
+
+    with servers(settings) as resolved:
+        tokens.revoke(resolved.database_url, args.token_id)
+    print(f"Token {args.token_id} is revoked.")
+    return 0
+
+
+def cmd_tokens_list(args: argparse.Namespace, settings: Settings) -> int:
+    from api import tokens
+    from infra.embedded import servers
+
+    with servers(settings) as resolved:
+        rows = tokens.listing(resolved.database_url)
+    for token_id, principal, issued_at, expires_at, revoked_at in rows:
+        state = f"revoked {revoked_at:%Y-%m-%d}" if revoked_at else f"expires {expires_at:%Y-%m-%d}"
+        print(f"{token_id}  {issued_at:%Y-%m-%d}  {state:<18}  {principal}")
     return 0
 
 
@@ -271,14 +296,19 @@ def parser() -> argparse.ArgumentParser:
                    description="Writes schemas/<body>/<Event>.avsc and archives new versions; "
                    "refuses an incompatible change.").set_defaults(run=cmd_schemas_publish)
 
-    token_cmd = commands.add_parser("tokens", help="issue bearer tokens", description="Bearer tokens.")
+    token_cmd = commands.add_parser("tokens", help="issue, list and revoke bearer tokens",
+                                    description="Bearer tokens for the API.")
     sub = token_cmd.add_subparsers(dest="action", required=True, metavar="ACTION")
     issue = sub.add_parser("issue", help="issue a token for a principal and print it once",
                            description="Issues a token; only its hash is stored.")
-    issue.add_argument("--principal", required=True,
-                       help="admin | body:<body>:<compound id> | resident:<compound id>:<unit> | "
-                       "auditor:<community|street>:<name> | integration:<name>")
+    issue.add_argument("--principal", required=True, help=SPECS)
+    issue.add_argument("--days", type=int, default=90, help="how long it is valid (default 90)")
     issue.set_defaults(run=cmd_tokens_issue)
+    revoke = sub.add_parser("revoke", help="revoke a token by its id", description="Revokes a token.")
+    revoke.add_argument("token_id", type=UUID, help="the id printed when it was issued")
+    revoke.set_defaults(run=cmd_tokens_revoke)
+    sub.add_parser("list", help="list tokens (ids, principals, validity; never secrets)",
+                   description="Lists tokens.").set_defaults(run=cmd_tokens_list)
     return root
 
 
@@ -292,7 +322,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = Settings.from_env()
         return args.run(args, settings)
-    except (ConfigurationError, InvalidPrincipal) as error:
+    except (ConfigurationError, InvalidPrincipal, UnknownToken) as error:
         print(f"siwei: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -122,8 +122,8 @@ class EmbeddedBroker:
             return
         process.terminate()
         try:
-            process.wait(5)
-        except subprocess.TimeoutExpired:
+            process.wait(2)
+        except subprocess.TimeoutExpired:  # it may linger for connected clients; it holds nothing
             process.kill()
             process.wait(5)
 

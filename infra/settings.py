@@ -12,6 +12,7 @@ from pathlib import Path
 
 DEFAULT_DATA_DIR = Path(".siwei")
 DEFAULT_PARTITIONS = 3
+DEFAULT_RATE_LIMIT = 20.0
 
 
 class ConfigurationError(Exception):
@@ -24,6 +25,7 @@ class Settings:
     kafka_bootstrap: str | None
     data_dir: Path
     topic_partitions: int = DEFAULT_PARTITIONS
+    rate_limit: float = DEFAULT_RATE_LIMIT  # API requests a second per token
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -33,11 +35,19 @@ class Settings:
             raise ConfigurationError(
                 f"SIWEI_TOPIC_PARTITIONS must be a positive whole number, not {partitions!r}"
             )
+        rate = env.get("SIWEI_RATE_LIMIT", str(DEFAULT_RATE_LIMIT))
+        try:
+            rate_limit = float(rate)
+        except ValueError:
+            rate_limit = 0.0
+        if not rate_limit > 0:
+            raise ConfigurationError(f"SIWEI_RATE_LIMIT must be a number above 0, not {rate!r}")
         return cls(
             database_url=env.get("SIWEI_DATABASE_URL") or None,
             kafka_bootstrap=env.get("SIWEI_KAFKA_BOOTSTRAP") or None,
             data_dir=Path(env.get("SIWEI_DATA_DIR") or DEFAULT_DATA_DIR),
             topic_partitions=int(partitions),
+            rate_limit=rate_limit,
         )
 
     def with_servers(self, database_url: str, kafka_bootstrap: str) -> Settings:
@@ -56,5 +66,6 @@ class Settings:
             SIWEI_KAFKA_BOOTSTRAP=self.kafka_bootstrap or "",
             SIWEI_DATA_DIR=str(self.data_dir),
             SIWEI_TOPIC_PARTITIONS=str(self.topic_partitions),
+            SIWEI_RATE_LIMIT=str(self.rate_limit),
         )
         return env

@@ -52,8 +52,10 @@ def test_a_command_reaches_a_query_through_store_relay_topic_and_projector(syste
     from uuid import UUID
     system.wait_until_projected_ids({UUID(compound_id): 1, UUID(unit["aggregateId"]): 1})
 
-    reader = system.token("integration:city-dashboard")
-    compound = graphql(url, reader, COMPOUND, {"id": compound_id}).json()["data"]["compound"]
+    reader = system.token("auditor:street:晋阳街道")
+    answer = graphql(url, reader, COMPOUND, {"id": compound_id}).json()
+    compound = answer["data"]["compound"]
+    assert "errors" not in answer, answer
     assert compound == {
         "name": "北苑小区", "district": "武侯区", "street": "晋阳街道", "community": "晋阳社区",
         "households": 420, "residents": 1260,

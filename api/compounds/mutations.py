@@ -42,7 +42,7 @@ class CompoundMutations:
     @strawberry.mutation(description="Registers a compound (小区), recorded by the residents' group.")
     async def register_compound(self, info: Info, input: RegisterCompoundInput) -> CommandResult:  # noqa: A002
         return await perform(
-            info, "Mutation.registerCompound", info.context.services.residents.register_compound,
+            info, info.context.services.residents.register_compound,
             name=input.name, district=input.district, street=input.street,
             community=input.community, households=input.households, residents=input.residents,
         )
@@ -50,8 +50,8 @@ class CompoundMutations:
     @strawberry.mutation(description="Establishes the party branch of a compound (建立党支部).")
     async def establish_branch(self, info: Info, input: EstablishBranchInput) -> CommandResult:  # noqa: A002
         return await perform(
-            info, "Mutation.establishBranch", info.context.services.branch.establish_branch,
-            concerning=input.compound_id, compound_id=input.compound_id, name=input.name, mode=input.mode,
+            info, info.context.services.branch.establish_branch,
+            compound_id=input.compound_id, name=input.name, mode=input.mode,
         )
 
     @strawberry.mutation(description="Registers an exclusive unit and its owner (业主登记).")
@@ -59,8 +59,7 @@ class CompoundMutations:
         self, info: Info, input: RegisterExclusiveUnitInput  # noqa: A002
     ) -> CommandResult:
         return await perform(
-            info, "Mutation.registerExclusiveUnit",
-            info.context.services.owners_committee.register_exclusive_unit,
-            concerning=input.compound_id, compound_id=input.compound_id, building=input.building, unit=input.unit,
+            info, info.context.services.owners_committee.register_exclusive_unit,
+            compound_id=input.compound_id, building=input.building, unit=input.unit,
             exclusive_area=input.exclusive_area, owner=input.owner,
         )

@@ -15,6 +15,7 @@ from api.pagination import Connection, page
 
 @strawberry.type(description="The party branch of a compound (小区党支部).")
 class Branch:
+    compound_id: strawberry.Private[UUID]
     id: UUID
     name: str
     mode: str = strawberry.field(description="single 单独建, joint 联合建 or affiliated 挂靠建")
@@ -23,6 +24,7 @@ class Branch:
 
 @strawberry.type(description="An exclusive unit (专有部分) and its owner, in the owners' electorate.")
 class ExclusiveUnit:
+    compound_id: strawberry.Private[UUID]
     id: UUID
     building: str
     unit: str
@@ -33,7 +35,7 @@ class ExclusiveUnit:
     @staticmethod
     def from_row(row: dict) -> ExclusiveUnit:
         return ExclusiveUnit(
-            id=row["unit_id"], building=row["building"], unit=row["unit"],
+            compound_id=row["compound_id"], id=row["unit_id"], building=row["building"], unit=row["unit"],
             exclusive_area=row["exclusive_area"], owner=row["owner"],
             registered_at=row["registered_at"],
         )
@@ -51,10 +53,15 @@ class Compound:
     registered_at: datetime
     branch: Branch | None
 
-    @strawberry.field(description="The exclusive units registered by the owners' committee.")
+    @property
+    def compound_id(self) -> UUID:
+        return self.id
+
+    @strawberry.field(description="The exclusive units registered by the owners' committee: the "
+                      "electorate, for the committee, the branch and auditors (null for others).")
     async def units(
         self, info: Info, first: int | None = None, after: str | None = None
-    ) -> Connection[ExclusiveUnit]:
+    ) -> Connection[ExclusiveUnit] | None:
         async with info.context.read_models.connection() as conn:
             return await page(
                 conn, table="exclusive_units", where=[sql.SQL("compound_id = %s")],
@@ -66,7 +73,7 @@ class Compound:
     def from_row(row: dict) -> Compound:
         branch = None
         if row["branch_id"] is not None:
-            branch = Branch(id=row["branch_id"], name=row["branch_name"], mode=row["branch_mode"],
+            branch = Branch(compound_id=row["compound_id"], id=row["branch_id"], name=row["branch_name"], mode=row["branch_mode"],
                             established_at=row["branch_established_at"])
         return Compound(
             id=row["compound_id"], name=row["name"], district=row["district"],

@@ -21,7 +21,6 @@ class PropertyMutations:
         self, info: Info, input: RegisterPropertyCompanyInput  # noqa: A002
     ) -> CommandResult:
         return await perform(
-            info, "Mutation.registerPropertyCompany",
-            info.context.services.property.register_company,
+            info, info.context.services.property.register_company,
             name=input.name, credit_code=input.credit_code,
         )

@@ -7,7 +7,6 @@ import strawberry
 from api.context import Info
 from api.pagination import Connection, page
 from api.property.types import PropertyCompany
-from api.rights import require
 
 
 @strawberry.type
@@ -16,7 +15,6 @@ class PropertyQueries:
     async def property_companies(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[PropertyCompany]:
-        require(info.context.principal, "Query.propertyCompanies")
         async with info.context.read_models.connection() as conn:
             return await page(conn, table="property_companies", where=[], params=[],
                               key=("name", "company_id"), first=first, after=after,

@@ -53,11 +53,11 @@ def test_a_token_names_its_principal(system, api):
 
 
 def test_a_mutation_without_the_right_is_refused_by_name_and_records_nothing(system, api):
-    token = system.token("integration:city-dashboard")
+    token = system.token("integration:street:晋阳街道:city-dashboard")
     answer = graphql(api, token, REGISTER, {"input": COMPOUND}).json()["data"]["registerCompound"]
     assert answer["__typename"] == "NotAllowed"
     assert answer["right"] == "Mutation.registerCompound"
-    assert "integration:city-dashboard may not use Mutation.registerCompound" in answer["message"]
+    assert "integration:street:晋阳街道:city-dashboard may not use Mutation.registerCompound" in answer["message"]
     assert system.services.residents.recorder.max_notification_id() is None
 
 
@@ -87,7 +87,7 @@ def test_compounds_page_by_cursor_until_the_end(system, api):
     run_relays(system.settings, threading.Event(), until_caught_up=True)
     Projector(system.settings).run(threading.Event(), until_caught_up=True)
 
-    token = system.token("integration:city-dashboard")
+    token = system.token("integration:street:晋阳街道:city-dashboard")
     seen, after = [], None
     while True:
         page = graphql(api, token, PAGE, {"after": after}).json()["data"]["compounds"]

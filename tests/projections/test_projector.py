@@ -135,6 +135,7 @@ def test_the_relay_republishes_when_the_broker_comes_back_empty(system, broker, 
         stop_projector(system)
         assert_equals_a_rebuild(system)
     finally:
+        system.stop_all()
         reborn.stop()
 
 
