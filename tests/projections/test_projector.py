@@ -4,8 +4,6 @@ and bytes that are not events. After each, the read models equal a rebuild from 
 from __future__ import annotations
 
 import threading
-import time
-from uuid import UUID
 
 from kafka import KafkaProducer
 

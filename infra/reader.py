@@ -1,0 +1,339 @@
+"""Reading the four bodies' topics exactly once in effect: what the projector and the policies
+share.
+
+Each poll's batch is handled in one PostgreSQL transaction together with the consumed offsets,
+so a crash loses nothing and handles nothing twice. Repeats from the relay (at-least-once) are
+dropped by aggregate version. When the relay republishes a lost topic under a newer generation,
+the reader reads that partition again from the start, skipping what older generations left;
+versions make the replay harmless. A partition that ends below the reader's position was
+recreated: it is read again from the start too. Messages
+that are not Siwei events this code can read are set aside in ``dead_letters`` with the reason,
+and the reader goes on.
+
+Partitions are assigned, not joined through a consumer group, and offsets live in PostgreSQL:
+nothing depends on the broker's group coordination, nor on its ListOffsets answers.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from uuid import UUID
+
+import psycopg
+from kafka import KafkaConsumer, TopicPartition
+from kafka.consumer.fetcher import ConsumerRecord
+from kafka.errors import KafkaError
+from psycopg import sql
+from tqdm import tqdm
+
+from infra import wire
+from infra.database import connect
+from infra.settings import Settings
+from infra.topics import ensure_topics, high_watermarks, partitions_of
+from services.common.bodies import Body
+
+log = logging.getLogger(__name__)
+
+POLL_MS = 200
+MAX_POLL_RECORDS = 2000
+RETRY_SECONDS = 1.0
+PARTITION_CHECK_SECONDS = 5.0
+
+READER_DDL = """
+CREATE TABLE IF NOT EXISTS projector_offsets (
+    topic text NOT NULL,
+    partition integer NOT NULL,
+    next_offset bigint NOT NULL,
+    generation bigint,
+    PRIMARY KEY (topic, partition)
+);
+CREATE TABLE IF NOT EXISTS projected_aggregates (
+    aggregate_id uuid PRIMARY KEY,
+    body text NOT NULL,
+    version bigint NOT NULL
+);
+CREATE TABLE IF NOT EXISTS dead_letters (
+    id bigserial PRIMARY KEY,
+    topic text NOT NULL,
+    partition integer NOT NULL,
+    "offset" bigint NOT NULL,
+    generation bigint NOT NULL,
+    reason text NOT NULL,
+    key bytea,
+    headers jsonb NOT NULL,
+    value bytea,
+    set_aside_at timestamptz NOT NULL DEFAULT now(),
+    UNIQUE (topic, partition, "offset", generation)
+);
+"""
+
+
+class ReaderAlreadyRunning(RuntimeError):
+    """Another reader writes the same tables."""
+
+
+@dataclass
+class PartitionState:
+    next_offset: int = 0
+    generation: int | None = None
+
+
+def generation_of(record: ConsumerRecord) -> int | None:
+    value = wire.header(record.headers, wire.GENERATION_HEADER)
+    return int(value) if value and value.isdigit() else None
+
+
+@dataclass(frozen=True)
+class BatchOutcome:
+    applied: int
+    duplicates: int
+    set_aside: int
+    rewound: list[TopicPartition]
+
+
+class TopicReader:
+    """Reads all four topics into a PostgreSQL schema of its own (offsets, aggregate versions,
+    dead letters and whatever its subclass keeps); ``handle`` is called once per new event."""
+
+    role = "reader"
+
+    def __init__(self, settings: Settings, *, schema: str) -> None:
+        assert settings.database_url and settings.kafka_bootstrap
+        self.settings = settings
+        self.schema = schema
+        self.topics = [body.topic for body in Body]
+        self.states: dict[TopicPartition, PartitionState] = {}
+
+    def handle(self, cur: psycopg.Cursor, event: wire.PublishedEvent) -> None:
+        raise NotImplementedError
+
+    def ddl(self) -> list[str]:
+        """The subclass's own tables."""
+        return []
+
+    def connect(self) -> psycopg.Connection:
+        # Autocommit, so that each `conn.transaction()` in `apply` is a transaction of its own,
+        # never a savepoint inside one left open by an earlier read.
+        conn = connect(self.settings.database_url, autocommit=True)
+        conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(self.schema)))
+        return conn
+
+    def create_tables(self) -> None:
+        with connect(self.settings.database_url, autocommit=True) as conn:
+            conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(self.schema)))
+        with self.connect() as conn:
+            conn.execute(READER_DDL)
+            for statement in self.ddl():
+                conn.execute(statement)
+
+    def drop_tables(self) -> None:
+        with connect(self.settings.database_url, autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(self.schema)))
+
+    @contextmanager
+    def exclusive(self) -> Iterator[None]:
+        """Holds the lock that makes this the only reader writing this schema."""
+        conn = connect(self.settings.database_url, autocommit=True)
+        try:
+            key = f"siwei reader {self.schema}"
+            if not conn.execute("SELECT pg_try_advisory_lock(hashtext(%s))", (key,)).fetchone()[0]:
+                raise ReaderAlreadyRunning(
+                    f"another {self.role} is writing the {self.schema} tables"
+                    " (is `siwei up` running?): stop it first"
+                )
+            yield
+        finally:
+            conn.close()
+
+    def load_offsets(self, conn: psycopg.Connection) -> None:
+        self.states = {
+            TopicPartition(topic, partition): PartitionState(next_offset, generation)
+            for topic, partition, next_offset, generation in conn.execute(
+                "SELECT topic, partition, next_offset, generation FROM projector_offsets"
+            )
+        }
+
+    # -- applying a batch ------------------------------------------------------------------------
+
+    def apply(self, conn: psycopg.Connection,
+              batch: dict[TopicPartition, list[ConsumerRecord]]) -> BatchOutcome:
+        """Applies one polled batch and its offsets in one transaction."""
+        applied = duplicates = set_aside = 0
+        rewound: list[TopicPartition] = []
+        with conn.transaction(), conn.cursor() as cur:
+            decoded: list[tuple[ConsumerRecord, wire.PublishedEvent | str]] = []
+            touched: dict[TopicPartition, PartitionState] = {}
+            for tp, records in batch.items():
+                state = self.states.setdefault(tp, PartitionState())
+                touched[tp] = state
+                for record in records:
+                    generation = generation_of(record)
+                    if generation is not None and state.generation is not None:
+                        if generation < state.generation:
+                            # Left by a generation the relay has since republished: superseded.
+                            state.next_offset = record.offset + 1
+                            duplicates += 1
+                            continue
+                        if generation > state.generation and record.offset != 0:
+                            # The relay republished this topic: read it again from its start.
+                            state.generation = generation
+                            state.next_offset = 0
+                            rewound.append(tp)
+                            break
+                    if generation is not None:
+                        state.generation = max(generation, state.generation or 0)
+                    try:
+                        decoded.append((record, wire.decode(record.headers, record.value)))
+                    except wire.UndecodableMessage as error:
+                        decoded.append((record, error.reason))
+                    state.next_offset = record.offset + 1
+
+            events = [e for _, e in decoded if isinstance(e, wire.PublishedEvent)]
+            versions = dict(cur.execute(
+                "SELECT aggregate_id, version FROM projected_aggregates WHERE aggregate_id = ANY(%s)",
+                ([e.aggregate_id for e in events],),
+            ).fetchall()) if events else {}
+            changed: dict[UUID, tuple[str, int]] = {}
+            for record, event in decoded:
+                if isinstance(event, str):
+                    self._set_aside(cur, record, event)
+                    set_aside += 1
+                    continue
+                seen = versions.get(event.aggregate_id, 0)
+                if event.aggregate_version <= seen:
+                    duplicates += 1
+                    continue
+                if event.aggregate_version != seen + 1:
+                    self._set_aside(cur, record, f"version gap: {event.type} of {event.aggregate_id}"
+                                    f" is version {event.aggregate_version}, expected {seen + 1}")
+                    set_aside += 1
+                    continue
+                self.handle(cur, event)
+                versions[event.aggregate_id] = event.aggregate_version
+                changed[event.aggregate_id] = (event.body.value, event.aggregate_version)
+                applied += 1
+            if changed:
+                cur.executemany(
+                    "INSERT INTO projected_aggregates (aggregate_id, body, version) VALUES (%s, %s, %s)"
+                    " ON CONFLICT (aggregate_id) DO UPDATE SET version = EXCLUDED.version",
+                    [(a, b, v) for a, (b, v) in changed.items()],
+                )
+            cur.executemany(
+                "INSERT INTO projector_offsets (topic, partition, next_offset, generation)"
+                " VALUES (%s, %s, %s, %s) ON CONFLICT (topic, partition) DO UPDATE SET"
+                " next_offset = EXCLUDED.next_offset, generation = EXCLUDED.generation",
+                [(tp.topic, tp.partition, s.next_offset, s.generation) for tp, s in touched.items()],
+            )
+        return BatchOutcome(applied, duplicates, set_aside, rewound)
+
+    def _set_aside(self, cur: psycopg.Cursor, record: ConsumerRecord, reason: str) -> None:
+        log.warning("set aside %s/%s@%s: %s", record.topic, record.partition, record.offset, reason)
+        headers = {k: (v.decode("utf-8", "replace") if v is not None else None) for k, v in record.headers}
+        cur.execute(
+            "INSERT INTO dead_letters (topic, partition, \"offset\", generation, reason, key, headers,"
+            " value) VALUES (%s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+            (record.topic, record.partition, record.offset,
+             generation_of(record) or 0, reason, record.key, json.dumps(headers),
+             record.value),
+        )
+
+    # -- consuming -------------------------------------------------------------------------------
+
+    def _consumer(self) -> tuple[KafkaConsumer, list[TopicPartition]]:
+        ensure_topics(self.settings.kafka_bootstrap, self.settings.topic_partitions, self.topics)
+        consumer = KafkaConsumer(
+            bootstrap_servers=self.settings.kafka_bootstrap,
+            client_id=f"siwei-{self.role}-{self.schema}",
+            group_id=None,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            max_poll_records=MAX_POLL_RECORDS,
+            fetch_max_wait_ms=100,
+            allow_auto_create_topics=False,
+        )
+        partitions = [tp for topic in self.topics for tp in partitions_of(consumer, topic)]
+        self._assign(consumer, partitions)
+        return consumer, partitions
+
+    def _assign(self, consumer: KafkaConsumer, partitions: list[TopicPartition]) -> None:
+        consumer.assign(partitions)
+        for tp in partitions:
+            consumer.seek(tp, self.position(tp))
+
+    def _add_new_partitions(self, consumer: KafkaConsumer, partitions: list[TopicPartition]) -> None:
+        """Assigns partitions added to a topic since we started, read from the start."""
+        found = [tp for topic in self.topics for tp in partitions_of(consumer, topic, fresh=True)]
+        added = [tp for tp in found if tp not in partitions]
+        if added:
+            log.warning("new partitions %s; reading them from the start", added)
+            partitions.extend(added)
+            self._assign(consumer, partitions)
+
+    def position(self, tp: TopicPartition) -> int:
+        return self.states.get(tp, PartitionState()).next_offset
+
+    def shrunk(self, consumer: KafkaConsumer, partitions: list[TopicPartition]) -> list[TopicPartition]:
+        """Partitions that now end below our position: recreated, to be read from the start."""
+        found = []
+        for tp in partitions:
+            mark = consumer.highwater(tp)
+            if mark is not None and mark < self.position(tp):
+                self.states[tp] = PartitionState(0, self.states[tp].generation)
+                found.append(tp)
+        return found
+
+    def run(self, stop: threading.Event, *, until_caught_up: bool = False,
+            progress: bool = False) -> None:
+        """Reads until ``stop`` is set, or with ``until_caught_up`` until it has read what the
+        topics held when it started."""
+        self.create_tables()
+        with (self.exclusive(), self.connect() as conn,
+              tqdm(disable=not progress, unit="event", desc=f"reading into {self.schema}") as bar):
+            self.load_offsets(conn)
+            while not stop.is_set():
+                consumer = None
+                try:
+                    consumer, partitions = self._consumer()
+                    if self._consume(conn, consumer, partitions, stop, until_caught_up, bar):
+                        return
+                except KafkaError as error:
+                    log.warning("%s: broker error (%s); reconnecting", self.role, error)
+                    stop.wait(RETRY_SECONDS)
+                finally:
+                    if consumer is not None:
+                        consumer.close()
+
+    def _consume(self, conn: psycopg.Connection, consumer: KafkaConsumer,
+                 partitions: list[TopicPartition], stop: threading.Event, until_caught_up: bool,
+                 bar: tqdm) -> bool:
+        """Applies polled batches until ``stop``; with ``until_caught_up``, returns True once it
+        has reached where every partition ended when it began."""
+        targets = None
+        if until_caught_up:
+            targets = high_watermarks(consumer, partitions)
+            self._assign(consumer, partitions)
+            bar.reset(total=sum(max(0, mark - self.position(tp)) for tp, mark in targets.items()))
+        last_check = time.monotonic()
+        while not stop.is_set():
+            if targets is not None and all(self.position(tp) >= mark for tp, mark in targets.items()):
+                return True
+            batch = consumer.poll(timeout_ms=POLL_MS)
+            if batch:
+                rewound = self.apply(conn, batch).rewound
+                bar.update(sum(len(records) for records in batch.values()))
+            else:
+                rewound = self.shrunk(consumer, partitions)
+                if time.monotonic() - last_check > PARTITION_CHECK_SECONDS:
+                    self._add_new_partitions(consumer, partitions)
+                    last_check = time.monotonic()
+            for tp in rewound:
+                log.warning("%s: partition %s was republished; reading it again from the start",
+                            tp.topic, tp.partition)
+                consumer.seek(tp, 0)
+        return False
