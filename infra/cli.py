@@ -49,6 +49,21 @@ def cmd_project(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_react(args: argparse.Namespace, settings: Settings) -> int:
+    from infra.embedded import servers
+    from infra.reactor import Reactor
+    from services.bootstrap import bootstrap
+
+    stop = _stop_on_signals()
+    with servers(settings) as resolved:
+        services = bootstrap(resolved.database_url)
+        try:
+            Reactor(resolved, services).run(stop)
+        finally:
+            services.close()
+    return 0
+
+
 def cmd_api(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
@@ -61,7 +76,8 @@ def cmd_api(args: argparse.Namespace, settings: Settings) -> int:
 
 
 class Supervisor:
-    """Runs the relay, the projector and the API as child processes; restarts one that dies."""
+    """Runs the relay, the projector, the reactor and the API as child processes; restarts one
+    that dies."""
 
     def __init__(self, settings: Settings, parts: dict[str, list[str]]) -> None:
         self.env = settings.child_environment()
@@ -125,6 +141,7 @@ def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
         supervisor = Supervisor(resolved, {
             "relay": ["relay"],
             "projector": ["project"],
+            "reactor": ["react"],
             "api": ["api", "--host", args.host, "--port", str(args.port)],
         })
         token = _demo_token(resolved)
@@ -256,7 +273,8 @@ def parser() -> argparse.ArgumentParser:
 
     up = commands.add_parser("up", help="start everything and seed the demo compounds",
                              description="Starts the servers (embedded where not configured), the "
-                             "relay, the projector and the GraphQL API; seeds the demo unless --no-demo.")
+                             "relay, the projector, the reactor and the GraphQL API; seeds the demo "
+                             "unless --no-demo.")
     up.add_argument("--no-demo", action="store_true", help="do not seed the demo compounds")
     up.add_argument("--host", default="127.0.0.1", help="API address (default 127.0.0.1)")
     up.add_argument("--port", type=int, default=8000, help="API port (default 8000)")
@@ -271,6 +289,11 @@ def parser() -> argparse.ArgumentParser:
     project = commands.add_parser("project", help="project the topics into the read models",
                                   description="Consumes all topics into the read models.")
     project.set_defaults(run=cmd_project)
+
+    react = commands.add_parser("react", help="run each body's policies on the others' events",
+                                description="Runs the bodies' policies (e.g. a case dispatched to "
+                                "the property company becomes its work order).")
+    react.set_defaults(run=cmd_react)
 
     api = commands.add_parser("api", help="serve GraphQL", description="Serves GraphQL at /graphql.")
     api.add_argument("--host", default="127.0.0.1", help="address (default 127.0.0.1)")

@@ -33,6 +33,7 @@ from psycopg import sql
 from tqdm import tqdm
 
 from infra import wire
+from services.common.published import PublishedEvent
 from infra.database import connect
 from infra.settings import Settings
 from infra.topics import ensure_topics, high_watermarks, partitions_of
@@ -110,7 +111,7 @@ class TopicReader:
         self.topics = [body.topic for body in Body]
         self.states: dict[TopicPartition, PartitionState] = {}
 
-    def handle(self, cur: psycopg.Cursor, event: wire.PublishedEvent) -> None:
+    def handle(self, cur: psycopg.Cursor, event: PublishedEvent) -> None:
         raise NotImplementedError
 
     def ddl(self) -> list[str]:
@@ -167,7 +168,7 @@ class TopicReader:
         applied = duplicates = set_aside = 0
         rewound: list[TopicPartition] = []
         with conn.transaction(), conn.cursor() as cur:
-            decoded: list[tuple[ConsumerRecord, wire.PublishedEvent | str]] = []
+            decoded: list[tuple[ConsumerRecord, PublishedEvent | str]] = []
             touched: dict[TopicPartition, PartitionState] = {}
             for tp, records in batch.items():
                 state = self.states.setdefault(tp, PartitionState())
@@ -194,7 +195,7 @@ class TopicReader:
                         decoded.append((record, error.reason))
                     state.next_offset = record.offset + 1
 
-            events = [e for _, e in decoded if isinstance(e, wire.PublishedEvent)]
+            events = [e for _, e in decoded if isinstance(e, PublishedEvent)]
             versions = dict(cur.execute(
                 "SELECT aggregate_id, version FROM projected_aggregates WHERE aggregate_id = ANY(%s)",
                 ([e.aggregate_id for e in events],),

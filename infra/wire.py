@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import cache
 from typing import Any
-from uuid import UUID
 
 import fastavro
 
 from infra import schemas
 from services.common.bodies import Body
+from services.common.published import PublishedEvent
 
 CONTENT_TYPE = "application/avro"
 SPEC_VERSION = "1.0"
@@ -34,27 +34,6 @@ class UndecodableMessage(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
-
-
-@dataclass(frozen=True)
-class PublishedEvent:
-    """An event as every consumer sees it: the envelope, the type, and its own data."""
-
-    event_id: UUID
-    type: str  # <body>.<Event>
-    body: Body
-    compound_id: UUID | None
-    aggregate_id: UUID
-    aggregate_version: int
-    actor: str
-    occurred_at: datetime
-    correlation_id: UUID
-    causation_id: UUID
-    data: dict[str, Any]
-
-    @property
-    def name(self) -> str:
-        return self.type.split(".", 1)[1]
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ import threading
 import psycopg
 from psycopg import sql
 
-from infra import wire
+from services.common.published import PublishedEvent
 from infra.database import connect
 from infra.reader import TopicReader
 from infra.settings import Settings
@@ -32,7 +32,7 @@ class Projector(TopicReader):
     def ddl(self) -> list[str]:
         return [view.ddl() for view in self.views]
 
-    def handle(self, cur: psycopg.Cursor, event: wire.PublishedEvent) -> None:
+    def handle(self, cur: psycopg.Cursor, event: PublishedEvent) -> None:
         for handler in self.handlers.get(event.type, ()):
             handler(cur, event)
 

@@ -9,7 +9,7 @@ from typing import ClassVar
 
 from psycopg import Cursor
 
-from infra.wire import PublishedEvent
+from services.common.published import PublishedEvent
 
 Handler = Callable[[Cursor, PublishedEvent], None]
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from services.branch.application import BranchService
 from services.common.application import BodyApplication
 from services.common.bodies import Body
+from services.common.policy import Reaction
 from services.owners_committee.application import OwnersCommitteeService
 from services.property.application import PropertyService
 from services.residents.application import ResidentsService
@@ -38,6 +39,19 @@ def bootstrap(database_url: str | None = None) -> Services:
         ),
         property=PropertyService(database_url),
     )
+
+
+def policies(services: Services) -> dict[Body, dict[str, Reaction]]:
+    """Each body's reactions to the other bodies' events."""
+    from services.branch import policies as branch
+    from services.property import policies as property_
+    from services.residents import policies as residents
+
+    return {
+        Body.BRANCH: branch.reactions(services.branch),
+        Body.RESIDENTS: residents.reactions(services.residents),
+        Body.PROPERTY: property_.reactions(services.property),
+    }
 
 
 def application_classes() -> dict[Body, type[BodyApplication]]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from psycopg import Cursor
 
-from infra.wire import PublishedEvent
+from services.common.published import PublishedEvent
 from projections.view import View, handles
 
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from uuid import UUID
 
 from services.branch.branch import Branch
+from services.branch.case_file import CaseFile
 from services.common.application import BodyApplication, Receipt
 from services.common.bodies import Body
 from services.common.errors import NotFound
@@ -13,7 +15,7 @@ from services.common.errors import NotFound
 
 class BranchService(BodyApplication):
     body = Body.BRANCH
-    aggregates = (Branch,)
+    aggregates = (Branch, CaseFile)
 
     def __init__(
         self, database_url: str | None = None, *, compound_exists: Callable[[UUID], bool]
@@ -27,3 +29,57 @@ class BranchService(BodyApplication):
             raise NotFound(f"no compound with id {compound_id}", field="compoundId")
         branch = Branch.establish(compound_id=compound_id, name=name, mode=mode)
         return self.record(branch, conflict="this branch is already established")
+
+    # -- cases (小区派单) ---------------------------------------------------------------------------
+
+    def case_file(self, case_id: UUID) -> CaseFile:
+        return self.load(CaseFile, CaseFile.create_id(case_id), "case received by the branch")
+
+    def receive_case(self, *, case_id: UUID, compound_id: UUID, category: str,
+                     raised_at: datetime) -> Receipt | None:
+        """Opens the branch's file on a case a resident raised; None if it is open already."""
+        if self.exists(CaseFile, CaseFile.create_id(case_id)):
+            return None
+        case_file = CaseFile(compound_id=compound_id, case_id=case_id, category=category,
+                             raised_at=raised_at)
+        return self.record(case_file, conflict="the case is received already")
+
+    def dispatch_case(self, *, case_id: UUID, taker: str, assignee: str) -> Receipt:
+        """派单: to the property company, a party member, a volunteer team, the mediation room,
+        or up to the community or street when it exceeds the compound's authority."""
+        case_file = self.case_file(case_id)
+        case_file.dispatch(taker, assignee)
+        return self.record(case_file, conflict="the case changed meanwhile; try again")
+
+    def accept_case(self, *, case_id: UUID) -> Receipt:
+        case_file = self.case_file(case_id)
+        case_file.accept()
+        return self.record(case_file, conflict="the case changed meanwhile; try again")
+
+    def refuse_case(self, *, case_id: UUID, reason: str) -> Receipt:
+        case_file = self.case_file(case_id)
+        case_file.refuse(reason)
+        return self.record(case_file, conflict="the case changed meanwhile; try again")
+
+    def record_case_progress(self, *, case_id: UUID, note: str) -> Receipt:
+        case_file = self.case_file(case_id)
+        case_file.record_progress(note)
+        return self.record(case_file, conflict="the case changed meanwhile; try again")
+
+    def resolve_case(self, *, case_id: UUID, summary: str) -> Receipt:
+        case_file = self.case_file(case_id)
+        case_file.resolve(summary)
+        return self.record(case_file, conflict="the case changed meanwhile; try again")
+
+    def note_case_withdrawal(self, *, case_id: UUID) -> Receipt | None:
+        case_file = self.case_file(case_id)
+        return self.record(case_file, conflict="noted already") if case_file.note_withdrawal() else None
+
+    def note_case_reopening(self, *, case_id: UUID) -> Receipt | None:
+        case_file = self.case_file(case_id)
+        return self.record(case_file, conflict="noted already") if case_file.note_reopening() else None
+
+    def note_work_order(self, *, case_id: UUID, dispatch_no: int, outcome: str) -> Receipt | None:
+        case_file = self.case_file(case_id)
+        noted = case_file.note_work_order(dispatch_no, outcome)
+        return self.record(case_file, conflict="noted already") if noted else None

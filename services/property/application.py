@@ -2,16 +2,51 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from uuid import UUID
+
 from services.common.application import BodyApplication, Receipt
 from services.common.bodies import Body
 from services.property.company import PropertyCompany
+from services.property.work_order import WorkOrder
 
 
 class PropertyService(BodyApplication):
     body = Body.PROPERTY
-    aggregates = (PropertyCompany,)
+    aggregates = (PropertyCompany, WorkOrder)
 
     def register_company(self, *, name: str, credit_code: str) -> Receipt:
         """Registers a property service company."""
         company = PropertyCompany.register(name=name, credit_code=credit_code)
         return self.record(company, conflict=f"company {company.id} is already registered")
+
+    # -- work orders (物业接单) ---------------------------------------------------------------------
+
+    def open_work_order(self, *, case_id: UUID, compound_id: UUID, dispatch_no: int, category: str,
+                        due_at: datetime) -> Receipt | None:
+        """Opens the work order of a dispatch to the property company; None if it is open already."""
+        if self.exists(WorkOrder, WorkOrder.create_id(case_id, dispatch_no)):
+            return None
+        order = WorkOrder(compound_id=compound_id, case_id=case_id, dispatch_no=dispatch_no,
+                          category=category, due_at=due_at)
+        return self.record(order, conflict="the work order is open already")
+
+    def accept_work_order(self, *, work_order_id: UUID) -> Receipt:
+        order = self.load(WorkOrder, work_order_id, "work order")
+        order.accept()
+        return self.record(order, conflict="the work order changed meanwhile; try again")
+
+    def refuse_work_order(self, *, work_order_id: UUID, reason: str) -> Receipt:
+        order = self.load(WorkOrder, work_order_id, "work order")
+        order.refuse(reason)
+        return self.record(order, conflict="the work order changed meanwhile; try again")
+
+    def record_work_order_progress(self, *, work_order_id: UUID, note: str) -> Receipt:
+        order = self.load(WorkOrder, work_order_id, "work order")
+        order.record_progress(note)
+        return self.record(order, conflict="the work order changed meanwhile; try again")
+
+    def resolve_work_order(self, *, work_order_id: UUID, summary: str) -> Receipt:
+        order = self.load(WorkOrder, work_order_id, "work order")
+        order.resolve(summary)
+        return self.record(order, conflict="the work order changed meanwhile; try again")

@@ -1,0 +1,145 @@
+"""The branch's file on a resident's case (小区派单): received, dispatched to a taker, and, for the
+takers the branch answers for (party members, volunteer teams, the mediation room, the community
+or street above), accepted, progressed and resolved as they report. The property company keeps
+its own work orders; the branch notes what became of them. Every event names its case."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.domain import event
+
+from services.common.aggregate import GovernanceAggregate
+from services.common.case_categories import DEADLINES, Category
+from services.common.errors import InvalidInput, RuleViolated, require_text
+
+
+class Taker(str, Enum):
+    PROPERTY = "property"  # 物业接单: a work order in the property company's store
+    PARTY_MEMBER = "party_member"  # 党员接单
+    VOLUNTEER_TEAM = "volunteer_team"
+    MEDIATION_ROOM = "mediation_room"  # 物业调解室, for disputes
+    COMMUNITY = "community"  # beyond the compound's authority (分级负责)
+    STREET = "street"
+
+
+RECEIVED, DISPATCHED, ACCEPTED, REFUSED, RESOLVED, REOPENED, WITHDRAWN = (
+    "received", "dispatched", "accepted", "refused", "resolved", "reopened", "withdrawn")
+WORK_ORDER_MOVES = {"accepted": (DISPATCHED, ACCEPTED), "refused": (DISPATCHED, REFUSED),
+                    "resolved": (ACCEPTED, RESOLVED)}
+
+
+class CaseFile(GovernanceAggregate):
+    @staticmethod
+    def create_id(case_id: UUID) -> UUID:
+        return uuid5(NAMESPACE_URL, f"siwei:branch:case-file:{case_id}")
+
+    @event("CaseReceived")
+    def __init__(self, compound_id: UUID, case_id: UUID, category: str, raised_at: datetime) -> None:
+        self.case_id = case_id
+        self.category = category
+        self.due_at = raised_at + DEADLINES[Category(category)]
+        self.state = RECEIVED
+        self.dispatches = 0
+        self.taker: str | None = None
+
+    def dispatch(self, taker: str, assignee: str) -> None:
+        try:
+            kind = Taker(taker)
+        except ValueError:
+            allowed = ", ".join(t.value for t in Taker)
+            raise InvalidInput(f"taker must be one of {allowed}, not {taker!r}", field="taker") from None
+        if self.state not in (RECEIVED, REFUSED, REOPENED):
+            raise RuleViolated(f"the case is {self.state}: it can be dispatched when received, "
+                               "refused or reopened")
+        self._dispatched(case_id=self.case_id, dispatch_no=self.dispatches + 1, taker=kind.value,
+                         assignee=require_text(assignee, "assignee"), category=self.category,
+                         due_at=self.due_at)
+
+    @event("CaseDispatched")
+    def _dispatched(self, case_id: UUID, dispatch_no: int, taker: str, assignee: str,
+                    category: str, due_at: datetime) -> None:
+        self.dispatches = dispatch_no
+        self.taker = taker
+        self.state = DISPATCHED
+
+    # -- takers the branch answers for -----------------------------------------------------------
+
+    def _require_own_taker(self, state: str, action: str) -> None:
+        if self.taker is None:
+            raise RuleViolated("the case has not been dispatched")
+        if self.taker == Taker.PROPERTY.value:
+            raise RuleViolated("the case was dispatched to the property company, which keeps the work order")
+        if self.state != state:
+            raise RuleViolated(f"the case is {self.state}: only a {state} case can be {action}")
+
+    def accept(self) -> None:
+        self._require_own_taker(DISPATCHED, "accepted")
+        self._accepted(case_id=self.case_id, dispatch_no=self.dispatches, taker=self.taker)
+
+    @event("CaseAccepted")
+    def _accepted(self, case_id: UUID, dispatch_no: int, taker: str) -> None:
+        self.state = ACCEPTED
+
+    def refuse(self, reason: str) -> None:
+        self._require_own_taker(DISPATCHED, "refused")
+        self._refused(case_id=self.case_id, dispatch_no=self.dispatches, taker=self.taker,
+                      reason=require_text(reason, "reason", max_length=2000))
+
+    @event("CaseRefused")
+    def _refused(self, case_id: UUID, dispatch_no: int, taker: str, reason: str) -> None:
+        self.state = REFUSED
+
+    def record_progress(self, note: str) -> None:
+        self._require_own_taker(ACCEPTED, "progressed")
+        self._progressed(case_id=self.case_id, dispatch_no=self.dispatches,
+                         note=require_text(note, "note", max_length=2000))
+
+    @event("CaseProgressRecorded")
+    def _progressed(self, case_id: UUID, dispatch_no: int, note: str) -> None:
+        pass
+
+    def resolve(self, summary: str) -> None:
+        self._require_own_taker(ACCEPTED, "resolved")
+        self._resolved(case_id=self.case_id, dispatch_no=self.dispatches, taker=self.taker,
+                       summary=require_text(summary, "summary", max_length=2000))
+
+    @event("CaseResolved")
+    def _resolved(self, case_id: UUID, dispatch_no: int, taker: str, summary: str) -> None:
+        self.state = RESOLVED
+
+    # -- what the branch notes from the other bodies: True if there was something to note -------
+
+    def note_withdrawal(self) -> bool:
+        if self.state == WITHDRAWN:
+            return False
+        self._withdrawal_noted(case_id=self.case_id)
+        return True
+
+    @event("CaseWithdrawalNoted")
+    def _withdrawal_noted(self, case_id: UUID) -> None:
+        self.state = WITHDRAWN
+
+    def note_reopening(self) -> bool:
+        if self.state != RESOLVED:
+            return False
+        self._reopening_noted(case_id=self.case_id)
+        return True
+
+    @event("CaseReopeningNoted")
+    def _reopening_noted(self, case_id: UUID) -> None:
+        self.state = REOPENED
+
+    def note_work_order(self, dispatch_no: int, outcome: str) -> bool:
+        """The property company accepted, refused or resolved the work order of a dispatch."""
+        before, _ = WORK_ORDER_MOVES[outcome]
+        if dispatch_no != self.dispatches or self.taker != Taker.PROPERTY.value or self.state != before:
+            return False
+        self._work_order_noted(case_id=self.case_id, dispatch_no=dispatch_no, outcome=outcome)
+        return True
+
+    @event("WorkOrderOutcomeNoted")
+    def _work_order_noted(self, case_id: UUID, dispatch_no: int, outcome: str) -> None:
+        self.state = WORK_ORDER_MOVES[outcome][1]

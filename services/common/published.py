@@ -1,0 +1,32 @@
+"""An event as every reader of the topics sees it: the envelope, the type, and its own data.
+Policies react to these; projections are built from them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from services.common.bodies import Body
+
+
+@dataclass(frozen=True)
+class PublishedEvent:
+    """An event as every consumer sees it: the envelope, the type, and its own data."""
+
+    event_id: UUID
+    type: str  # <body>.<Event>
+    body: Body
+    compound_id: UUID | None
+    aggregate_id: UUID
+    aggregate_version: int
+    actor: str
+    occurred_at: datetime
+    correlation_id: UUID
+    causation_id: UUID
+    data: dict[str, Any]
+
+    @property
+    def name(self) -> str:
+        return self.type.split(".", 1)[1]
