@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from projections.cases.view import CasesView
 from projections.compounds.view import CompoundsView
 from projections.property_companies.view import PropertyCompaniesView
 from projections.view import View
 
 
 def all_views() -> list[View]:
-    return [CompoundsView(), PropertyCompaniesView()]
+    return [CompoundsView(), PropertyCompaniesView(), CasesView()]

@@ -1,0 +1,38 @@
+-- One row per case, joined across the residents, the branch and the property company.
+CREATE TABLE IF NOT EXISTS cases (
+    case_id uuid PRIMARY KEY,
+    compound_id uuid,
+    category text,
+    description text,
+    location text,
+    photo_ref text,
+    raised_by text,  -- the resident principal, personal data
+    raised_at timestamptz,
+    due_at timestamptz,
+    state text NOT NULL DEFAULT 'raised',
+    taker text,
+    assignee text,
+    dispatches integer NOT NULL DEFAULT 0,
+    accepted_at timestamptz,
+    resolved_at timestamptz,
+    score integer,
+    comment text,
+    rated_at timestamptz,
+    reopened boolean NOT NULL DEFAULT false,
+    withdrawn_at timestamptz
+);
+CREATE INDEX IF NOT EXISTS cases_by_compound ON cases (compound_id, raised_at, case_id);
+
+-- Every step of every case, whichever body took it: the timeline.
+CREATE TABLE IF NOT EXISTS case_steps (
+    event_id uuid PRIMARY KEY,
+    case_id uuid NOT NULL,
+    at timestamptz NOT NULL,
+    version bigint NOT NULL,  -- the aggregate's version: orders one body's steps taken together
+    body text NOT NULL,
+    step text NOT NULL,
+    actor text NOT NULL,
+    state_after text,  -- the case's state after this step; null for a body noting another's step
+    detail text
+);
+CREATE INDEX IF NOT EXISTS case_steps_by_case ON case_steps (case_id, at, version);

@@ -1,0 +1,119 @@
+"""Cases across bodies: each case's row and its timeline, from the residents', the branch's and
+the property company's events. Events of different bodies arrive in any order, so a case's state
+is that of its latest state-changing step, whatever came last."""
+
+from __future__ import annotations
+
+from psycopg import Cursor
+
+from projections.view import View, handles
+from services.common.case_categories import DEADLINES, Category
+from services.common.published import PublishedEvent
+
+# The case's state after each step; steps a body took only to note another's have none.
+STATE_AFTER = {
+    "residents.CaseRaised": "raised",
+    "residents.CaseWithdrawn": "withdrawn",
+    "residents.CaseRated": "closed",
+    "residents.CaseReopened": "reopened",
+    "branch.CaseDispatched": "dispatched",
+    "branch.CaseAccepted": "accepted",
+    "branch.CaseRefused": "refused",
+    "branch.CaseResolved": "resolved",
+    "property.WorkOrderAccepted": "accepted",
+    "property.WorkOrderRefused": "refused",
+    "property.WorkOrderResolved": "resolved",
+}
+NOTES = ("residents.CaseInformationAdded", "residents.CaseTakenNoted", "residents.CaseResolutionNoted",
+         "branch.CaseReceived", "branch.CaseProgressRecorded", "branch.CaseWithdrawalNoted",
+         "branch.CaseReopeningNoted", "branch.WorkOrderOutcomeNoted", "property.WorkOrderOpened",
+         "property.WorkOrderProgressRecorded")
+DETAIL = ("text", "reason", "summary", "note", "comment", "assignee")
+
+
+def case_of(event: PublishedEvent):
+    return event.aggregate_id if event.body.value == "residents" else event.data["case_id"]
+
+
+class CasesView(View):
+    name = "cases"
+    tables = ("cases", "case_steps")
+
+    @handles(*STATE_AFTER, *NOTES)
+    def step(self, cur: Cursor, event: PublishedEvent) -> None:
+        case_id = case_of(event)
+        detail = next((str(event.data[k]) for k in DETAIL if event.data.get(k)), None)
+        cur.execute("INSERT INTO cases (case_id) VALUES (%s) ON CONFLICT DO NOTHING", (case_id,))
+        cur.execute(
+            "INSERT INTO case_steps (event_id, case_id, at, version, body, step, actor, state_after,"
+            " detail) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (event_id) DO NOTHING",
+            (event.event_id, case_id, event.occurred_at, event.aggregate_version, event.body.value,
+             event.name, event.actor, STATE_AFTER.get(event.type), detail),
+        )
+        self.FIELDS.get(event.type, lambda *_: None)(cur, case_id, event)
+        cur.execute(
+            "UPDATE cases SET state = latest.state_after FROM ("
+            " SELECT state_after FROM case_steps WHERE case_id = %s AND state_after IS NOT NULL"
+            " ORDER BY at DESC, version DESC LIMIT 1) latest WHERE case_id = %s",
+            (case_id, case_id),
+        )
+
+    # What each step sets on the case's row, beyond its state.
+
+    @staticmethod
+    def _raised(cur: Cursor, case_id, event: PublishedEvent) -> None:
+        d = event.data
+        cur.execute(
+            "UPDATE cases SET compound_id = %s, category = %s, description = %s, location = %s,"
+            " photo_ref = %s, raised_by = %s, raised_at = %s, due_at = %s WHERE case_id = %s",
+            (event.compound_id, d["category"], d["description"], d["location"], d["photo_ref"],
+             event.actor, event.occurred_at,
+             event.occurred_at + DEADLINES[Category(d["category"])], case_id),
+        )
+
+    @staticmethod
+    def _dispatched(cur: Cursor, case_id, event: PublishedEvent) -> None:
+        cur.execute(
+            "UPDATE cases SET taker = %s, assignee = %s, dispatches = GREATEST(dispatches, %s)"
+            " WHERE case_id = %s AND dispatches <= %s",
+            (event.data["taker"], event.data["assignee"], event.data["dispatch_no"], case_id,
+             event.data["dispatch_no"]),
+        )
+
+    @staticmethod
+    def _accepted(cur: Cursor, case_id, event: PublishedEvent) -> None:
+        cur.execute("UPDATE cases SET accepted_at = GREATEST(accepted_at, %s) WHERE case_id = %s",
+                    (event.occurred_at, case_id))
+
+    @staticmethod
+    def _resolved(cur: Cursor, case_id, event: PublishedEvent) -> None:
+        cur.execute("UPDATE cases SET resolved_at = GREATEST(resolved_at, %s) WHERE case_id = %s",
+                    (event.occurred_at, case_id))
+
+    @staticmethod
+    def _rated(cur: Cursor, case_id, event: PublishedEvent) -> None:
+        cur.execute(
+            "UPDATE cases SET score = %s, comment = %s, rated_at = %s"
+            " WHERE case_id = %s AND (rated_at IS NULL OR rated_at <= %s)",
+            (event.data["score"], event.data["comment"], event.occurred_at, case_id, event.occurred_at),
+        )
+
+    @staticmethod
+    def _reopened(cur: Cursor, case_id, event: PublishedEvent) -> None:
+        cur.execute("UPDATE cases SET reopened = true WHERE case_id = %s", (case_id,))
+
+    @staticmethod
+    def _withdrawn(cur: Cursor, case_id, event: PublishedEvent) -> None:
+        cur.execute("UPDATE cases SET withdrawn_at = %s WHERE case_id = %s", (event.occurred_at, case_id))
+
+    FIELDS = {
+        "residents.CaseRaised": _raised,
+        "branch.CaseDispatched": _dispatched,
+        "branch.CaseAccepted": _accepted,
+        "property.WorkOrderAccepted": _accepted,
+        "branch.CaseResolved": _resolved,
+        "property.WorkOrderResolved": _resolved,
+        "residents.CaseRated": _rated,
+        "residents.CaseReopened": _reopened,
+        "residents.CaseWithdrawn": _withdrawn,
+    }
