@@ -5,7 +5,6 @@ from __future__ import annotations
 import random
 
 import psycopg
-import pytest
 
 from projections.cases.view import CasesView
 from services.branch.case_file import CaseFile
