@@ -92,4 +92,6 @@ def _masked(value: Any) -> Any:
             return _masked(await value)
 
         return later()
-    return None if value is None else MASK
+    if value is None or not isinstance(value, str):
+        return None  # a masked number or date is left out
+    return MASK

@@ -75,17 +75,26 @@ def internal(body: Body) -> Rule:
     return rule
 
 
+# The resident an object is about (its private ``subject``: a resident principal's spec).
+the_subject = Rule("the resident it is about",
+                   lambda p, c, r, o: p.kind == "resident" and getattr(o, "subject", None) == p.spec)
+a_resident = Rule("a resident", lambda p, c, r, o: p.kind == "resident")
+resident_of = Rule("a resident of the compound",
+                   lambda p, c, r, o: p.kind == "resident" and c in p.compound_ids)
+
+
 def personal(holder: Body) -> Rule:
-    """Personal data: the body that holds it, auditors, and the person themself (their unit)."""
-    the_person = Rule("the resident of that unit",
-                      lambda p, c, r, o: p.kind == "resident" and c in p.compound_ids
-                      and getattr(o, "unit", None) == p.unit)
-    return own(holder) | auditor | the_person
+    """Personal data: the body that holds it, auditors, and the person themself."""
+    return own(holder) | auditor | the_subject
 
 
 def writes(body: Body) -> Rule:
     """A body writes only its own steps, only in its compounds."""
     return own(body)
+
+
+# Cases concern the residents' group, the branch and the property company of the compound.
+case_readers = own(Body.RESIDENTS) | own(Body.BRANCH) | own(Body.PROPERTY) | auditor
 
 
 def argument(*path: str) -> Callable[[dict, Any], UUID | None]:
@@ -139,6 +148,25 @@ RIGHTS: dict[str, Right] = {
     "ExclusiveUnit.owner": Right(personal(Body.OWNERS_COMMITTEE), masks=True),
     **fields(anyone, "PropertyCompany", "id name creditCode registeredAt"),
     **fields(anyone, "Viewer", "principal kind"),
+    # Cases: the bodies they concern and auditors; a resident, their own cases
+    "Query.cases": Right(case_readers, argument("compoundId")),
+    "Query.case": Right(case_readers, argument("compoundId")),
+    "Query.myCases": Right(a_resident),
+    **fields(case_readers | the_subject, "Case",
+             "id compoundId category description location photoRef raisedAt dueAt state taker "
+             "dispatches acceptedAt resolvedAt reopened withdrawnAt workOrderId overdue timeline"),
+    "Case.raisedBy": Right(personal(Body.RESIDENTS), masks=True),
+    "Case.score": Right(personal(Body.RESIDENTS), masks=True),
+    "Case.comment": Right(personal(Body.RESIDENTS), masks=True),
+    "Case.assignee": Right(personal(Body.BRANCH), masks=True),
+    **fields(case_readers | the_subject, "CaseStep", "at body step stateAfter detail"),
+    "CaseStep.actor": Right(personal(Body.RESIDENTS), masks=True),
+    **{f"Mutation.{name}": Right(resident_of, argument("input", "compoundId"))
+       for name in ("raiseCase", "addCaseInformation", "withdrawCase", "rateCase")},
+    **{f"Mutation.{name}": Right(writes(Body.BRANCH), argument("input", "compoundId"))
+       for name in ("dispatchCase", "acceptCase", "refuseCase", "recordCaseProgress", "resolveCase")},
+    **{f"Mutation.{name}": Right(writes(Body.PROPERTY), argument("input", "compoundId"))
+       for name in ("acceptWorkOrder", "refuseWorkOrder", "recordWorkOrderProgress", "resolveWorkOrder")},
 }
 
 # Types whose fields come with the answer of the field that returned them: paging wrappers, and

@@ -7,6 +7,8 @@ import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import AddValidationRules, MaskErrors, QueryDepthLimiter
 
+from api.cases.mutations import CaseMutations
+from api.cases.queries import CaseQueries
 from api.compounds.mutations import CompoundMutations
 from api.compounds.queries import CompoundQueries
 from api.enforcement import EnforceRights
@@ -18,12 +20,12 @@ from api.viewer import ViewerQueries
 
 
 @strawberry.type
-class Query(ViewerQueries, CompoundQueries, PropertyQueries):
+class Query(ViewerQueries, CompoundQueries, PropertyQueries, CaseQueries):
     pass
 
 
 @strawberry.type
-class Mutation(CompoundMutations, PropertyMutations):
+class Mutation(CompoundMutations, PropertyMutations, CaseMutations):
     pass
 
 

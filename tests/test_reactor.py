@@ -20,12 +20,12 @@ def test_a_dispatch_becomes_a_work_order_and_its_acceptance_reaches_the_resident
     wait_until(lambda: services.branch.exists(CaseFile, CaseFile.create_id(case)), "the branch to receive the case")
 
     with acting(f"body:branch:{compound}"):
-        services.branch.dispatch_case(case_id=case, taker="property", assignee="晋阳物业")
+        services.branch.dispatch_case(compound_id=compound, case_id=case, taker="property", assignee="晋阳物业")
     order = WorkOrder.create_id(case, 1)
     wait_until(lambda: services.property.exists(WorkOrder, order), "the work order to open")
 
     with acting(f"body:property:{compound}"):
-        services.property.accept_work_order(work_order_id=order)
+        services.property.accept_work_order(compound_id=compound, work_order_id=order)
     wait_until(lambda: services.residents.repository.get(case).state == "taken", "the residents to note it")
     wait_until(lambda: services.branch.case_file(case).state == "accepted", "the branch to note it")
     assert system.query("SELECT count(*) FROM reactions.refused_reactions") == [(0,)]

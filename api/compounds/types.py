@@ -25,6 +25,7 @@ class Branch:
 @strawberry.type(description="An exclusive unit (专有部分) and its owner, in the owners' electorate.")
 class ExclusiveUnit:
     compound_id: strawberry.Private[UUID]
+    subject: strawberry.Private[str]  # the resident of the unit
     id: UUID
     building: str
     unit: str
@@ -35,7 +36,8 @@ class ExclusiveUnit:
     @staticmethod
     def from_row(row: dict) -> ExclusiveUnit:
         return ExclusiveUnit(
-            compound_id=row["compound_id"], id=row["unit_id"], building=row["building"], unit=row["unit"],
+            compound_id=row["compound_id"], subject=f"resident:{row['compound_id']}:{row['unit']}",
+            id=row["unit_id"], building=row["building"], unit=row["unit"],
             exclusive_area=row["exclusive_area"], owner=row["owner"],
             registered_at=row["registered_at"],
         )

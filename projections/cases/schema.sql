@@ -36,3 +36,7 @@ CREATE TABLE IF NOT EXISTS case_steps (
     detail text
 );
 CREATE INDEX IF NOT EXISTS case_steps_by_case ON case_steps (case_id, at, version);
+
+-- The timeline with what its readers' rights depend on: the compound and the resident.
+CREATE OR REPLACE VIEW case_timeline AS
+    SELECT s.*, c.compound_id, c.raised_by FROM case_steps s JOIN cases c USING (case_id);

@@ -28,7 +28,8 @@ NOTES = ("residents.CaseInformationAdded", "residents.CaseTakenNoted", "resident
          "branch.CaseReceived", "branch.CaseProgressRecorded", "branch.CaseWithdrawalNoted",
          "branch.CaseReopeningNoted", "branch.WorkOrderOutcomeNoted", "property.WorkOrderOpened",
          "property.WorkOrderProgressRecorded")
-DETAIL = ("text", "reason", "summary", "note", "comment", "assignee")
+# What a step shows of its data (a rating's comment is the resident's: it stays on the case).
+DETAIL = ("text", "reason", "summary", "note", "assignee")
 
 
 def case_of(event: PublishedEvent):

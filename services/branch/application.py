@@ -32,8 +32,12 @@ class BranchService(BodyApplication):
 
     # -- cases (小区派单) ---------------------------------------------------------------------------
 
-    def case_file(self, case_id: UUID) -> CaseFile:
-        return self.load(CaseFile, CaseFile.create_id(case_id), "case received by the branch")
+    def case_file(self, case_id: UUID, compound_id: UUID | None = None) -> CaseFile:
+        """The branch's file on a case; with ``compound_id``, only if it is that compound's."""
+        case_file = self.load(CaseFile, CaseFile.create_id(case_id), "case received by the branch")
+        if compound_id is not None and case_file.compound_id != compound_id:
+            raise NotFound(f"no case with id {case_id} in compound {compound_id}", field="caseId")
+        return case_file
 
     def receive_case(self, *, case_id: UUID, compound_id: UUID, category: str,
                      raised_at: datetime) -> Receipt | None:
@@ -44,30 +48,30 @@ class BranchService(BodyApplication):
                              raised_at=raised_at)
         return self.record(case_file, conflict="the case is received already")
 
-    def dispatch_case(self, *, case_id: UUID, taker: str, assignee: str) -> Receipt:
+    def dispatch_case(self, *, compound_id: UUID, case_id: UUID, taker: str, assignee: str) -> Receipt:
         """派单: to the property company, a party member, a volunteer team, the mediation room,
         or up to the community or street when it exceeds the compound's authority."""
-        case_file = self.case_file(case_id)
+        case_file = self.case_file(case_id, compound_id)
         case_file.dispatch(taker, assignee)
         return self.record(case_file, conflict="the case changed meanwhile; try again")
 
-    def accept_case(self, *, case_id: UUID) -> Receipt:
-        case_file = self.case_file(case_id)
+    def accept_case(self, *, compound_id: UUID, case_id: UUID) -> Receipt:
+        case_file = self.case_file(case_id, compound_id)
         case_file.accept()
         return self.record(case_file, conflict="the case changed meanwhile; try again")
 
-    def refuse_case(self, *, case_id: UUID, reason: str) -> Receipt:
-        case_file = self.case_file(case_id)
+    def refuse_case(self, *, compound_id: UUID, case_id: UUID, reason: str) -> Receipt:
+        case_file = self.case_file(case_id, compound_id)
         case_file.refuse(reason)
         return self.record(case_file, conflict="the case changed meanwhile; try again")
 
-    def record_case_progress(self, *, case_id: UUID, note: str) -> Receipt:
-        case_file = self.case_file(case_id)
+    def record_case_progress(self, *, compound_id: UUID, case_id: UUID, note: str) -> Receipt:
+        case_file = self.case_file(case_id, compound_id)
         case_file.record_progress(note)
         return self.record(case_file, conflict="the case changed meanwhile; try again")
 
-    def resolve_case(self, *, case_id: UUID, summary: str) -> Receipt:
-        case_file = self.case_file(case_id)
+    def resolve_case(self, *, compound_id: UUID, case_id: UUID, summary: str) -> Receipt:
+        case_file = self.case_file(case_id, compound_id)
         case_file.resolve(summary)
         return self.record(case_file, conflict="the case changed meanwhile; try again")
 

@@ -54,10 +54,12 @@ class GovernanceAggregate(Aggregate):
         originator_version: int,
         timestamp: datetime,
         compound_id: UUID | None = None,
+        actor: str = "",
     ) -> None:
         # The library picks these from the created event, on creation and on every replay.
         super().__base_init__(originator_id, originator_version, timestamp)
         self.compound_id = compound_id
+        self.created_by = actor
 
     @classmethod
     def _create(cls, event_class: Any, *, id: UUID | None = None, **kwargs: Any) -> Any:  # noqa: A002

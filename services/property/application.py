@@ -7,6 +7,7 @@ from uuid import UUID
 
 from services.common.application import BodyApplication, Receipt
 from services.common.bodies import Body
+from services.common.errors import NotFound
 from services.property.company import PropertyCompany
 from services.property.work_order import WorkOrder
 
@@ -31,22 +32,29 @@ class PropertyService(BodyApplication):
                           category=category, due_at=due_at)
         return self.record(order, conflict="the work order is open already")
 
-    def accept_work_order(self, *, work_order_id: UUID) -> Receipt:
+    def work_order(self, compound_id: UUID, work_order_id: UUID) -> WorkOrder:
         order = self.load(WorkOrder, work_order_id, "work order")
+        if order.compound_id != compound_id:
+            raise NotFound(f"no work order with id {work_order_id} in compound {compound_id}",
+                           field="workOrderId")
+        return order
+
+    def accept_work_order(self, *, compound_id: UUID, work_order_id: UUID) -> Receipt:
+        order = self.work_order(compound_id, work_order_id)
         order.accept()
         return self.record(order, conflict="the work order changed meanwhile; try again")
 
-    def refuse_work_order(self, *, work_order_id: UUID, reason: str) -> Receipt:
-        order = self.load(WorkOrder, work_order_id, "work order")
+    def refuse_work_order(self, *, compound_id: UUID, work_order_id: UUID, reason: str) -> Receipt:
+        order = self.work_order(compound_id, work_order_id)
         order.refuse(reason)
         return self.record(order, conflict="the work order changed meanwhile; try again")
 
-    def record_work_order_progress(self, *, work_order_id: UUID, note: str) -> Receipt:
-        order = self.load(WorkOrder, work_order_id, "work order")
+    def record_work_order_progress(self, *, compound_id: UUID, work_order_id: UUID, note: str) -> Receipt:
+        order = self.work_order(compound_id, work_order_id)
         order.record_progress(note)
         return self.record(order, conflict="the work order changed meanwhile; try again")
 
-    def resolve_work_order(self, *, work_order_id: UUID, summary: str) -> Receipt:
-        order = self.load(WorkOrder, work_order_id, "work order")
+    def resolve_work_order(self, *, compound_id: UUID, work_order_id: UUID, summary: str) -> Receipt:
+        order = self.work_order(compound_id, work_order_id)
         order.resolve(summary)
         return self.record(order, conflict="the work order changed meanwhile; try again")

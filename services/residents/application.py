@@ -6,7 +6,8 @@ from uuid import UUID
 
 from services.common.application import BodyApplication, Receipt
 from services.common.bodies import Body
-from services.common.errors import NotFound
+from services.common.context import current_context
+from services.common.errors import NotFound, RuleViolated
 from services.residents.case import Case
 from services.residents.compound import Compound
 
@@ -49,19 +50,28 @@ class ResidentsService(BodyApplication):
                            location=location, photo_ref=photo_ref)
         return self.record(case, conflict="this case is already raised")
 
-    def add_case_information(self, *, case_id: UUID, text: str) -> Receipt:
+    def own_case(self, compound_id: UUID, case_id: UUID, action: str) -> Case:
+        """The case, if it is in that compound and the acting resident raised it."""
         case = self.load(Case, case_id, "case")
+        if case.compound_id != compound_id:
+            raise NotFound(f"no case with id {case_id} in compound {compound_id}", field="caseId")
+        if case.created_by != current_context().actor:
+            raise RuleViolated(f"only the resident who raised the case may {action} it")
+        return case
+
+    def add_case_information(self, *, compound_id: UUID, case_id: UUID, text: str) -> Receipt:
+        case = self.own_case(compound_id, case_id, "add to")
         case.add_information(text)
         return self.record(case, conflict="the case changed meanwhile; try again")
 
-    def withdraw_case(self, *, case_id: UUID, reason: str) -> Receipt:
-        case = self.load(Case, case_id, "case")
+    def withdraw_case(self, *, compound_id: UUID, case_id: UUID, reason: str) -> Receipt:
+        case = self.own_case(compound_id, case_id, "withdraw")
         case.withdraw(reason)
         return self.record(case, conflict="the case changed meanwhile; try again")
 
-    def rate_case(self, *, case_id: UUID, score: int, comment: str = "") -> Receipt:
-        """群众评单: the resident rates the outcome; below 3 reopens it, once."""
-        case = self.load(Case, case_id, "case")
+    def rate_case(self, *, compound_id: UUID, case_id: UUID, score: int, comment: str = "") -> Receipt:
+        """群众评单: the resident who raised it rates the outcome; below 3 reopens it, once."""
+        case = self.own_case(compound_id, case_id, "rate")
         case.rate(score, comment)
         return self.record(case, conflict="the case changed meanwhile; try again")
 

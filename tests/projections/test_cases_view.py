@@ -30,27 +30,27 @@ def a_case_that_goes_round_twice(services):
     return compound, case, (resident, branch, property_)
 
 
-def drive(services, case, actors, wait):
+def drive(services, compound, case, actors, wait):
     resident, branch, property_ = actors
     wait("received", lambda: services.branch.exists(CaseFile, CaseFile.create_id(case)))
     with acting(branch):
-        services.branch.dispatch_case(case_id=case, taker="property", assignee="晋阳物业")
+        services.branch.dispatch_case(compound_id=compound, case_id=case, taker="property", assignee="晋阳物业")
     order = WorkOrder.create_id(case, 1)
     wait("work order", lambda: services.property.exists(WorkOrder, order))
     with acting(property_):
-        services.property.accept_work_order(work_order_id=order)
-        services.property.resolve_work_order(work_order_id=order, summary="换了门锁")
+        services.property.accept_work_order(compound_id=compound, work_order_id=order)
+        services.property.resolve_work_order(compound_id=compound, work_order_id=order, summary="换了门锁")
     wait("resolved", lambda: services.residents.repository.get(case).state == "resolved")
     with acting(resident):
-        services.residents.rate_case(case_id=case, score=2, comment="还有响声")
+        services.residents.rate_case(compound_id=compound, case_id=case, score=2, comment="还有响声")
     wait("reopened", lambda: services.branch.case_file(case).state == "reopened")
     with acting(branch):
-        services.branch.dispatch_case(case_id=case, taker="party_member", assignee="田景余")
-        services.branch.accept_case(case_id=case)
-        services.branch.resolve_case(case_id=case, summary="调整了合页")
+        services.branch.dispatch_case(compound_id=compound, case_id=case, taker="party_member", assignee="田景余")
+        services.branch.accept_case(compound_id=compound, case_id=case)
+        services.branch.resolve_case(compound_id=compound, case_id=case, summary="调整了合页")
     wait("resolved again", lambda: services.residents.repository.get(case).state == "resolved")
     with acting(resident):
-        services.residents.rate_case(case_id=case, score=4, comment="好了")
+        services.residents.rate_case(compound_id=compound, case_id=case, score=4, comment="好了")
 
 
 def test_the_view_follows_a_case_across_three_bodies_through_the_real_pipeline(system):
@@ -61,7 +61,7 @@ def test_the_view_follows_a_case_across_three_bodies_through_the_real_pipeline(s
     system.start_projector()
     services = system.services
     compound, case, actors = a_case_that_goes_round_twice(services)
-    drive(services, case, actors, lambda what, condition: wait_until(condition, what))
+    drive(services, compound, case, actors, lambda what, condition: wait_until(condition, what))
     wait_until(lambda: system.count("projections.case_steps") >= 1
                and system.query("SELECT state FROM projections.cases WHERE case_id = %s", (case,))
                == [("closed",)], "the view to close the case")
@@ -89,7 +89,7 @@ def test_the_state_is_the_same_whatever_order_the_bodies_events_arrive_in(databa
     pump = Pump(services)
     compound, case, actors = a_case_that_goes_round_twice(services)
     pump.run()
-    drive(services, case, actors, lambda what, condition: pump.run())
+    drive(services, compound, case, actors, lambda what, condition: pump.run())
     pump.positions = {body: 0 for body in pump.positions}
     by_body = {body: pump.published(body) for body in pump.positions}
     view = CasesView()

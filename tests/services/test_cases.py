@@ -37,76 +37,76 @@ def work_order_of(services, case_id, dispatch_no=1):
 
 
 def test_a_case_goes_from_a_resident_through_the_branch_and_the_property_company_and_back(
-        services, pump, case):
+        services, pump, compound, case):
     case_file = services.branch.case_file(case)
     assert (case_file.state, case_file.category) == ("received", "repairs")
     raised = services.residents.repository.get(case).created_on
     assert (case_file.due_at - raised).total_seconds() == 72 * 3600
 
     with acting(BRANCH):
-        services.branch.dispatch_case(case_id=case, taker="property", assignee="晋阳物业")
+        services.branch.dispatch_case(compound_id=compound, case_id=case, taker="property", assignee="晋阳物业")
     pump.run()
     order = work_order_of(services, case)
     assert (order.state, order.compound_id) == ("open", services.branch.case_file(case).compound_id)
 
     with acting(PROPERTY):
-        services.property.accept_work_order(work_order_id=order.id)
+        services.property.accept_work_order(compound_id=compound, work_order_id=order.id)
     pump.run()
     assert services.residents.repository.get(case).state == "taken"
     assert services.branch.case_file(case).state == "accepted"
 
     with acting(PROPERTY):
-        services.property.record_work_order_progress(work_order_id=order.id, note="已订购门锁")
-        services.property.resolve_work_order(work_order_id=order.id, summary="更换了门锁和合页")
+        services.property.record_work_order_progress(compound_id=compound, work_order_id=order.id, note="已订购门锁")
+        services.property.resolve_work_order(compound_id=compound, work_order_id=order.id, summary="更换了门锁和合页")
     pump.run()
     assert services.residents.repository.get(case).state == "resolved"
     assert services.branch.case_file(case).state == "resolved"
 
     with acting(RESIDENT):
-        services.residents.rate_case(case_id=case, score=5, comment="很快")
+        services.residents.rate_case(compound_id=compound, case_id=case, score=5, comment="很快")
     pump.run()
     assert services.residents.repository.get(case).state == "closed"
     assert pump.refused == []
 
 
-def test_a_refused_case_is_dispatched_again_and_a_poor_rating_reopens_it_once(services, pump, case):
+def test_a_refused_case_is_dispatched_again_and_a_poor_rating_reopens_it_once(services, pump, compound, case):
     with acting(BRANCH):
-        services.branch.dispatch_case(case_id=case, taker="property", assignee="晋阳物业")
+        services.branch.dispatch_case(compound_id=compound, case_id=case, taker="property", assignee="晋阳物业")
     pump.run()
     with acting(PROPERTY):
-        services.property.refuse_work_order(work_order_id=work_order_of(services, case).id,
+        services.property.refuse_work_order(compound_id=compound, work_order_id=work_order_of(services, case).id,
                                             reason="不属于物业服务范围")
     pump.run()
     assert services.branch.case_file(case).state == "refused"
 
     with acting(BRANCH):
-        services.branch.dispatch_case(case_id=case, taker="party_member", assignee="田景余")
-        services.branch.accept_case(case_id=case)
-        services.branch.resolve_case(case_id=case, summary="联系施工单位修好")
+        services.branch.dispatch_case(compound_id=compound, case_id=case, taker="party_member", assignee="田景余")
+        services.branch.accept_case(compound_id=compound, case_id=case)
+        services.branch.resolve_case(compound_id=compound, case_id=case, summary="联系施工单位修好")
     pump.run()
     assert services.residents.repository.get(case).state == "resolved"
 
     with acting(RESIDENT):
-        services.residents.rate_case(case_id=case, score=2, comment="还是有响声")
+        services.residents.rate_case(compound_id=compound, case_id=case, score=2, comment="还是有响声")
     pump.run()
     assert services.residents.repository.get(case).state == "reopened"
     assert services.branch.case_file(case).state == "reopened"
 
     with acting(BRANCH):
-        services.branch.dispatch_case(case_id=case, taker="volunteer_team", assignee="义务监督队")
-        services.branch.accept_case(case_id=case)
-        services.branch.resolve_case(case_id=case, summary="重新调整")
+        services.branch.dispatch_case(compound_id=compound, case_id=case, taker="volunteer_team", assignee="义务监督队")
+        services.branch.accept_case(compound_id=compound, case_id=case)
+        services.branch.resolve_case(compound_id=compound, case_id=case, summary="重新调整")
     pump.run()
     with acting(RESIDENT):
-        services.residents.rate_case(case_id=case, score=1, comment="")
+        services.residents.rate_case(compound_id=compound, case_id=case, score=1, comment="")
     pump.run()
     assert services.residents.repository.get(case).state == "closed"  # it reopens only once
     assert services.branch.case_file(case).dispatches == 3
 
 
-def test_a_work_order_is_caused_by_its_dispatch(services, pump, case):
+def test_a_work_order_is_caused_by_its_dispatch(services, pump, compound, case):
     with acting(BRANCH) as command:
-        services.branch.dispatch_case(case_id=case, taker="property", assignee="晋阳物业")
+        services.branch.dispatch_case(compound_id=compound, case_id=case, taker="property", assignee="晋阳物业")
     pump.run()
     dispatched = services.branch.repository.get(CaseFile.create_id(case))
     opened = services.property.mapper.to_domain_event(
@@ -136,61 +136,61 @@ def test_bad_cases_are_refused_with_the_field(services, compound):
         assert refused.value.field == "description"
 
 
-def test_a_withdrawn_case_cannot_be_dispatched(services, pump, case):
+def test_a_withdrawn_case_cannot_be_dispatched(services, pump, compound, case):
     with acting(RESIDENT):
-        services.residents.withdraw_case(case_id=case, reason="自己修好了")
+        services.residents.withdraw_case(compound_id=compound, case_id=case, reason="自己修好了")
     pump.run()
     with acting(BRANCH), pytest.raises(RuleViolated, match="withdrawn"):
-        services.branch.dispatch_case(case_id=case, taker="property", assignee="晋阳物业")
+        services.branch.dispatch_case(compound_id=compound, case_id=case, taker="property", assignee="晋阳物业")
 
 
-def test_a_case_cannot_be_withdrawn_once_taken(services, pump, case):
+def test_a_case_cannot_be_withdrawn_once_taken(services, pump, compound, case):
     with acting(BRANCH):
-        services.branch.dispatch_case(case_id=case, taker="party_member", assignee="田景余")
-        services.branch.accept_case(case_id=case)
+        services.branch.dispatch_case(compound_id=compound, case_id=case, taker="party_member", assignee="田景余")
+        services.branch.accept_case(compound_id=compound, case_id=case)
     pump.run()
     with acting(RESIDENT), pytest.raises(RuleViolated, match="only before it is taken"):
-        services.residents.withdraw_case(case_id=case, reason="算了")
+        services.residents.withdraw_case(compound_id=compound, case_id=case, reason="算了")
 
 
-def test_ratings_come_after_resolution_once_and_from_one_to_five(services, pump, case):
+def test_ratings_come_after_resolution_once_and_from_one_to_five(services, pump, compound, case):
     with acting(RESIDENT), pytest.raises(RuleViolated, match="once it is resolved"):
-        services.residents.rate_case(case_id=case, score=4)
+        services.residents.rate_case(compound_id=compound, case_id=case, score=4)
     with acting(BRANCH):
-        services.branch.dispatch_case(case_id=case, taker="party_member", assignee="田景余")
-        services.branch.accept_case(case_id=case)
-        services.branch.resolve_case(case_id=case, summary="修好")
+        services.branch.dispatch_case(compound_id=compound, case_id=case, taker="party_member", assignee="田景余")
+        services.branch.accept_case(compound_id=compound, case_id=case)
+        services.branch.resolve_case(compound_id=compound, case_id=case, summary="修好")
     pump.run()
     with acting(RESIDENT):
         for score in (0, 6, 3.5, True):
             with pytest.raises(InvalidInput):
-                services.residents.rate_case(case_id=case, score=score)
-        services.residents.rate_case(case_id=case, score=4)
+                services.residents.rate_case(compound_id=compound, case_id=case, score=score)
+        services.residents.rate_case(compound_id=compound, case_id=case, score=4)
         with pytest.raises(RuleViolated, match="rated already"):
-            services.residents.rate_case(case_id=case, score=5)
+            services.residents.rate_case(compound_id=compound, case_id=case, score=5)
 
 
-def test_only_the_body_a_case_was_dispatched_to_can_take_it(services, pump, case):
+def test_only_the_body_a_case_was_dispatched_to_can_take_it(services, pump, compound, case):
     with acting(BRANCH):
         with pytest.raises(RuleViolated, match="not been dispatched"):
-            services.branch.accept_case(case_id=case)
-        services.branch.dispatch_case(case_id=case, taker="property", assignee="晋阳物业")
+            services.branch.accept_case(compound_id=compound, case_id=case)
+        services.branch.dispatch_case(compound_id=compound, case_id=case, taker="property", assignee="晋阳物业")
         with pytest.raises(RuleViolated, match="property company"):
-            services.branch.accept_case(case_id=case)
+            services.branch.accept_case(compound_id=compound, case_id=case)
         with pytest.raises(RuleViolated, match="when received, refused or reopened"):
-            services.branch.dispatch_case(case_id=case, taker="street", assignee="晋阳街道")
+            services.branch.dispatch_case(compound_id=compound, case_id=case, taker="street", assignee="晋阳街道")
     with acting(PROPERTY), pytest.raises(NotFound):
-        services.property.accept_work_order(work_order_id=WorkOrder.create_id(case, 2))
+        services.property.accept_work_order(compound_id=compound, work_order_id=WorkOrder.create_id(case, 2))
 
 
-def test_repeated_events_change_nothing(services, pump, case):
+def test_repeated_events_change_nothing(services, pump, compound, case):
     """The topics deliver at least once: every reaction may see its event again."""
     with acting(BRANCH):
-        services.branch.dispatch_case(case_id=case, taker="property", assignee="晋阳物业")
+        services.branch.dispatch_case(compound_id=compound, case_id=case, taker="property", assignee="晋阳物业")
     pump.run()
     order = work_order_of(services, case)
     with acting(PROPERTY):
-        services.property.accept_work_order(work_order_id=order.id)
+        services.property.accept_work_order(compound_id=compound, work_order_id=order.id)
     pump.run()
     versions = {app.body: app.recorder.max_notification_id() for app in (
         services.branch, services.residents, services.property)}
@@ -199,3 +199,16 @@ def test_repeated_events_change_nothing(services, pump, case):
     assert versions == {app.body: app.recorder.max_notification_id() for app in (
         services.branch, services.residents, services.property)}
     assert pump.refused == []
+
+
+def test_only_the_resident_who_raised_a_case_may_add_to_withdraw_or_rate_it(services, pump, compound, case):
+    with acting("resident:x:2栋202"):
+        for attempt in (
+            lambda: services.residents.add_case_information(compound_id=compound, case_id=case, text="我也是"),
+            lambda: services.residents.withdraw_case(compound_id=compound, case_id=case, reason="算了"),
+            lambda: services.residents.rate_case(compound_id=compound, case_id=case, score=5),
+        ):
+            with pytest.raises(RuleViolated, match="only the resident who raised the case"):
+                attempt()
+    with acting(RESIDENT), pytest.raises(NotFound):
+        services.residents.withdraw_case(compound_id=uuid4(), case_id=case, reason="算了")

@@ -1,0 +1,63 @@
+"""Queries over cases."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+import strawberry
+from psycopg import sql
+from psycopg.rows import dict_row
+
+from api.cases.types import OPEN_STATES, Case
+from api.context import Info
+from api.pagination import Connection, page
+
+KEY = ("raised_at", "case_id")
+
+
+def filters(category: str | None, state: str | None, overdue: bool | None) -> tuple[list, list]:
+    where, params = [], []
+    if category is not None:
+        where.append(sql.SQL("category = %s"))
+        params.append(category)
+    if state is not None:
+        where.append(sql.SQL("state = %s"))
+        params.append(state)
+    if overdue is not None:
+        late = sql.SQL("((state = ANY(%s) AND due_at < now()) OR resolved_at > due_at)")
+        where.append(late if overdue else sql.SQL("NOT coalesce({}, false)").format(late))
+        params.append(list(OPEN_STATES))
+    return where, params
+
+
+@strawberry.type
+class CaseQueries:
+    @strawberry.field(description="A compound's cases, oldest first; filter by category, state "
+                      "or whether they are overdue.")
+    async def cases(
+        self, info: Info, compound_id: UUID, category: str | None = None, state: str | None = None,
+        overdue: bool | None = None, first: int | None = None, after: str | None = None,
+    ) -> Connection[Case]:
+        where, params = filters(category, state, overdue)
+        async with info.context.read_models.connection() as conn:
+            return await page(conn, table="cases", where=[sql.SQL("compound_id = %s"), *where],
+                              params=[compound_id, *params], key=KEY, first=first, after=after,
+                              node=Case.from_row)
+
+    @strawberry.field(description="One case of a compound, or null.")
+    async def case(self, info: Info, compound_id: UUID, id: UUID) -> Case | None:  # noqa: A002
+        async with info.context.read_models.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
+            row = await (await cur.execute(
+                "SELECT * FROM cases WHERE case_id = %s AND compound_id = %s AND raised_at IS NOT NULL",
+                (id, compound_id))).fetchone()
+        return Case.from_row(row) if row else None
+
+    @strawberry.field(description="The cases the requesting resident raised.")
+    async def my_cases(
+        self, info: Info, state: str | None = None, first: int | None = None, after: str | None = None,
+    ) -> Connection[Case]:
+        where, params = filters(None, state, None)
+        async with info.context.read_models.connection() as conn:
+            return await page(conn, table="cases", where=[sql.SQL("raised_by = %s"), *where],
+                              params=[info.context.principal.spec, *params], key=KEY, first=first,
+                              after=after, node=Case.from_row)
