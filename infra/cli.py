@@ -64,6 +64,21 @@ def cmd_react(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_deadlines(args: argparse.Namespace, settings: Settings) -> int:
+    from infra.deadlines import watch
+    from infra.embedded import servers
+    from services.bootstrap import bootstrap
+
+    stop = _stop_on_signals()
+    with servers(settings) as resolved:
+        services = bootstrap(resolved.database_url)
+        try:
+            watch(resolved, services, stop, args.every)
+        finally:
+            services.close()
+    return 0
+
+
 def cmd_api(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
@@ -76,8 +91,8 @@ def cmd_api(args: argparse.Namespace, settings: Settings) -> int:
 
 
 class Supervisor:
-    """Runs the relay, the projector, the reactor and the API as child processes; restarts one
-    that dies."""
+    """Runs the relay, the projector, the reactor, the deadline watcher and the API as child
+    processes; restarts one that dies."""
 
     def __init__(self, settings: Settings, parts: dict[str, list[str]]) -> None:
         self.env = settings.child_environment()
@@ -142,6 +157,7 @@ def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
             "relay": ["relay"],
             "projector": ["project"],
             "reactor": ["react"],
+            "deadlines": ["deadlines"],
             "api": ["api", "--host", args.host, "--port", str(args.port)],
         })
         token = _demo_token(resolved)
@@ -294,6 +310,12 @@ def parser() -> argparse.ArgumentParser:
                                 description="Runs the bodies' policies (e.g. a case dispatched to "
                                 "the property company becomes its work order).")
     react.set_defaults(run=cmd_react)
+
+    deadlines = commands.add_parser("deadlines", help="escalate cases past their deadline",
+                                    description="Every so often, escalates each case open past its "
+                                    "deadline one tier (compound → community → street), once per tier.")
+    deadlines.add_argument("--every", type=float, default=60.0, help="seconds between rounds (default 60)")
+    deadlines.set_defaults(run=cmd_deadlines)
 
     api = commands.add_parser("api", help="serve GraphQL", description="Serves GraphQL at /graphql.")
     api.add_argument("--host", default="127.0.0.1", help="address (default 127.0.0.1)")

@@ -27,9 +27,9 @@ STATE_AFTER = {
 NOTES = ("residents.CaseInformationAdded", "residents.CaseTakenNoted", "residents.CaseResolutionNoted",
          "branch.CaseReceived", "branch.CaseProgressRecorded", "branch.CaseWithdrawalNoted",
          "branch.CaseReopeningNoted", "branch.WorkOrderOutcomeNoted", "property.WorkOrderOpened",
-         "property.WorkOrderProgressRecorded")
+         "property.WorkOrderProgressRecorded", "branch.CaseEscalated")
 # What a step shows of its data (a rating's comment is the resident's: it stays on the case).
-DETAIL = ("text", "reason", "summary", "note", "assignee")
+DETAIL = ("text", "reason", "summary", "note", "assignee", "tier")
 
 
 def case_of(event: PublishedEvent):
@@ -104,6 +104,15 @@ class CasesView(View):
         cur.execute("UPDATE cases SET reopened = true WHERE case_id = %s", (case_id,))
 
     @staticmethod
+    def _escalated(cur: Cursor, case_id, event: PublishedEvent) -> None:
+        tier = event.data["tier"]
+        cur.execute(  # the higher tier wins, whichever arrives last
+            "UPDATE cases SET escalated_to = %s WHERE case_id = %s"
+            " AND (escalated_to IS NULL OR (escalated_to = 'community' AND %s = 'street'))",
+            (tier, case_id, tier),
+        )
+
+    @staticmethod
     def _withdrawn(cur: Cursor, case_id, event: PublishedEvent) -> None:
         cur.execute("UPDATE cases SET withdrawn_at = %s WHERE case_id = %s", (event.occurred_at, case_id))
 
@@ -117,4 +126,5 @@ class CasesView(View):
         "residents.CaseRated": _rated,
         "residents.CaseReopened": _reopened,
         "residents.CaseWithdrawn": _withdrawn,
+        "branch.CaseEscalated": _escalated,
     }

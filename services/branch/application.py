@@ -10,6 +10,7 @@ from services.branch.branch import Branch
 from services.branch.case_file import CaseFile
 from services.common.application import BodyApplication, Receipt
 from services.common.bodies import Body
+from services.common.context import current_context
 from services.common.errors import NotFound
 
 
@@ -54,6 +55,14 @@ class BranchService(BodyApplication):
         case_file = self.case_file(case_id, compound_id)
         case_file.dispatch(taker, assignee)
         return self.record(case_file, conflict="the case changed meanwhile; try again")
+
+    def escalate_overdue_case(self, *, case_id: UUID) -> Receipt | None:
+        """分级负责: up one tier for each deadline passed unresolved, by the command's clock;
+        None if it is not (or no longer) overdue."""
+        case_file = self.case_file(case_id)
+        if not case_file.escalate_overdue(current_context().clock()):
+            return None
+        return self.record(case_file, conflict="escalated already")
 
     def accept_case(self, *, compound_id: UUID, case_id: UUID) -> Receipt:
         case_file = self.case_file(case_id, compound_id)

@@ -25,6 +25,9 @@ class Taker(str, Enum):
     STREET = "street"
 
 
+# 分级负责: a case not resolved in time goes one tier up; each tier has another full period.
+TIERS = ("compound", "community", "street")
+
 RECEIVED, DISPATCHED, ACCEPTED, REFUSED, RESOLVED, REOPENED, WITHDRAWN = (
     "received", "dispatched", "accepted", "refused", "resolved", "reopened", "withdrawn")
 WORK_ORDER_MOVES = {"accepted": (DISPATCHED, ACCEPTED), "refused": (DISPATCHED, REFUSED),
@@ -44,6 +47,7 @@ class CaseFile(GovernanceAggregate):
         self.state = RECEIVED
         self.dispatches = 0
         self.taker: str | None = None
+        self.tier = 0  # index into TIERS
 
     def dispatch(self, taker: str, assignee: str) -> None:
         try:
@@ -64,6 +68,24 @@ class CaseFile(GovernanceAggregate):
         self.dispatches = dispatch_no
         self.taker = taker
         self.state = DISPATCHED
+
+    def escalate_overdue(self, now: datetime) -> int:
+        """Escalates the case to every tier whose deadline has passed unresolved, once each;
+        returns how many tiers it went up."""
+        if self.state in (RESOLVED, WITHDRAWN) or now < self.due_at:
+            return 0
+        period = DEADLINES[Category(self.category)]
+        due_tier = min(len(TIERS) - 1, 1 + int((now - self.due_at) / period))
+        climbed = 0
+        while self.tier < due_tier:
+            self._escalated(case_id=self.case_id, tier=TIERS[self.tier + 1],
+                            overdue_since=self.due_at + period * self.tier)
+            climbed += 1
+        return climbed
+
+    @event("CaseEscalated")
+    def _escalated(self, case_id: UUID, tier: str, overdue_since: datetime) -> None:
+        self.tier += 1
 
     # -- takers the branch answers for -----------------------------------------------------------
 
