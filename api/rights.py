@@ -152,9 +152,14 @@ RIGHTS: dict[str, Right] = {
     "Query.cases": Right(case_readers, argument("compoundId")),
     "Query.case": Right(case_readers, argument("compoundId")),
     "Query.myCases": Right(a_resident),
+    "Query.caseFigures": Right(public, argument("compoundId")),  # aggregates: no personal data
+    **fields(public, "CaseFigures", "raised withdrawn handled handledRate onTime onTimeRate "
+             "medianHoursToResolve satisfaction ratings openOverdue disputes mediationAgreements "
+             "mediationPartial mediationFailed"),
     **fields(case_readers | the_subject, "Case",
              "id compoundId category description location photoRef raisedAt dueAt state taker "
-             "dispatches acceptedAt resolvedAt reopened withdrawnAt workOrderId overdue timeline"),
+             "dispatches acceptedAt resolvedAt reopened withdrawnAt workOrderId overdue timeline "
+             "escalatedTo mediationOutcome"),
     "Case.raisedBy": Right(personal(Body.RESIDENTS), masks=True),
     "Case.score": Right(personal(Body.RESIDENTS), masks=True),
     "Case.comment": Right(personal(Body.RESIDENTS), masks=True),
@@ -164,7 +169,8 @@ RIGHTS: dict[str, Right] = {
     **{f"Mutation.{name}": Right(resident_of, argument("input", "compoundId"))
        for name in ("raiseCase", "addCaseInformation", "withdrawCase", "rateCase")},
     **{f"Mutation.{name}": Right(writes(Body.BRANCH), argument("input", "compoundId"))
-       for name in ("dispatchCase", "acceptCase", "refuseCase", "recordCaseProgress", "resolveCase")},
+       for name in ("dispatchCase", "acceptCase", "refuseCase", "recordCaseProgress", "resolveCase",
+                    "concludeMediation")},
     **{f"Mutation.{name}": Right(writes(Body.PROPERTY), argument("input", "compoundId"))
        for name in ("acceptWorkOrder", "refuseWorkOrder", "recordWorkOrderProgress", "resolveWorkOrder")},
 }

@@ -7,6 +7,7 @@ import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import AddValidationRules, MaskErrors, QueryDepthLimiter
 
+from api.cases.figures import CaseFigureQueries
 from api.cases.mutations import CaseMutations
 from api.cases.queries import CaseQueries
 from api.compounds.mutations import CompoundMutations
@@ -20,7 +21,7 @@ from api.viewer import ViewerQueries
 
 
 @strawberry.type
-class Query(ViewerQueries, CompoundQueries, PropertyQueries, CaseQueries):
+class Query(ViewerQueries, CompoundQueries, PropertyQueries, CaseQueries, CaseFigureQueries):
     pass
 
 

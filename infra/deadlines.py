@@ -12,13 +12,13 @@ from datetime import datetime
 
 from infra.database import connect
 from infra.settings import Settings
+from projections.cases.view import OPEN_STATES
 from services.bootstrap import Services
 from services.common.context import acting, utc_now
 from services.common.errors import DomainError
 
 log = logging.getLogger(__name__)
 
-OPEN = ["raised", "dispatched", "accepted", "refused", "reopened"]
 ACTOR = "deadline-watcher"
 
 
@@ -27,7 +27,7 @@ def escalate_overdue(settings: Settings, services: Services, now: datetime) -> i
     with connect(settings.database_url) as conn:
         candidates = [row[0] for row in conn.execute(
             "SELECT case_id FROM projections.cases WHERE state = ANY(%s) AND due_at <= %s"
-            " AND escalated_to IS DISTINCT FROM 'street'", (OPEN, now))]
+            " AND escalated_to IS DISTINCT FROM 'street'", (list(OPEN_STATES), now))]
     escalated = 0
     with acting(ACTOR, clock=lambda: now):
         for case_id in candidates:

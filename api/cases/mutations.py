@@ -59,6 +59,14 @@ class DispatchCaseInput:
 
 
 @strawberry.input
+class MediationInput:
+    compound_id: UUID
+    case_id: UUID
+    outcome: str = strawberry.field(description="agreement, partial or failed_referred")
+    text: str = strawberry.field(description="What was agreed, or why it failed")
+
+
+@strawberry.input
 class WorkOrderInput:
     compound_id: UUID
     work_order_id: UUID
@@ -125,6 +133,13 @@ class CaseMutations:
     async def resolve_case(self, info: Info, input: CaseTextInput) -> CommandResult:  # noqa: A002
         return await perform(info, info.context.services.branch.resolve_case,
                              compound_id=input.compound_id, case_id=input.case_id, summary=input.text)
+
+    @strawberry.mutation(description="The mediation room's outcome of a dispute (物业调解): "
+                         "agreement, partial or failed_referred.")
+    async def conclude_mediation(self, info: Info, input: MediationInput) -> CommandResult:  # noqa: A002
+        return await perform(info, info.context.services.branch.conclude_mediation,
+                             compound_id=input.compound_id, case_id=input.case_id,
+                             outcome=input.outcome, note=input.text)
 
     # -- the property company (物业接单) ---------------------------------------------------------------
 

@@ -8,9 +8,10 @@ import strawberry
 from psycopg import sql
 from psycopg.rows import dict_row
 
-from api.cases.types import OPEN_STATES, Case
+from api.cases.types import Case
 from api.context import Info
 from api.pagination import Connection, page
+from projections.cases.view import OPEN_STATES
 
 KEY = ("raised_at", "case_id")
 

@@ -10,9 +10,9 @@ from psycopg import sql
 
 from api.context import Info
 from api.pagination import Connection, page
+from projections.cases.view import OPEN_STATES
 from services.property.work_order import WorkOrder
 
-OPEN_STATES = ("raised", "dispatched", "accepted", "refused", "reopened")
 
 
 @strawberry.type(description="One step of a case, by whichever body took it.")
@@ -46,8 +46,8 @@ class Case:
     raised_by: str | None = strawberry.field(description="The resident who raised it (personal data)")
     raised_at: datetime
     due_at: datetime = strawberry.field(description="限期办结: by category")
-    state: str = strawberry.field(description="raised, dispatched, accepted, refused, resolved, "
-                                  "reopened, closed or withdrawn")
+    state: str = strawberry.field(description="raised, dispatched, accepted, refused, referred, "
+                                  "resolved, reopened, closed or withdrawn")
     taker: str | None
     assignee: str | None = strawberry.field(description="Who was sent (personal data)")
     dispatches: int
@@ -57,6 +57,9 @@ class Case:
     comment: str | None = strawberry.field(description="The resident's comment (personal data)")
     reopened: bool
     withdrawn_at: datetime | None
+    escalated_to: str | None = strawberry.field(description="community or street, once overdue (分级负责)")
+    mediation_outcome: str | None = strawberry.field(description="For disputes: agreement, partial "
+                                                     "or failed_referred")
 
     @strawberry.field(description="The property company's work order, when it is the taker.")
     def work_order_id(self) -> UUID | None:
@@ -86,4 +89,5 @@ class Case:
             dispatches=row["dispatches"], accepted_at=row["accepted_at"],
             resolved_at=row["resolved_at"], score=row["score"], comment=row["comment"],
             reopened=row["reopened"], withdrawn_at=row["withdrawn_at"],
+            escalated_to=row["escalated_to"], mediation_outcome=row["mediation_outcome"],
         )

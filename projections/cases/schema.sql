@@ -19,7 +19,8 @@ CREATE TABLE IF NOT EXISTS cases (
     comment text,
     rated_at timestamptz,
     reopened boolean NOT NULL DEFAULT false,
-    escalated_to text,  -- community or street, once the case has gone up a tier
+    escalated_to text,
+    mediation_outcome text,  -- agreement, partial or failed_referred, for disputes  -- community or street, once the case has gone up a tier
     withdrawn_at timestamptz
 );
 CREATE INDEX IF NOT EXISTS cases_by_compound ON cases (compound_id, raised_at, case_id);

@@ -10,6 +10,9 @@ from projections.view import View, handles
 from services.common.case_categories import DEADLINES, Category
 from services.common.published import PublishedEvent
 
+# A case still waiting for someone to act; past its deadline it is overdue.
+OPEN_STATES = ("raised", "dispatched", "accepted", "refused", "referred", "reopened")
+
 # The case's state after each step; steps a body took only to note another's have none.
 STATE_AFTER = {
     "residents.CaseRaised": "raised",
@@ -40,16 +43,19 @@ class CasesView(View):
     name = "cases"
     tables = ("cases", "case_steps")
 
-    @handles(*STATE_AFTER, *NOTES)
+    @handles(*STATE_AFTER, *NOTES, "branch.MediationConcluded")
     def step(self, cur: Cursor, event: PublishedEvent) -> None:
         case_id = case_of(event)
         detail = next((str(event.data[k]) for k in DETAIL if event.data.get(k)), None)
         cur.execute("INSERT INTO cases (case_id) VALUES (%s) ON CONFLICT DO NOTHING", (case_id,))
+        state_after = STATE_AFTER.get(event.type)
+        if event.type == "branch.MediationConcluded":
+            state_after = "referred" if event.data["outcome"] == "failed_referred" else "resolved"
         cur.execute(
             "INSERT INTO case_steps (event_id, case_id, at, version, body, step, actor, state_after,"
             " detail) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (event_id) DO NOTHING",
             (event.event_id, case_id, event.occurred_at, event.aggregate_version, event.body.value,
-             event.name, event.actor, STATE_AFTER.get(event.type), detail),
+             event.name, event.actor, state_after, detail),
         )
         self.FIELDS.get(event.type, lambda *_: None)(cur, case_id, event)
         cur.execute(
@@ -104,6 +110,13 @@ class CasesView(View):
         cur.execute("UPDATE cases SET reopened = true WHERE case_id = %s", (case_id,))
 
     @staticmethod
+    def _mediated(cur: Cursor, case_id, event: PublishedEvent) -> None:
+        cur.execute("UPDATE cases SET mediation_outcome = %s WHERE case_id = %s",
+                    (event.data["outcome"], case_id))
+        if event.data["outcome"] != "failed_referred":
+            CasesView._resolved(cur, case_id, event)
+
+    @staticmethod
     def _escalated(cur: Cursor, case_id, event: PublishedEvent) -> None:
         tier = event.data["tier"]
         cur.execute(  # the higher tier wins, whichever arrives last
@@ -127,4 +140,5 @@ class CasesView(View):
         "residents.CaseReopened": _reopened,
         "residents.CaseWithdrawn": _withdrawn,
         "branch.CaseEscalated": _escalated,
+        "branch.MediationConcluded": _mediated,
     }

@@ -84,6 +84,12 @@ class BranchService(BodyApplication):
         case_file.resolve(summary)
         return self.record(case_file, conflict="the case changed meanwhile; try again")
 
+    def conclude_mediation(self, *, compound_id: UUID, case_id: UUID, outcome: str, note: str) -> Receipt:
+        """The mediation room's outcome of a dispute, as the branch records it."""
+        case_file = self.case_file(case_id, compound_id)
+        case_file.conclude_mediation(outcome, note)
+        return self.record(case_file, conflict="the case changed meanwhile; try again")
+
     def note_case_withdrawal(self, *, case_id: UUID) -> Receipt | None:
         case_file = self.case_file(case_id)
         return self.record(case_file, conflict="noted already") if case_file.note_withdrawal() else None

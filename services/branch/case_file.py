@@ -12,7 +12,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import event
 
 from services.common.aggregate import GovernanceAggregate
-from services.common.case_categories import DEADLINES, Category
+from services.common.case_categories import DEADLINES, DISPUTES, Category
 from services.common.errors import InvalidInput, RuleViolated, require_text
 
 
@@ -28,8 +28,14 @@ class Taker(str, Enum):
 # 分级负责: a case not resolved in time goes one tier up; each tier has another full period.
 TIERS = ("compound", "community", "street")
 
-RECEIVED, DISPATCHED, ACCEPTED, REFUSED, RESOLVED, REOPENED, WITHDRAWN = (
-    "received", "dispatched", "accepted", "refused", "resolved", "reopened", "withdrawn")
+RECEIVED, DISPATCHED, ACCEPTED, REFUSED, RESOLVED, REOPENED, WITHDRAWN, REFERRED = (
+    "received", "dispatched", "accepted", "refused", "resolved", "reopened", "withdrawn", "referred")
+
+
+class MediationOutcome(str, Enum):
+    AGREEMENT = "agreement"  # 调解成功
+    PARTIAL = "partial"
+    FAILED_REFERRED = "failed_referred"  # 调解不成, referred on
 WORK_ORDER_MOVES = {"accepted": (DISPATCHED, ACCEPTED), "refused": (DISPATCHED, REFUSED),
                     "resolved": (ACCEPTED, RESOLVED)}
 
@@ -55,9 +61,11 @@ class CaseFile(GovernanceAggregate):
         except ValueError:
             allowed = ", ".join(t.value for t in Taker)
             raise InvalidInput(f"taker must be one of {allowed}, not {taker!r}", field="taker") from None
-        if self.state not in (RECEIVED, REFUSED, REOPENED):
+        if self.state not in (RECEIVED, REFUSED, REOPENED, REFERRED):
             raise RuleViolated(f"the case is {self.state}: it can be dispatched when received, "
-                               "refused or reopened")
+                               "refused, referred or reopened")
+        if kind == Taker.MEDIATION_ROOM and Category(self.category) not in DISPUTES:
+            raise RuleViolated("only neighbour and property disputes go to the mediation room")
         self._dispatched(case_id=self.case_id, dispatch_no=self.dispatches + 1, taker=kind.value,
                          assignee=require_text(assignee, "assignee"), category=self.category,
                          due_at=self.due_at)
@@ -131,6 +139,23 @@ class CaseFile(GovernanceAggregate):
     @event("CaseResolved")
     def _resolved(self, case_id: UUID, dispatch_no: int, taker: str, summary: str) -> None:
         self.state = RESOLVED
+
+    def conclude_mediation(self, outcome: str, note: str) -> None:
+        """The mediation room's outcome (物业调解): an agreement, full or partial, resolves the
+        dispute; a failure refers it on, to be dispatched again."""
+        try:
+            result = MediationOutcome(outcome)
+        except ValueError:
+            allowed = ", ".join(o.value for o in MediationOutcome)
+            raise InvalidInput(f"outcome must be one of {allowed}, not {outcome!r}", field="outcome") from None
+        if self.taker != Taker.MEDIATION_ROOM.value or self.state != ACCEPTED:
+            raise RuleViolated("only a dispute the mediation room has accepted can be concluded")
+        self._mediation_concluded(case_id=self.case_id, dispatch_no=self.dispatches,
+                                  outcome=result.value, note=require_text(note, "note", max_length=2000))
+
+    @event("MediationConcluded")
+    def _mediation_concluded(self, case_id: UUID, dispatch_no: int, outcome: str, note: str) -> None:
+        self.state = REFERRED if outcome == MediationOutcome.FAILED_REFERRED.value else RESOLVED
 
     # -- what the branch notes from the other bodies: True if there was something to note -------
 

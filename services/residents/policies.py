@@ -13,6 +13,9 @@ def reactions(residents: ResidentsService) -> dict[str, Reaction]:
             case_id=e.data["case_id"], taker=e.data["taker"]),
         "branch.CaseResolved": lambda e: residents.note_case_resolved(
             case_id=e.data["case_id"], summary=e.data["summary"]),
+        "branch.MediationConcluded": lambda e: residents.note_case_resolved(
+            case_id=e.data["case_id"], summary=e.data["note"])
+        if e.data["outcome"] != "failed_referred" else None,
         "property.WorkOrderAccepted": lambda e: residents.note_case_taken(
             case_id=e.data["case_id"], taker="property"),
         "property.WorkOrderResolved": lambda e: residents.note_case_resolved(

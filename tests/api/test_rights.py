@@ -86,11 +86,17 @@ EXAMPLES: dict[str, Example] = {
     "Query.cases": Example("query($a: UUID!) { cases(compoundId: $a) { totalCount } }", ("cases",)),
     "Query.case": Example("query($a: UUID!, $c: UUID!) { case(compoundId: $a, id: $c) { id } }", ("case",)),
     "Query.myCases": Example("{ myCases { totalCount } }", ("myCases",)),
+    "Query.caseFigures": Example("query($a: UUID!) { caseFigures(compoundId: $a) { raised } }", ("caseFigures",)),
+    **{f"CaseFigures.{f}": Example(f"query($a: UUID!) {{ caseFigures(compoundId: $a) {{ {f} }} }}",
+                                   ("caseFigures", f), ("Query.caseFigures",))
+       for f in ("raised withdrawn handled handledRate onTime onTimeRate medianHoursToResolve "
+                 "satisfaction ratings openOverdue disputes mediationAgreements mediationPartial "
+                 "mediationFailed").split()},
     **{f"Case.{f}": Example(f"query($a: UUID!, $c: UUID!) {{ case(compoundId: $a, id: $c) {{ {f} }} }}",
                             ("case", f), ("Query.case",))
        for f in ("id compoundId category description location photoRef raisedAt dueAt state taker "
                  "dispatches acceptedAt resolvedAt reopened withdrawnAt workOrderId overdue raisedBy "
-                 "score comment assignee").split()},
+                 "score comment assignee escalatedTo mediationOutcome").split()},
     "Case.timeline": Example("query($a: UUID!, $c: UUID!) { case(compoundId: $a, id: $c) "
                              "{ timeline { totalCount } } }", ("case", "timeline"), ("Query.case",)),
     **{f"CaseStep.{f}": Example(
@@ -103,7 +109,8 @@ EXAMPLES: dict[str, Example] = {
        for name, extra in (("addCaseInformation", ', text: "补充"'), ("withdrawCase", ', text: "不用了"'),
                            ("rateCase", ", score: 4"), ("dispatchCase", ', taker: "party_member", assignee: "田景余"'),
                            ("acceptCase", ""), ("refuseCase", ', text: "忙"'), ("recordCaseProgress", ', text: "进行中"'),
-                           ("resolveCase", ', text: "好了"'))},
+                           ("resolveCase", ', text: "好了"'),
+                           ("concludeMediation", ', outcome: "agreement", text: "达成协议"'))},
     "Mutation.raiseCase": Example(
         'mutation($a: UUID!) { raiseCase(input: {compoundId: $a, category: "repairs", '
         'description: "灯坏了", location: "2栋"}) { __typename } }', ("raiseCase",)),

@@ -177,7 +177,7 @@ def test_only_the_body_a_case_was_dispatched_to_can_take_it(services, pump, comp
         services.branch.dispatch_case(compound_id=compound, case_id=case, taker="property", assignee="晋阳物业")
         with pytest.raises(RuleViolated, match="property company"):
             services.branch.accept_case(compound_id=compound, case_id=case)
-        with pytest.raises(RuleViolated, match="when received, refused or reopened"):
+        with pytest.raises(RuleViolated, match="when received, refused, referred or reopened"):
             services.branch.dispatch_case(compound_id=compound, case_id=case, taker="street", assignee="晋阳街道")
     with acting(PROPERTY), pytest.raises(NotFound):
         services.property.accept_work_order(compound_id=compound, work_order_id=WorkOrder.create_id(case, 2))
@@ -212,3 +212,56 @@ def test_only_the_resident_who_raised_a_case_may_add_to_withdraw_or_rate_it(serv
                 attempt()
     with acting(RESIDENT), pytest.raises(NotFound):
         services.residents.withdraw_case(compound_id=uuid4(), case_id=case, reason="算了")
+
+
+# -- disputes and the mediation room (物业调解室) -------------------------------------------------
+
+def raise_dispute(services, pump, compound, category="neighbour_dispute"):
+    with acting(RESIDENT):
+        case = services.residents.raise_case(compound_id=compound, category=category,
+                                             description="楼上漏水", location="3栋").aggregate_id
+    pump.run()
+    with acting(BRANCH):
+        services.branch.dispatch_case(compound_id=compound, case_id=case, taker="mediation_room",
+                                      assignee="晋阳调解室")
+        services.branch.accept_case(compound_id=compound, case_id=case)
+    pump.run()
+    return case
+
+
+@pytest.mark.parametrize("outcome", ["agreement", "partial"])
+def test_a_mediated_agreement_resolves_the_dispute(services, pump, compound, outcome):
+    case = raise_dispute(services, pump, compound)
+    with acting(BRANCH):
+        services.branch.conclude_mediation(compound_id=compound, case_id=case, outcome=outcome,
+                                           note="楼上负责维修")
+    pump.run()
+    assert services.branch.case_file(case).state == "resolved"
+    assert services.residents.repository.get(case).state == "resolved"
+
+
+def test_a_failed_mediation_refers_the_dispute_on(services, pump, compound):
+    case = raise_dispute(services, pump, compound, "property_dispute")
+    with acting(BRANCH):
+        services.branch.conclude_mediation(compound_id=compound, case_id=case,
+                                           outcome="failed_referred", note="双方不同意")
+        assert services.branch.case_file(case).state == "referred"
+        services.branch.dispatch_case(compound_id=compound, case_id=case, taker="street",
+                                      assignee="晋阳街道司法所")
+    pump.run()
+    assert services.residents.repository.get(case).state == "taken"  # still being worked
+
+
+def test_only_an_accepted_dispute_goes_to_and_comes_from_mediation(services, pump, compound, case):
+    with acting(BRANCH):
+        with pytest.raises(RuleViolated, match="only neighbour and property disputes"):
+            services.branch.dispatch_case(compound_id=compound, case_id=case, taker="mediation_room",
+                                          assignee="晋阳调解室")
+        services.branch.dispatch_case(compound_id=compound, case_id=case, taker="party_member", assignee="田景余")
+        services.branch.accept_case(compound_id=compound, case_id=case)
+        with pytest.raises(RuleViolated, match="mediation room has accepted"):
+            services.branch.conclude_mediation(compound_id=compound, case_id=case, outcome="agreement", note="x")
+    dispute = raise_dispute(services, pump, compound)
+    with acting(BRANCH), pytest.raises(InvalidInput) as refused:
+        services.branch.conclude_mediation(compound_id=compound, case_id=dispute, outcome="maybe", note="x")
+    assert refused.value.field == "outcome"

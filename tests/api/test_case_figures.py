@@ -1,0 +1,72 @@
+"""A compound's case figures, checked against cases whose every time the test sets."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from services.common.context import acting
+from tests.conftest import graphql
+from tests.test_deadlines import settle
+
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
+FIGURES = """query($a: UUID!, $since: DateTime, $before: DateTime) {
+  caseFigures(compoundId: $a, raisedSince: $since, raisedBefore: $before) {
+    raised withdrawn handled handledRate onTime onTimeRate medianHoursToResolve satisfaction ratings
+    openOverdue disputes mediationAgreements mediationPartial mediationFailed } }"""
+
+
+def test_the_figures_count_what_the_events_say(system):
+    s = system.services
+    with acting("admin"):
+        compound = s.residents.register_compound(
+            name="北苑小区", district="武侯区", street="晋阳街道", community="晋阳社区",
+            households=420, residents=1260).aggregate_id
+    resident, branch = f"resident:{compound}:1栋101", f"body:branch:{compound}"
+
+    def at(hours):
+        return lambda: T0 + timedelta(hours=hours)
+
+    with acting(resident, clock=at(0)):
+        on_time, late, withdrawn, dispute, open_late = (
+            s.residents.raise_case(compound_id=compound, category=category, description="问题",
+                                   location="1栋").aggregate_id
+            for category in ("safety", "repairs", "parking_and_charging", "neighbour_dispute", "repairs"))
+    settle(system)
+
+    def take(case, taker, resolved_after_hours):
+        with acting(branch, clock=at(1)):
+            s.branch.dispatch_case(compound_id=compound, case_id=case, taker=taker, assignee="田景余")
+            s.branch.accept_case(compound_id=compound, case_id=case)
+        with acting(branch, clock=at(resolved_after_hours)):
+            if taker == "mediation_room":
+                s.branch.conclude_mediation(compound_id=compound, case_id=case, outcome="agreement", note="和解")
+            else:
+                s.branch.resolve_case(compound_id=compound, case_id=case, summary="办好了")
+
+    take(on_time, "party_member", 2)       # safety: due in 24 h
+    take(late, "volunteer_team", 80)       # repairs: due in 72 h
+    take(dispute, "mediation_room", 10)    # dispute: due in 7 days
+    with acting(branch, clock=at(1)):
+        s.branch.dispatch_case(compound_id=compound, case_id=open_late, taker="party_member", assignee="田景余")
+    with acting(resident, clock=at(3)):
+        s.residents.withdraw_case(compound_id=compound, case_id=withdrawn, reason="自己解决了")
+    settle(system)
+    with acting(resident, clock=at(90)):
+        s.residents.rate_case(compound_id=compound, case_id=on_time, score=5)
+        s.residents.rate_case(compound_id=compound, case_id=late, score=4)
+    settle(system)
+
+    url = system.start_api()
+    token = system.token(resident)  # figures are public to the compound's residents
+    figures = graphql(url, token, FIGURES, {"a": str(compound)}).json()["data"]["caseFigures"]
+    assert figures == {
+        "raised": 5, "withdrawn": 1, "handled": 3, "handledRate": 0.75,
+        "onTime": 2, "onTimeRate": pytest.approx(2 / 3), "medianHoursToResolve": 10.0,
+        "satisfaction": 4.5, "ratings": 2, "openOverdue": 1, "disputes": 1,
+        "mediationAgreements": 1, "mediationPartial": 0, "mediationFailed": 0,
+    }
+    before = graphql(url, token, FIGURES, {"a": str(compound), "before": T0.isoformat()}).json()
+    assert before["data"]["caseFigures"]["raised"] == 0
+    assert before["data"]["caseFigures"]["handledRate"] is None
