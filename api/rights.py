@@ -155,7 +155,15 @@ RIGHTS: dict[str, Right] = {
     "Query.caseFigures": Right(public, argument("compoundId")),  # aggregates: no personal data
     **fields(public, "CaseFigures", "raised withdrawn handled handledRate onTime onTimeRate "
              "medianHoursToResolve satisfaction ratings openOverdue disputes mediationAgreements "
-             "mediationPartial mediationFailed"),
+             "mediationPartial mediationFailed claimsPublished claimsClaimed claimsSolved"),
+    # Claims: published for anyone in reach to see; the branch records the steps
+    "Query.claims": Right(public, argument("compoundId")),
+    "Query.organisations": Right(public, argument("compoundId")),
+    **fields(public, "Claim", "compoundId id title description kind state publishedAt organisation "
+             "organisationKind claimedAt report solvedAt"),
+    **fields(public, "Organisation", "compoundId id name kind registeredAt"),
+    **{f"Mutation.{name}": Right(writes(Body.BRANCH), argument("input", "compoundId"))
+       for name in ("registerOrganisation", "publishClaimable", "recordClaim", "recordClaimSolved")},
     **fields(case_readers | the_subject, "Case",
              "id compoundId category description location photoRef raisedAt dueAt state taker "
              "dispatches acceptedAt resolvedAt reopened withdrawnAt workOrderId overdue timeline "

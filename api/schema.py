@@ -10,6 +10,7 @@ from strawberry.extensions import AddValidationRules, MaskErrors, QueryDepthLimi
 from api.cases.figures import CaseFigureQueries
 from api.cases.mutations import CaseMutations
 from api.cases.queries import CaseQueries
+from api.claims.schema import ClaimMutations, ClaimQueries
 from api.compounds.mutations import CompoundMutations
 from api.compounds.queries import CompoundQueries
 from api.enforcement import EnforceRights
@@ -21,12 +22,13 @@ from api.viewer import ViewerQueries
 
 
 @strawberry.type
-class Query(ViewerQueries, CompoundQueries, PropertyQueries, CaseQueries, CaseFigureQueries):
+class Query(ViewerQueries, CompoundQueries, PropertyQueries, CaseQueries, CaseFigureQueries,
+            ClaimQueries):
     pass
 
 
 @strawberry.type
-class Mutation(CompoundMutations, PropertyMutations, CaseMutations):
+class Mutation(CompoundMutations, PropertyMutations, CaseMutations, ClaimMutations):
     pass
 
 

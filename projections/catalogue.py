@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from projections.cases.view import CasesView
+from projections.claims.view import ClaimsView
 from projections.compounds.view import CompoundsView
 from projections.property_companies.view import PropertyCompaniesView
 from projections.view import View
 
 
 def all_views() -> list[View]:
-    return [CompoundsView(), PropertyCompaniesView(), CasesView()]
+    return [CompoundsView(), PropertyCompaniesView(), CasesView(), ClaimsView()]

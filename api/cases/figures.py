@@ -31,9 +31,14 @@ SELECT
 FROM cases
 WHERE compound_id = %(compound)s AND raised_at >= %(since)s AND raised_at < %(before)s
 """
+CLAIMS_SQL = """
+SELECT count(*) AS published, count(claimed_at) AS claimed, count(solved_at) AS solved FROM claims
+WHERE compound_id = %(compound)s AND published_at >= %(since)s AND published_at < %(before)s
+"""
 
 
-@strawberry.type(description="A compound's cases over a period, by when they were raised.")
+@strawberry.type(description="A compound's cases over a period, by when they were raised, and the "
+                 "needs and projects published for claiming in it (认领).")
 class CaseFigures:
     compound_id: strawberry.Private[UUID]
     raised: int
@@ -50,6 +55,9 @@ class CaseFigures:
     mediation_agreements: int
     mediation_partial: int
     mediation_failed: int = strawberry.field(description="Failed and referred on")
+    claims_published: int
+    claims_claimed: int
+    claims_solved: int
 
 
 def ratio(part: int, whole: int) -> float | None:
@@ -70,6 +78,7 @@ class CaseFigureQueries:
         }
         async with info.context.read_models.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
             f = await (await cur.execute(FIGURES_SQL, params)).fetchone()
+            claims = await (await cur.execute(CLAIMS_SQL, params)).fetchone()
         return CaseFigures(
             compound_id=compound_id, raised=f["raised"], withdrawn=f["withdrawn"], handled=f["handled"],
             handled_rate=ratio(f["handled"], f["raised"] - f["withdrawn"]), on_time=f["on_time"],
@@ -77,4 +86,6 @@ class CaseFigureQueries:
             satisfaction=f["satisfaction"], ratings=f["ratings"], open_overdue=f["open_overdue"],
             disputes=f["disputes"], mediation_agreements=f["mediation_agreements"],
             mediation_partial=f["mediation_partial"], mediation_failed=f["mediation_failed"],
+            claims_published=claims["published"], claims_claimed=claims["claimed"],
+            claims_solved=claims["solved"],
         )

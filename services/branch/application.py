@@ -8,6 +8,7 @@ from uuid import UUID
 
 from services.branch.branch import Branch
 from services.branch.case_file import CaseFile
+from services.branch.claims import Claimable, Organisation
 from services.common.application import BodyApplication, Receipt
 from services.common.bodies import Body
 from services.common.context import current_context
@@ -16,7 +17,7 @@ from services.common.errors import NotFound
 
 class BranchService(BodyApplication):
     body = Body.BRANCH
-    aggregates = (Branch, CaseFile)
+    aggregates = (Branch, CaseFile, Organisation, Claimable)
 
     def __init__(
         self, database_url: str | None = None, *, compound_exists: Callable[[UUID], bool]
@@ -89,6 +90,37 @@ class BranchService(BodyApplication):
         case_file = self.case_file(case_id, compound_id)
         case_file.conclude_mediation(outcome, note)
         return self.record(case_file, conflict="the case changed meanwhile; try again")
+
+    # -- project claims (认领) ---------------------------------------------------------------------
+
+    def register_organisation(self, *, compound_id: UUID, name: str, kind: str) -> Receipt:
+        """Registers a social organisation or business that may claim in the compound."""
+        if not self._compound_exists(compound_id):
+            raise NotFound(f"no compound with id {compound_id}", field="compoundId")
+        organisation = Organisation.register(compound_id=compound_id, name=name, kind=kind)
+        return self.record(organisation, conflict=f"{organisation.name} is registered already")
+
+    def publish_claimable(self, *, compound_id: UUID, title: str, description: str, kind: str) -> Receipt:
+        if not self._compound_exists(compound_id):
+            raise NotFound(f"no compound with id {compound_id}", field="compoundId")
+        claimable = Claimable.publish(compound_id=compound_id, title=title, description=description, kind=kind)
+        return self.record(claimable, conflict="published already")
+
+    def claimable(self, compound_id: UUID, claimable_id: UUID) -> Claimable:
+        claimable = self.load(Claimable, claimable_id, "claimable need or project")
+        if claimable.compound_id != compound_id:
+            raise NotFound(f"no claimable item {claimable_id} in compound {compound_id}", field="claimableId")
+        return claimable
+
+    def record_claim(self, *, compound_id: UUID, claimable_id: UUID, organisation_id: UUID) -> Receipt:
+        claimable = self.claimable(compound_id, claimable_id)
+        claimable.claim(self.load(Organisation, organisation_id, "registered organisation"))
+        return self.record(claimable, conflict="it changed meanwhile; try again")
+
+    def record_claim_solved(self, *, compound_id: UUID, claimable_id: UUID, report: str) -> Receipt:
+        claimable = self.claimable(compound_id, claimable_id)
+        claimable.report_solved(report)
+        return self.record(claimable, conflict="it changed meanwhile; try again")
 
     def note_case_withdrawal(self, *, case_id: UUID) -> Receipt | None:
         case_file = self.case_file(case_id)

@@ -14,7 +14,8 @@ T0 = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
 FIGURES = """query($a: UUID!, $since: DateTime, $before: DateTime) {
   caseFigures(compoundId: $a, raisedSince: $since, raisedBefore: $before) {
     raised withdrawn handled handledRate onTime onTimeRate medianHoursToResolve satisfaction ratings
-    openOverdue disputes mediationAgreements mediationPartial mediationFailed } }"""
+    openOverdue disputes mediationAgreements mediationPartial mediationFailed
+    claimsPublished claimsClaimed claimsSolved } }"""
 
 
 def test_the_figures_count_what_the_events_say(system):
@@ -56,6 +57,14 @@ def test_the_figures_count_what_the_events_say(system):
     with acting(resident, clock=at(90)):
         s.residents.rate_case(compound_id=compound, case_id=on_time, score=5)
         s.residents.rate_case(compound_id=compound, case_id=late, score=4)
+    with acting(branch, clock=at(5)):
+        partner = s.branch.register_organisation(compound_id=compound, name="晋阳志愿者协会",
+                                                 kind="social_organisation").aggregate_id
+        planted, painted = (s.branch.publish_claimable(compound_id=compound, title=title, description="认领",
+                                                       kind="project").aggregate_id
+                            for title in ("河边种樱花", "粉刷围墙"))
+        s.branch.record_claim(compound_id=compound, claimable_id=planted, organisation_id=partner)
+        s.branch.record_claim_solved(compound_id=compound, claimable_id=planted, report="种了50棵")
     settle(system)
 
     url = system.start_api()
@@ -66,6 +75,7 @@ def test_the_figures_count_what_the_events_say(system):
         "onTime": 2, "onTimeRate": pytest.approx(2 / 3), "medianHoursToResolve": 10.0,
         "satisfaction": 4.5, "ratings": 2, "openOverdue": 1, "disputes": 1,
         "mediationAgreements": 1, "mediationPartial": 0, "mediationFailed": 0,
+        "claimsPublished": 2, "claimsClaimed": 1, "claimsSolved": 1,
     }
     before = graphql(url, token, FIGURES, {"a": str(compound), "before": T0.isoformat()}).json()
     assert before["data"]["caseFigures"]["raised"] == 0

@@ -91,7 +91,30 @@ EXAMPLES: dict[str, Example] = {
                                    ("caseFigures", f), ("Query.caseFigures",))
        for f in ("raised withdrawn handled handledRate onTime onTimeRate medianHoursToResolve "
                  "satisfaction ratings openOverdue disputes mediationAgreements mediationPartial "
-                 "mediationFailed").split()},
+                 "mediationFailed claimsPublished claimsClaimed claimsSolved").split()},
+    "Query.claims": Example("query($a: UUID!) { claims(compoundId: $a) { totalCount } }", ("claims",)),
+    "Query.organisations": Example("query($a: UUID!) { organisations(compoundId: $a) { totalCount } }",
+                                   ("organisations",)),
+    **{f"Claim.{f}": Example(f"query($a: UUID!) {{ claims(compoundId: $a) {{ edges {{ node {{ {f} }} }} }} }}",
+                             ("claims", "edges", 0, "node", f), ("Query.claims",))
+       for f in ("compoundId id title description kind state publishedAt organisation organisationKind "
+                 "claimedAt report solvedAt").split()},
+    **{f"Organisation.{f}": Example(
+        f"query($a: UUID!) {{ organisations(compoundId: $a) {{ edges {{ node {{ {f} }} }} }} }}",
+        ("organisations", "edges", 0, "node", f), ("Query.organisations",))
+       for f in "compoundId id name kind registeredAt".split()},
+    "Mutation.registerOrganisation": Example(
+        'mutation($a: UUID!, $name: String!) { registerOrganisation(input: {compoundId: $a, name: $name, '
+        'kind: "business"}) { __typename } }', ("registerOrganisation",)),
+    "Mutation.publishClaimable": Example(
+        'mutation($a: UUID!) { publishClaimable(input: {compoundId: $a, title: "修花坛", description: "x", '
+        'kind: "project"}) { __typename } }', ("publishClaimable",)),
+    "Mutation.recordClaim": Example(
+        "mutation($a: UUID!, $k: UUID!, $o: UUID!) { recordClaim(input: {compoundId: $a, claimableId: $k, "
+        "organisationId: $o}) { __typename } }", ("recordClaim",)),
+    "Mutation.recordClaimSolved": Example(
+        'mutation($a: UUID!, $k: UUID!) { recordClaimSolved(input: {compoundId: $a, claimableId: $k, '
+        'report: "修好了"}) { __typename } }', ("recordClaimSolved",)),
     **{f"Case.{f}": Example(f"query($a: UUID!, $c: UUID!) {{ case(compoundId: $a, id: $c) {{ {f} }} }}",
                             ("case", f), ("Query.case",))
        for f in ("id compoundId category description location photoRef raisedAt dueAt state taker "
@@ -165,6 +188,11 @@ def two_compounds(system):
     settle()
     with acting(resident):
         system.services.residents.rate_case(compound_id=inside, case_id=rated, score=4, comment="好")
+    with acting(branch):
+        made["organisation"] = system.services.branch.register_organisation(
+            compound_id=inside, name="晋阳志愿者协会", kind="social_organisation").aggregate_id
+        made["claim"] = system.services.branch.publish_claimable(
+            compound_id=inside, title="楠杆堰河边种樱花", description="28户自筹2000元", kind="project").aggregate_id
     settle()
     Projector(system.settings).run(threading.Event(), until_caught_up=True)
     made["case"] = rated
@@ -237,7 +265,8 @@ def test_the_matrix_of_principals_and_fields_follows_the_declared_table(system, 
         for key, example in EXAMPLES.items():
             variables = {"name": f"{who} {uuid4().hex[:6]}"}
             for name, value in (("$a", inside), ("$c", two_compounds["case"]),
-                                ("$w", two_compounds["work_order"])):
+                                ("$w", two_compounds["work_order"]), ("$k", two_compounds["claim"]),
+                                ("$o", two_compounds["organisation"])):
                 if name in example.operation:
                     variables[name[1:]] = str(value)
             if "$name" not in example.operation:

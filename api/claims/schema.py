@@ -1,0 +1,129 @@
+"""Claims (认领) over GraphQL: public lists, the branch's steps."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+import strawberry
+from psycopg import sql
+
+from api.commands import CommandResult, perform
+from api.context import Info
+from api.pagination import Connection, page
+
+
+@strawberry.type(description="A social organisation or business registered to claim in a compound.")
+class Organisation:
+    compound_id: UUID
+    id: UUID
+    name: str
+    kind: str = strawberry.field(description="social_organisation, business, resident_unit, "
+                                 "unit_party_organisation, volunteer_group or other")
+    registered_at: datetime
+
+    @staticmethod
+    def from_row(row: dict) -> Organisation:
+        return Organisation(compound_id=row["compound_id"], id=row["organisation_id"], name=row["name"],
+                            kind=row["kind"], registered_at=row["registered_at"])
+
+
+@strawberry.type(description="A need or small project the branch published for others to claim.")
+class Claim:
+    compound_id: UUID
+    id: UUID
+    title: str
+    description: str
+    kind: str = strawberry.field(description="need or project")
+    state: str = strawberry.field(description="published, claimed or solved")
+    published_at: datetime
+    organisation: str | None
+    organisation_kind: str | None
+    claimed_at: datetime | None
+    report: str | None
+    solved_at: datetime | None
+
+    @staticmethod
+    def from_row(row: dict) -> Claim:
+        return Claim(compound_id=row["compound_id"], id=row["claim_id"], title=row["title"],
+                     description=row["description"], kind=row["kind"], state=row["state"],
+                     published_at=row["published_at"], organisation=row["organisation"],
+                     organisation_kind=row["organisation_kind"], claimed_at=row["claimed_at"],
+                     report=row["report"], solved_at=row["solved_at"])
+
+
+@strawberry.type
+class ClaimQueries:
+    @strawberry.field(description="What a compound's branch published for claiming, oldest first.")
+    async def claims(self, info: Info, compound_id: UUID, state: str | None = None,
+                     first: int | None = None, after: str | None = None) -> Connection[Claim]:
+        where, params = [sql.SQL("compound_id = %s")], [compound_id]
+        if state is not None:
+            where.append(sql.SQL("state = %s"))
+            params.append(state)
+        async with info.context.read_models.connection() as conn:
+            return await page(conn, table="claims", where=where, params=params,
+                              key=("published_at", "claim_id"), first=first, after=after, node=Claim.from_row)
+
+    @strawberry.field(description="The organisations registered to claim in a compound.")
+    async def organisations(self, info: Info, compound_id: UUID, first: int | None = None,
+                            after: str | None = None) -> Connection[Organisation]:
+        async with info.context.read_models.connection() as conn:
+            return await page(conn, table="organisations", where=[sql.SQL("compound_id = %s")],
+                              params=[compound_id], key=("name", "organisation_id"), first=first,
+                              after=after, node=Organisation.from_row)
+
+
+@strawberry.input
+class RegisterOrganisationInput:
+    compound_id: UUID
+    name: str
+    kind: str
+
+
+@strawberry.input
+class PublishClaimableInput:
+    compound_id: UUID
+    title: str
+    description: str
+    kind: str = strawberry.field(description="need or project")
+
+
+@strawberry.input
+class RecordClaimInput:
+    compound_id: UUID
+    claimable_id: UUID
+    organisation_id: UUID
+
+
+@strawberry.input
+class RecordClaimSolvedInput:
+    compound_id: UUID
+    claimable_id: UUID
+    report: str
+
+
+@strawberry.type
+class ClaimMutations:
+    @strawberry.mutation(description="The branch registers an organisation that may claim.")
+    async def register_organisation(self, info: Info, input: RegisterOrganisationInput) -> CommandResult:  # noqa: A002
+        return await perform(info, info.context.services.branch.register_organisation,
+                             compound_id=input.compound_id, name=input.name, kind=input.kind)
+
+    @strawberry.mutation(description="The branch publishes a need or project for claiming.")
+    async def publish_claimable(self, info: Info, input: PublishClaimableInput) -> CommandResult:  # noqa: A002
+        return await perform(info, info.context.services.branch.publish_claimable,
+                             compound_id=input.compound_id, title=input.title,
+                             description=input.description, kind=input.kind)
+
+    @strawberry.mutation(description="An organisation's claim, as the branch records it.")
+    async def record_claim(self, info: Info, input: RecordClaimInput) -> CommandResult:  # noqa: A002
+        return await perform(info, info.context.services.branch.record_claim,
+                             compound_id=input.compound_id, claimable_id=input.claimable_id,
+                             organisation_id=input.organisation_id)
+
+    @strawberry.mutation(description="The claiming organisation's report that it is solved.")
+    async def record_claim_solved(self, info: Info, input: RecordClaimSolvedInput) -> CommandResult:  # noqa: A002
+        return await perform(info, info.context.services.branch.record_claim_solved,
+                             compound_id=input.compound_id, claimable_id=input.claimable_id,
+                             report=input.report)
