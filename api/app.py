@@ -20,7 +20,7 @@ from api.context import Context, reach_of
 from api.enforcement import DENIALS_DDL
 from api.limits import MAX_BODY_BYTES, RateLimiter
 from api.schema import schema
-from infra.database import connect
+from infra.database import schema_changes
 from infra.settings import Settings
 from projections.projector import LIVE_SCHEMA, Projector
 from services.bootstrap import bootstrap
@@ -112,7 +112,7 @@ def create_app(settings: Settings) -> Starlette:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         tokens.create_tables(settings.database_url)
-        with connect(settings.database_url, autocommit=True) as conn:
+        with schema_changes(settings.database_url) as conn:
             conn.execute(DENIALS_DDL)
         # A fresh system answers with empty lists, not missing tables.
         await asyncio.to_thread(Projector(settings).create_tables)

@@ -12,7 +12,7 @@ from uuid import UUID, uuid4
 import psycopg
 
 from api.principals import Principal
-from infra.database import connect
+from infra.database import connect, schema_changes
 
 DEFAULT_LIFETIME = timedelta(days=90)
 
@@ -46,7 +46,7 @@ def token_hash(token: str) -> str:
 
 
 def create_tables(database_url: str) -> None:
-    with connect(database_url, autocommit=True) as conn:
+    with schema_changes(database_url) as conn:
         conn.execute(TOKENS_DDL)
 
 

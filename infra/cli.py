@@ -105,9 +105,15 @@ class Supervisor:
             start_new_session=True,  # Ctrl-C reaches the supervisor, which stops the children in order
         )
 
-    def watch(self, stop: threading.Event) -> None:
+    def start_all(self) -> None:
         for name in self.parts:
             self.start(name)
+
+    def add(self, name: str, args: list[str]) -> None:
+        self.parts[name] = args
+        self.start(name)
+
+    def watch(self, stop: threading.Event) -> None:
         while not stop.wait(0.5):
             for name, child in list(self.children.items()):
                 if child.poll() is not None:
@@ -149,24 +155,29 @@ def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
     stop = _stop_on_signals()
     with servers(settings) as resolved:
         ensure_topics(resolved.kafka_bootstrap, resolved.topic_partitions)
-        if not args.no_demo:
-            services = bootstrap(resolved.database_url)
-            seed(services)
-            services.close()
         supervisor = Supervisor(resolved, {
             "relay": ["relay"],
             "projector": ["project"],
             "reactor": ["react"],
-            "deadlines": ["deadlines"],
             "api": ["api", "--host", args.host, "--port", str(args.port)],
         })
-        token = _demo_token(resolved)
-        url = f"http://{args.host}:{args.port}/graphql"
-        print(f"Siwei is up.\n  GraphQL and GraphiQL: {url}\n"
-              f"  Administrator token (kept in {resolved.data_dir / 'admin-token'}):\n    {token}\n"
-              f'  In GraphiQL\'s Headers tab: {{"Authorization": "Bearer {token}"}}\n'
-              "  Ctrl-C stops everything.", flush=True)
         try:
+            supervisor.start_all()
+            if not args.no_demo:
+                print("Seeding the demo compounds…", flush=True)
+                services = bootstrap(resolved.database_url)
+                try:
+                    seed(services)  # its cross-body steps wait on the reactor started above
+                finally:
+                    services.close()
+            # After the seed, so that it escalates only what the seed left overdue.
+            supervisor.add("deadlines", ["deadlines"])
+            token = _demo_token(resolved)
+            url = f"http://{args.host}:{args.port}/graphql"
+            print(f"Siwei is up.\n  GraphQL and GraphiQL: {url}\n"
+                  f"  Administrator token (kept in {resolved.data_dir / 'admin-token'}):\n    {token}\n"
+                  f'  In GraphiQL\'s Headers tab: {{"Authorization": "Bearer {token}"}}\n'
+                  "  Ctrl-C stops everything.", flush=True)
             supervisor.watch(stop)
         finally:
             print("Stopping…", flush=True)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import psycopg
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
@@ -27,9 +30,18 @@ def eventsourcing_env(database_url: str, schema: str) -> dict[str, str]:
     }
 
 
-def ensure_schema(database_url: str, schema: str) -> None:
+@contextmanager
+def schema_changes(database_url: str) -> Iterator[psycopg.Connection]:
+    """A connection holding the lock under which every process changes the schema. Each part of
+    Siwei creates its own tables at start, and parts start together; PostgreSQL refuses
+    concurrent ``CREATE … IF NOT EXISTS`` of the same object ("tuple concurrently updated")."""
     with connect(database_url, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
+        conn.execute("SELECT pg_advisory_lock(hashtext('siwei schema changes'))")
+        yield conn  # the lock goes with the session
+
+
+def ensure_schema(conn: psycopg.Connection, schema: str) -> None:
+    conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
 
 
 def ensure_database(server_url: str, name: str) -> str:

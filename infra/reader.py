@@ -34,7 +34,7 @@ from tqdm import tqdm
 
 from infra import wire
 from services.common.published import PublishedEvent
-from infra.database import connect
+from infra.database import connect, ensure_schema, schema_changes
 from infra.settings import Settings
 from infra.topics import ensure_topics, high_watermarks, partitions_of
 from services.common.bodies import Body
@@ -126,9 +126,9 @@ class TopicReader:
         return conn
 
     def create_tables(self) -> None:
-        with connect(self.settings.database_url, autocommit=True) as conn:
-            conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(self.schema)))
-        with self.connect() as conn:
+        with schema_changes(self.settings.database_url) as conn:
+            ensure_schema(conn, self.schema)
+            conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(self.schema)))
             conn.execute(READER_DDL)
             for statement in self.ddl():
                 conn.execute(statement)

@@ -26,7 +26,7 @@ from kafka.errors import KafkaError
 from psycopg import sql
 
 from infra import wire
-from infra.database import connect
+from infra.database import connect, schema_changes
 from infra.settings import Settings
 from infra.topics import ensure_topics, high_watermarks, offsets_consumer, partitions_of
 from services.common.application import BodyApplication
@@ -38,6 +38,8 @@ BATCH_SIZE = 500
 IDLE_CHECK_SECONDS = 5.0
 RETRY_SECONDS = 1.0
 SEND_TIMEOUT_SECONDS = 30.0
+LOSS_CONFIRMATIONS = 3
+LOSS_CONFIRMATION_SECONDS = 1.0
 
 
 class RelayAlreadyRunning(RuntimeError):
@@ -70,7 +72,7 @@ class Relay:
     # -- state in PostgreSQL ------------------------------------------------------------------
 
     def _create_table(self) -> None:
-        with connect(self.settings.database_url, autocommit=True) as conn:
+        with schema_changes(self.settings.database_url) as conn:
             conn.execute(sql.SQL(
                 "CREATE TABLE IF NOT EXISTS {} (topic text PRIMARY KEY, generation bigint NOT NULL,"
                 " position bigint NOT NULL, acknowledged jsonb NOT NULL)"
@@ -136,12 +138,23 @@ class Relay:
         _close(self._consumer)
         self._producer = self._consumer = None
 
+    def _shortfall(self, state: RelayState) -> tuple[dict[int, int], dict[int, int]]:
+        """Partitions holding fewer messages than the broker acknowledged, and the ends seen."""
+        partitions = partitions_of(self._consumer, self.topic)
+        ends = {tp.partition: mark for tp, mark in high_watermarks(self._consumer, partitions).items()}
+        return {p: n for p, n in state.acknowledged.items() if ends.get(p, 0) < n}, ends
+
     def reconcile(self, state: RelayState | None) -> RelayState:
-        """Starts a new generation if the topic holds less than the broker acknowledged."""
+        """Starts a new generation if the topic holds less than the broker acknowledged. A
+        broker's high watermark may trail its acknowledgements for a moment (Tansu's does), so a
+        shortfall counts only if it is still there after ``LOSS_CONFIRMATIONS`` more readings."""
         if state is not None:
-            partitions = partitions_of(self._consumer, self.topic)
-            ends = {tp.partition: mark for tp, mark in high_watermarks(self._consumer, partitions).items()}
-            lost = {p: n for p, n in state.acknowledged.items() if ends.get(p, 0) < n}
+            lost, ends = self._shortfall(state)
+            for _ in range(LOSS_CONFIRMATIONS):
+                if not lost:
+                    return state
+                time.sleep(LOSS_CONFIRMATION_SECONDS)
+                lost, ends = self._shortfall(state)
             if not lost:
                 return state
             log.warning(

@@ -9,7 +9,7 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError
 
-from infra.database import ensure_schema, eventsourcing_env
+from infra.database import ensure_schema, eventsourcing_env, schema_changes
 from services.common.aggregate import GovernanceAggregate
 from services.common.bodies import Body
 from services.common.errors import NotFound, RuleViolated
@@ -44,11 +44,12 @@ class BodyApplication(Application):
         cls.name = cls.body.value
 
     def __init__(self, database_url: str | None = None) -> None:
-        env: dict[str, str] = {"PERSISTENCE_MODULE": "eventsourcing.popo"}
-        if database_url is not None:
-            ensure_schema(database_url, self.body.schema)
-            env = eventsourcing_env(database_url, self.body.schema)
-        super().__init__(env)
+        if database_url is None:
+            super().__init__({"PERSISTENCE_MODULE": "eventsourcing.popo"})
+            return
+        with schema_changes(database_url) as conn:  # the library creates its tables here
+            ensure_schema(conn, self.body.schema)
+            super().__init__(eventsourcing_env(database_url, self.body.schema))
 
     def load(self, aggregate_class: type[A], aggregate_id: UUID, what: str) -> A:
         try:

@@ -46,27 +46,38 @@ def stop_projector(system):
 
 def test_killed_relay_and_projector_resume_without_losing_or_doubling_an_event(system):
     compound = register_compound(system)
-    receipts = register_units(system, compound, 0, 300)
+    receipts = register_units(system, compound, 0, 200)
     system.start_relay()
     system.start_projector()
 
-    # Keep writing while both run, and kill both mid-stream.
-    writing = threading.Thread(target=lambda: receipts.extend(register_units(system, compound, 300, 300)))
-    writing.start()
+    # Keep writing while both run, until after both are killed: the kill lands mid-stream.
+    writing, written = threading.Event(), []
+
+    def write():
+        first = 200
+        while not writing.is_set():
+            written.extend(register_units(system, compound, first, 20))
+            first += 20
+
+    writer = threading.Thread(target=write)
+    writer.start()
     wait_until(lambda: system.count("projections.exclusive_units") >= 150, "the projector to be part-way")
     system.kill("relay")
     system.kill("projector")
-    writing.join()
     applied_at_kill = system.count("projections.exclusive_units")
-    assert 150 <= applied_at_kill < 600
+    writing.set()
+    writer.join()
+    receipts += written
+    assert 150 <= applied_at_kill < len(receipts)
 
-    receipts += register_units(system, compound, 600, 50)
+    receipts += register_units(system, compound, 10_000, 50)
     system.start_relay()
     system.start_projector()
     system.wait_projected(compound, *receipts)
     stop_projector(system)
 
-    assert system.query("SELECT count(*), count(DISTINCT unit) FROM projections.exclusive_units") == [(650, 650)]
+    total = len(receipts)
+    assert system.query("SELECT count(*), count(DISTINCT unit) FROM projections.exclusive_units") == [(total, total)]
     assert system.query("SELECT max(version) FROM projections.projected_aggregates") == [(1,)]
     assert_equals_a_rebuild(system)
 
