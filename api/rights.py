@@ -172,7 +172,7 @@ RIGHTS: dict[str, Right] = {
     "Case.score": Right(personal(Body.RESIDENTS), masks=True),
     "Case.comment": Right(personal(Body.RESIDENTS), masks=True),
     "Case.assignee": Right(personal(Body.BRANCH), masks=True),
-    **fields(case_readers | the_subject, "CaseStep", "at body step stateAfter detail"),
+    **fields(case_readers | the_subject, "CaseStep", "at body step stateAfter detail hoursSincePrevious"),
     "CaseStep.actor": Right(personal(Body.RESIDENTS), masks=True),
     **{f"Mutation.{name}": Right(resident_of, argument("input", "compoundId"))
        for name in ("raiseCase", "addCaseInformation", "withdrawCase", "rateCase")},

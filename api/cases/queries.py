@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from uuid import UUID
 
 import strawberry
@@ -16,8 +17,15 @@ from projections.cases.view import OPEN_STATES
 KEY = ("raised_at", "case_id")
 
 
-def filters(category: str | None, state: str | None, overdue: bool | None) -> tuple[list, list]:
+def filters(category: str | None, state: str | None, overdue: bool | None,
+            raised_since: datetime | None = None, raised_before: datetime | None = None) -> tuple[list, list]:
     where, params = [], []
+    if raised_since is not None:
+        where.append(sql.SQL("raised_at >= %s"))
+        params.append(raised_since)
+    if raised_before is not None:
+        where.append(sql.SQL("raised_at < %s"))
+        params.append(raised_before)
     if category is not None:
         where.append(sql.SQL("category = %s"))
         params.append(category)
@@ -33,13 +41,14 @@ def filters(category: str | None, state: str | None, overdue: bool | None) -> tu
 
 @strawberry.type
 class CaseQueries:
-    @strawberry.field(description="A compound's cases, oldest first; filter by category, state "
-                      "or whether they are overdue.")
+    @strawberry.field(description="A compound's cases, oldest first; filter by category, state, "
+                      "whether they are overdue, and the period they were raised in.")
     async def cases(
         self, info: Info, compound_id: UUID, category: str | None = None, state: str | None = None,
-        overdue: bool | None = None, first: int | None = None, after: str | None = None,
+        overdue: bool | None = None, raised_since: datetime | None = None,
+        raised_before: datetime | None = None, first: int | None = None, after: str | None = None,
     ) -> Connection[Case]:
-        where, params = filters(category, state, overdue)
+        where, params = filters(category, state, overdue, raised_since, raised_before)
         async with info.context.read_models.connection() as conn:
             return await page(conn, table="cases", where=[sql.SQL("compound_id = %s"), *where],
                               params=[compound_id, *params], key=KEY, first=first, after=after,

@@ -26,12 +26,15 @@ class CaseStep:
     state_after: str | None = strawberry.field(description="The case's state after it; null for "
                                                 "a body noting another body's step")
     detail: str | None
+    hours_since_previous: float | None = strawberry.field(description="How long since the step "
+                                                          "before: how long this step took")
 
     @staticmethod
     def from_row(row: dict) -> CaseStep:
         return CaseStep(compound_id=row["compound_id"], subject=row["raised_by"], at=row["at"],
                         body=row["body"], step=row["step"], actor=row["actor"],
-                        state_after=row["state_after"], detail=row["detail"])
+                        state_after=row["state_after"], detail=row["detail"],
+                        hours_since_previous=row["hours_since_previous"])
 
 
 @strawberry.type(description="A resident's need or complaint (居民点单) and what became of it.")

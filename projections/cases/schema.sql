@@ -41,4 +41,7 @@ CREATE INDEX IF NOT EXISTS case_steps_by_case ON case_steps (case_id, at, versio
 
 -- The timeline with what its readers' rights depend on: the compound and the resident.
 CREATE OR REPLACE VIEW case_timeline AS
-    SELECT s.*, c.compound_id, c.raised_by FROM case_steps s JOIN cases c USING (case_id);
+    SELECT s.*, c.compound_id, c.raised_by,
+           extract(epoch FROM s.at - lag(s.at) OVER (PARTITION BY s.case_id ORDER BY s.at, s.version))
+             / 3600 AS hours_since_previous
+    FROM case_steps s JOIN cases c USING (case_id);

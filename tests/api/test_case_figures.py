@@ -80,3 +80,17 @@ def test_the_figures_count_what_the_events_say(system):
     before = graphql(url, token, FIGURES, {"a": str(compound), "before": T0.isoformat()}).json()
     assert before["data"]["caseFigures"]["raised"] == 0
     assert before["data"]["caseFigures"]["handledRate"] is None
+    in_march = """query($a: UUID!, $since: DateTime, $before: DateTime) {
+      cases(compoundId: $a, raisedSince: $since, raisedBefore: $before) { totalCount } }"""
+    auditor = system.token("auditor:street:晋阳街道")
+    assert graphql(url, auditor, in_march, {"a": str(compound), "since": T0.isoformat(),
+                                            "before": (T0 + timedelta(days=1)).isoformat()}).json()[
+        "data"]["cases"]["totalCount"] == 5
+    assert graphql(url, auditor, in_march, {"a": str(compound), "before": T0.isoformat()}).json()[
+        "data"]["cases"]["totalCount"] == 0
+    steps = graphql(url, auditor, """query($a: UUID!, $c: UUID!) { case(compoundId: $a, id: $c) {
+      timeline { edges { node { step hoursSincePrevious } } } } }""", {"a": str(compound), "c": str(late)}
+    ).json()["data"]["case"]["timeline"]["edges"]
+    took = {s["node"]["step"]: s["node"]["hoursSincePrevious"] for s in steps}
+    assert took["CaseRaised"] is None
+    assert took["CaseResolved"] == pytest.approx(79.0)  # accepted at 1 h, resolved at 80 h

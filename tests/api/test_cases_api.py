@@ -25,8 +25,14 @@ ACCEPT_WORK = """mutation($a: UUID!, $w: UUID!) { acceptWorkOrder(input: {compou
 RATE = """mutation($a: UUID!, $c: UUID!, $s: Int!) { rateCase(input: {compoundId: $a, caseId: $c, score: $s,
   comment: "很满意"}) { __typename ... on Problem { message } } }"""
 CASE = """query($a: UUID!, $c: UUID!) { case(compoundId: $a, id: $c) {
-  state taker dispatches workOrderId overdue score comment raisedBy assignee
-  timeline { edges { node { body step stateAfter actor } } } } }"""
+  state taker dispatches workOrderId overdue score comment raisedBy assignee escalatedTo mediationOutcome
+  timeline { edges { node { body step stateAfter actor hoursSincePrevious } } } } }"""
+DISPUTE = """mutation($a: UUID!) { raiseCase(input: {compoundId: $a, category: "neighbour_dispute",
+  description: "楼上漏水到我家", location: "2单元"}) { __typename ... on Recorded { aggregateId } } }"""
+MEDIATE = """mutation($a: UUID!, $c: UUID!, $o: String!, $x: String!) { concludeMediation(input:
+  {compoundId: $a, caseId: $c, outcome: $o, text: $x}) { __typename ... on Problem { message } } }"""
+FIGURES = """query($a: UUID!) { caseFigures(compoundId: $a) { raised handled handledRate onTime openOverdue
+  disputes mediationAgreements mediationPartial mediationFailed } }"""
 
 
 @pytest.fixture
@@ -122,3 +128,38 @@ def test_a_refused_case_is_dispatched_again(scene):
     # The property company cannot take a case that is no longer its own.
     again = graphql(url, t["property"], ACCEPT_WORK, {"a": compound, "w": order}).json()
     assert again["data"]["acceptWorkOrder"]["__typename"] == "RuleViolated"
+
+
+def test_an_overdue_case_escalates_and_a_dispute_is_mediated(scene, system):
+    """Escalation by the deadline watcher, and a dispute through the mediation room, read back in
+    the view and the figures."""
+    from datetime import datetime, timedelta, timezone
+
+    from infra.deadlines import escalate_overdue
+
+    url, compound, t = scene
+    late = run(url, t["resident"], RAISE, a=compound, d="消防通道被堵")["aggregateId"]
+    dispute = run(url, t["resident"], DISPUTE, a=compound)["aggregateId"]
+    wait_for_state(url, t["branch"], compound, late, "raised")
+
+    # Three days on, the repairs case is past its 72 h: the watcher sends it up to the community.
+    wait_until(lambda: escalate_overdue(system.settings, system.services,
+                                        datetime.now(tz=timezone.utc) + timedelta(hours=73)) >= 1,
+               "the watcher to escalate")
+    wait_until(lambda: seen(url, t["auditor"], compound, late)["escalatedTo"] == "community",
+               "the view to show the escalation")
+    escalated = seen(url, t["auditor"], compound, late)
+    assert escalated["state"] == "raised"
+    assert [s["node"]["step"] for s in escalated["timeline"]["edges"]][-1] == "CaseEscalated"
+
+    wait_until(lambda: graphql(url, t["branch"], DISPATCH, {"a": compound, "c": dispute, "t": "mediation_room",
+                                                            "who": "晋阳物业调解室"}).json()["data"]
+               ["dispatchCase"]["__typename"] == "Recorded", "the dispatch to mediation")
+    run(url, t["branch"], ACCEPT, a=compound, c=dispute)
+    run(url, t["branch"], MEDIATE, a=compound, c=dispute, o="partial", x="楼上赔偿一半")
+    mediated = wait_for_state(url, t["auditor"], compound, dispute, "resolved")
+    assert mediated["mediationOutcome"] == "partial"
+
+    figures = graphql(url, t["resident"], FIGURES, {"a": compound}).json()["data"]["caseFigures"]
+    assert figures == {"raised": 2, "handled": 1, "handledRate": 0.5, "onTime": 1, "openOverdue": 0,
+                       "disputes": 1, "mediationAgreements": 0, "mediationPartial": 1, "mediationFailed": 0}

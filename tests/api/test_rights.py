@@ -125,7 +125,7 @@ EXAMPLES: dict[str, Example] = {
     **{f"CaseStep.{f}": Example(
         f"query($a: UUID!, $c: UUID!) {{ case(compoundId: $a, id: $c) {{ timeline {{ edges {{ node {{ {f} }} }} }} }} }}",
         ("case", "timeline", "edges", 0, "node", f), ("Query.case", "Case.timeline"))
-       for f in "at body step stateAfter detail actor".split()},
+       for f in "at body step stateAfter detail actor hoursSincePrevious".split()},
     **{f"Mutation.{name}": Example(
         f"mutation($a: UUID!, $c: UUID!) {{ {name}(input: {{compoundId: $a, caseId: $c{extra}}}) {{ __typename }} }}",
         (name,))
