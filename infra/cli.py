@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import signal
 import subprocess
 import sys
 import threading
 
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from api.principals import SPECS, InvalidPrincipal
 from api.tokens import UnknownToken
 from infra.settings import ConfigurationError, Settings
+
+if TYPE_CHECKING:
+    from services.bootstrap import Services
 
 log = logging.getLogger("siwei")
 
@@ -49,33 +55,35 @@ def cmd_project(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+@contextlib.contextmanager
+def _services(settings: Settings) -> Iterator[Services]:
+    """The four bodies' services on the servers, for a command that acts through them."""
+    from services.bootstrap import bootstrap
+
+    services = bootstrap(settings.database_url)
+    try:
+        yield services
+    finally:
+        services.close()
+
+
 def cmd_react(args: argparse.Namespace, settings: Settings) -> int:
     from infra.embedded import servers
     from infra.reactor import Reactor
-    from services.bootstrap import bootstrap
 
     stop = _stop_on_signals()
-    with servers(settings) as resolved:
-        services = bootstrap(resolved.database_url)
-        try:
-            Reactor(resolved, services).run(stop)
-        finally:
-            services.close()
+    with servers(settings) as resolved, _services(resolved) as services:
+        Reactor(resolved, services).run(stop)
     return 0
 
 
 def cmd_deadlines(args: argparse.Namespace, settings: Settings) -> int:
     from infra.deadlines import watch
     from infra.embedded import servers
-    from services.bootstrap import bootstrap
 
     stop = _stop_on_signals()
-    with servers(settings) as resolved:
-        services = bootstrap(resolved.database_url)
-        try:
-            watch(resolved, services, stop, args.every)
-        finally:
-            services.close()
+    with servers(settings) as resolved, _services(resolved) as services:
+        watch(resolved, services, stop, args.every)
     return 0
 
 
@@ -150,7 +158,6 @@ def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
     from infra.demo import seed
     from infra.embedded import servers
     from infra.topics import ensure_topics
-    from services.bootstrap import bootstrap
 
     stop = _stop_on_signals()
     with servers(settings) as resolved:
@@ -165,11 +172,8 @@ def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
             supervisor.start_all()
             if not args.no_demo:
                 print("Seeding the demo compounds…", flush=True)
-                services = bootstrap(resolved.database_url)
-                try:
+                with _services(resolved) as services:
                     seed(services)  # its cross-body steps wait on the reactor started above
-                finally:
-                    services.close()
             # After the seed, so that it escalates only what the seed left overdue.
             supervisor.add("deadlines", ["deadlines"])
             token = _demo_token(resolved)

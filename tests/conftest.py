@@ -28,6 +28,10 @@ from services.common.application import Receipt
 
 WAIT_SECONDS = 60.0
 
+# The compound most tests register: 北苑小区 of the seeds' Chengdu report.
+BEIYUAN = dict(name="北苑小区", district="武侯区", street="晋阳街道", community="晋阳社区",
+               households=420, residents=1260)
+
 
 def wait_until(condition: Callable[[], bool], what: str, timeout: float = WAIT_SECONDS) -> None:
     deadline = time.monotonic() + timeout

@@ -9,6 +9,7 @@ from infra.reactor import Reactor
 from infra.relay import run_relays
 from projections.projector import Projector
 from services.common.context import acting
+from tests.conftest import BEIYUAN
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
 
@@ -24,8 +25,7 @@ def test_the_watcher_escalates_each_tier_once(system):
     services = system.services
     with acting("admin"):
         compound = services.residents.register_compound(
-            name="北苑小区", district="武侯区", street="晋阳街道", community="晋阳社区",
-            households=420, residents=1260).aggregate_id
+            **BEIYUAN).aggregate_id
     with acting(f"resident:{compound}:1栋101", clock=lambda: T0):
         late = services.residents.raise_case(compound_id=compound, category="safety",
                                              description="灭火器过期", location="1栋").aggregate_id

@@ -3,7 +3,7 @@
 from services.branch.case_file import CaseFile
 from services.common.context import acting
 from services.property.work_order import WorkOrder
-from tests.conftest import wait_until
+from tests.conftest import BEIYUAN, wait_until
 
 
 def test_a_dispatch_becomes_a_work_order_and_its_acceptance_reaches_the_residents(system):
@@ -12,8 +12,7 @@ def test_a_dispatch_becomes_a_work_order_and_its_acceptance_reaches_the_resident
     system.start("reactor", "react")
     with acting("admin"):
         compound = services.residents.register_compound(
-            name="北苑小区", district="武侯区", street="晋阳街道", community="晋阳社区",
-            households=420, residents=1260).aggregate_id
+            **BEIYUAN).aggregate_id
     with acting(f"resident:{compound}:1栋101"):
         case = services.residents.raise_case(compound_id=compound, category="safety",
                                              description="楼道灭火器过期", location="1栋").aggregate_id

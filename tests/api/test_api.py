@@ -9,7 +9,7 @@ import pytest
 from infra.relay import run_relays
 from projections.projector import Projector
 from services.common.context import acting
-from tests.conftest import graphql
+from tests.conftest import BEIYUAN, graphql
 
 VIEWER = "{ viewer { principal kind } }"
 REGISTER = """
@@ -27,8 +27,7 @@ query ($after: String) {
     totalCount pageInfo { hasNextPage endCursor } edges { node { name } }
   }
 }"""
-COMPOUND = dict(name="北苑小区", district="武侯区", street="晋阳街道", community="晋阳社区",
-                households=420, residents=1260)
+COMPOUND = dict(**BEIYUAN)
 
 
 @pytest.fixture

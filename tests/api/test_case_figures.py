@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from services.common.context import acting
-from tests.conftest import graphql
+from tests.conftest import BEIYUAN, graphql
 from tests.test_deadlines import settle
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
@@ -22,8 +22,7 @@ def test_the_figures_count_what_the_events_say(system):
     s = system.services
     with acting("admin"):
         compound = s.residents.register_compound(
-            name="北苑小区", district="武侯区", street="晋阳街道", community="晋阳社区",
-            households=420, residents=1260).aggregate_id
+            **BEIYUAN).aggregate_id
     resident, branch = f"resident:{compound}:1栋101", f"body:branch:{compound}"
 
     def at(hours):

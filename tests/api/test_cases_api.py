@@ -8,7 +8,7 @@ from dataclasses import replace
 import pytest
 
 from services.common.context import acting
-from tests.conftest import graphql, wait_until
+from tests.conftest import BEIYUAN, graphql, wait_until
 
 RAISE = """mutation($a: UUID!, $d: String!) { raiseCase(input: {compoundId: $a, category: "repairs",
   description: $d, location: "后门"}) { __typename ... on Recorded { aggregateId } ... on Problem { message } } }"""
@@ -44,8 +44,7 @@ def scene(system):
     url = system.start_api()
     with acting("admin"):
         compound = system.services.residents.register_compound(
-            name="北苑小区", district="武侯区", street="晋阳街道", community="晋阳社区",
-            households=420, residents=1260).aggregate_id
+            **BEIYUAN).aggregate_id
     tokens = {who: system.token(spec) for who, spec in {
         "resident": f"resident:{compound}:1栋101", "branch": f"body:branch:{compound}",
         "property": f"body:property:{compound}", "auditor": "auditor:street:晋阳街道"}.items()}

@@ -12,7 +12,7 @@ from infra.relay import run_relays
 from projections.projector import Projector
 from services.common.context import acting
 from services.common.errors import RuleViolated
-from tests.conftest import graphql
+from tests.conftest import BEIYUAN, graphql
 
 # Everything a principal could ask of a compound and its electorate.
 EVERYTHING = """
@@ -33,8 +33,7 @@ electorates = st.lists(st.tuples(units, names), min_size=1, max_size=6, unique_b
 def test_owners_and_units_are_never_shown_to_those_not_entitled(system):
     with acting("admin"):
         compound = system.services.residents.register_compound(
-            name="北苑小区", district="武侯区", street="晋阳街道", community="晋阳社区",
-            households=420, residents=1260).aggregate_id
+            **BEIYUAN).aggregate_id
     url = system.start_api()
     not_entitled = [system.token(spec) for spec in (
         f"body:branch:{compound}", f"body:property:{compound}", f"body:residents:{compound}",

@@ -12,12 +12,12 @@ import pytest
 
 from api.rights import EVERYWHERE, MASK, RIGHTS, is_carried
 from api.schema import schema
-from infra.relay import run_relays
 from infra.reactor import Reactor
+from infra.relay import run_relays
 from projections.projector import Projector
-from services.property.work_order import WorkOrder
 from services.common.bodies import Body
 from services.common.context import acting
+from services.property.work_order import WorkOrder
 from tests.conftest import graphql
 
 

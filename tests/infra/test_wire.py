@@ -9,6 +9,7 @@ from infra import schemas, wire
 from services.bootstrap import bootstrap
 from services.common.bodies import Body
 from services.common.context import acting
+from tests.conftest import BEIYUAN
 
 GENERATION = 1795300000000000
 
@@ -18,8 +19,7 @@ def unit_event():
     services = bootstrap()
     with acting("body:owners_committee:x") as context:
         compound = services.residents.register_compound(
-            name="北苑小区", district="武侯区", street="晋阳街道", community="晋阳社区",
-            households=420, residents=1260)
+            **BEIYUAN)
         services.owners_committee.register_exclusive_unit(
             compound_id=compound.aggregate_id, building="1栋", unit="101",
             exclusive_area="89.5", owner="田景余")
@@ -80,7 +80,9 @@ def test_a_message_that_is_not_a_readable_event_says_why(unit_event, mangle, rea
 
 def test_data_written_with_an_older_published_version_is_read_with_the_current_one(monkeypatch, unit_event):
     """Simulates the day a field is added: messages already on the topic were written without it."""
-    import fastavro, io
+    import io
+
+    import fastavro
 
     name = "owners_committee.ExclusiveUnitRegistered"
     old = schemas.current(name)

@@ -7,11 +7,12 @@ import random
 import psycopg
 
 from projections.cases.view import CasesView
-from services.branch.case_file import CaseFile
 from projections.projector import Projector
 from services.bootstrap import bootstrap
+from services.branch.case_file import CaseFile
 from services.common.context import acting
 from services.property.work_order import WorkOrder
+from tests.conftest import BEIYUAN, wait_until
 from tests.projections.test_projector import assert_equals_a_rebuild
 from tests.services.conftest import Pump
 
@@ -21,8 +22,7 @@ def a_case_that_goes_round_twice(services):
     company, resolved, rated 2 so reopened; to a party member, resolved, rated 4."""
     with acting("admin"):
         compound = services.residents.register_compound(
-            name="北苑小区", district="武侯区", street="晋阳街道", community="晋阳社区",
-            households=420, residents=1260).aggregate_id
+            **BEIYUAN).aggregate_id
     resident, branch, property_ = f"resident:{compound}:1栋101", f"body:branch:{compound}", f"body:property:{compound}"
     with acting(resident):
         case = services.residents.raise_case(compound_id=compound, category="repairs",
@@ -54,8 +54,6 @@ def drive(services, compound, case, actors, wait):
 
 
 def test_the_view_follows_a_case_across_three_bodies_through_the_real_pipeline(system):
-    from tests.conftest import wait_until
-
     system.start_relay()
     system.start("reactor", "react")
     system.start_projector()

@@ -7,10 +7,10 @@ import threading
 
 from kafka import KafkaProducer
 
+from infra import wire
 from infra.embedded import EmbeddedBroker
 from infra.relay import Relay, run_relays
 from infra.topics import high_watermarks, offsets_consumer, partitions_of
-from infra import wire
 from projections.projector import LIVE_SCHEMA, Projector, differences
 from services.common.bodies import Body
 from services.common.context import acting

@@ -10,6 +10,7 @@ from services.branch.case_file import CaseFile
 from services.common.context import acting
 from services.common.errors import InvalidInput, NotFound, RuleViolated
 from services.property.work_order import WorkOrder
+from tests.conftest import BEIYUAN
 
 RESIDENT, BRANCH, PROPERTY = "resident:x:1栋101", "body:branch:x", "body:property:x"
 
@@ -18,8 +19,7 @@ RESIDENT, BRANCH, PROPERTY = "resident:x:1栋101", "body:branch:x", "body:proper
 def compound(services):
     with acting("admin"):
         return services.residents.register_compound(
-            name="北苑小区", district="武侯区", street="晋阳街道", community="晋阳社区",
-            households=420, residents=1260).aggregate_id
+            **BEIYUAN).aggregate_id
 
 
 @pytest.fixture

@@ -7,9 +7,9 @@ import pytest
 from services.bootstrap import bootstrap
 from services.common.context import NoActor, acting
 from services.residents.compound import Compound
+from tests.conftest import BEIYUAN
 
-BEIYUAN = dict(name="北苑小区", district="武侯区", street="晋阳街道", community="晋阳社区",
-               households=420, residents=1260)
+BEIYUAN = dict(**BEIYUAN)
 
 
 def test_an_event_outside_a_command_is_refused():

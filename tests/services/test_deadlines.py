@@ -9,6 +9,7 @@ import pytest
 
 from services.branch.case_file import CaseFile
 from services.common.context import acting
+from tests.conftest import BEIYUAN
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
 
@@ -17,8 +18,7 @@ T0 = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
 def compound(services):
     with acting("admin"):
         return services.residents.register_compound(
-            name="北苑小区", district="武侯区", street="晋阳街道", community="晋阳社区",
-            households=420, residents=1260).aggregate_id
+            **BEIYUAN).aggregate_id
 
 
 def raise_at(services, pump, compound, category, when=T0):

@@ -8,9 +8,9 @@ import pytest
 from services.bootstrap import bootstrap
 from services.common.context import acting
 from services.common.errors import InvalidInput, NotFound, RuleViolated
+from tests.conftest import BEIYUAN
 
-BEIYUAN = dict(name="北苑小区", district="武侯区", street="晋阳街道", community="晋阳社区",
-               households=420, residents=1260)
+BEIYUAN = dict(**BEIYUAN)
 
 
 @pytest.fixture
