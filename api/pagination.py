@@ -53,6 +53,16 @@ def decode_cursor(cursor: str, size: int) -> list[str]:
     return values
 
 
+def equal(**columns: Any) -> tuple[list[sql.Composable], list[Any]]:
+    """Conditions ``column = value`` for the columns given a value (None means no filter)."""
+    where, params = [], []
+    for column, value in columns.items():
+        if value is not None:
+            where.append(sql.SQL("{} = %s").format(sql.Identifier(column)))
+            params.append(value)
+    return where, params
+
+
 async def page(
     conn: AsyncConnection,
     *,

@@ -11,7 +11,7 @@ from psycopg.rows import dict_row
 
 from api.cases.types import Case
 from api.context import Info
-from api.pagination import Connection, page
+from api.pagination import Connection, equal, page
 from projections.cases.view import OPEN_STATES
 
 KEY = ("raised_at", "case_id")
@@ -19,19 +19,13 @@ KEY = ("raised_at", "case_id")
 
 def filters(category: str | None, state: str | None, overdue: bool | None,
             raised_since: datetime | None = None, raised_before: datetime | None = None) -> tuple[list, list]:
-    where, params = [], []
+    where, params = equal(category=category, state=state)
     if raised_since is not None:
         where.append(sql.SQL("raised_at >= %s"))
         params.append(raised_since)
     if raised_before is not None:
         where.append(sql.SQL("raised_at < %s"))
         params.append(raised_before)
-    if category is not None:
-        where.append(sql.SQL("category = %s"))
-        params.append(category)
-    if state is not None:
-        where.append(sql.SQL("state = %s"))
-        params.append(state)
     if overdue is not None:
         late = sql.SQL("((state = ANY(%s) AND due_at < now()) OR resolved_at > due_at)")
         where.append(late if overdue else sql.SQL("NOT coalesce({}, false)").format(late))

@@ -10,7 +10,7 @@ from psycopg import sql
 
 from api.commands import CommandResult, perform
 from api.context import Info
-from api.pagination import Connection, page
+from api.pagination import Connection, equal, page
 
 
 @strawberry.type(description="A social organisation or business registered to claim in a compound.")
@@ -57,10 +57,7 @@ class ClaimQueries:
     @strawberry.field(description="What a compound's branch published for claiming, oldest first.")
     async def claims(self, info: Info, compound_id: UUID, state: str | None = None,
                      first: int | None = None, after: str | None = None) -> Connection[Claim]:
-        where, params = [sql.SQL("compound_id = %s")], [compound_id]
-        if state is not None:
-            where.append(sql.SQL("state = %s"))
-            params.append(state)
+        where, params = equal(compound_id=compound_id, state=state)
         async with info.context.read_models.connection() as conn:
             return await page(conn, table="claims", where=where, params=params,
                               key=("published_at", "claim_id"), first=first, after=after, node=Claim.from_row)

@@ -10,7 +10,7 @@ from psycopg.rows import dict_row
 
 from api.compounds.types import Compound
 from api.context import Info
-from api.pagination import Connection, page
+from api.pagination import Connection, equal, page
 from api.rights import EVERYWHERE
 
 REGISTERED = sql.SQL("name IS NOT NULL")  # rows exist before registration when other bodies' events come first
@@ -28,14 +28,11 @@ class CompoundQueries:
         street: str | None = None,
         community: str | None = None,
     ) -> Connection[Compound]:
-        where, params = [REGISTERED], []
+        where, params = equal(district=district, street=street, community=community)
+        where.append(REGISTERED)
         if info.context.reach is not EVERYWHERE:  # only the compounds the principal reaches
             where.append(sql.SQL("compound_id = ANY(%s)"))
             params.append(list(info.context.reach))
-        for column, value in (("district", district), ("street", street), ("community", community)):
-            if value is not None:
-                where.append(sql.SQL("{} = %s").format(sql.Identifier(column)))
-                params.append(value)
         async with info.context.read_models.connection() as conn:
             return await page(conn, table="compounds", where=where, params=params,
                               key=("name", "compound_id"), first=first, after=after,
