@@ -31,13 +31,15 @@ class Services:
 def bootstrap(database_url: str | None = None) -> Services:
     """The four services on one database (each in its own schema), or in memory without one."""
     residents = ResidentsService(database_url)
+    property_ = PropertyService(database_url, compound_exists=residents.compound_exists)
     return Services(
         branch=BranchService(database_url, compound_exists=residents.compound_exists),
         residents=residents,
         owners_committee=OwnersCommitteeService(
-            database_url, compound_exists=residents.compound_exists
+            database_url, compound_exists=residents.compound_exists,
+            company_name=property_.company_name,
         ),
-        property=PropertyService(database_url),
+        property=property_,
     )
 
 

@@ -11,7 +11,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import event
 
 from services.common.aggregate import GovernanceAggregate
-from services.common.errors import InvalidInput, RuleViolated, require_text
+from services.common.errors import RuleViolated, require_choice, require_text
 
 
 class OrganisationKind(str, Enum):
@@ -26,14 +26,6 @@ class OrganisationKind(str, Enum):
 class ClaimableKind(str, Enum):
     NEED = "need"  # 需求
     PROJECT = "project"  # 项目
-
-
-def choice(enum: type[Enum], value: str, field: str) -> str:
-    try:
-        return enum(value).value
-    except ValueError:
-        allowed = ", ".join(e.value for e in enum)
-        raise InvalidInput(f"{field} must be one of {allowed}, not {value!r}", field=field) from None
 
 
 class Organisation(GovernanceAggregate):
@@ -51,7 +43,7 @@ class Organisation(GovernanceAggregate):
     @classmethod
     def register(cls, *, compound_id: UUID, name: str, kind: str) -> Organisation:
         return cls(compound_id=compound_id, name=require_text(name, "name"),
-                   kind=choice(OrganisationKind, kind, "kind"))
+                   kind=require_choice(OrganisationKind, kind, "kind"))
 
 
 PUBLISHED, CLAIMED, SOLVED = "published", "claimed", "solved"
@@ -68,7 +60,7 @@ class Claimable(GovernanceAggregate):
     def publish(cls, *, compound_id: UUID, title: str, description: str, kind: str) -> Claimable:
         return cls(compound_id=compound_id, title=require_text(title, "title"),
                    description=require_text(description, "description", max_length=2000),
-                   kind=choice(ClaimableKind, kind, "kind"))
+                   kind=require_choice(ClaimableKind, kind, "kind"))
 
     def claim(self, organisation: Organisation) -> None:
         if organisation.compound_id != self.compound_id:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import ClassVar, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import IntegrityError
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
 
 from infra.database import ensure_schema, eventsourcing_env, schema_changes
 from services.common.aggregate import GovernanceAggregate
@@ -24,6 +25,19 @@ class Receipt:
     body: Body
     aggregate_id: UUID
     version: int
+
+
+class DateAsISO(Transcoding):
+    """Dates on paper (a meeting's, a notice's) as stored: ``2026-11-22``."""
+
+    type = date
+    name = "date_iso"
+
+    def encode(self, obj: date) -> str:
+        return obj.isoformat()
+
+    def decode(self, data: str) -> date:
+        return date.fromisoformat(data)
 
 
 class BodyApplication(Application):
@@ -51,6 +65,10 @@ class BodyApplication(Application):
             ensure_schema(conn, self.body.schema)
             super().__init__(eventsourcing_env(database_url, self.body.schema))
 
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        transcoder.register(DateAsISO())
+
     def load(self, aggregate_class: type[A], aggregate_id: UUID, what: str) -> A:
         try:
             aggregate = self.repository.get(aggregate_id)
@@ -66,10 +84,11 @@ class BodyApplication(Application):
         except AggregateNotFoundError:
             return False
 
-    def record(self, aggregate: GovernanceAggregate, *, conflict: str) -> Receipt:
-        """Saves the aggregate's new events; ``conflict`` explains a clash with what is stored."""
+    def record(self, aggregate: GovernanceAggregate, *others: GovernanceAggregate, conflict: str) -> Receipt:
+        """Saves the new events of the aggregate (and of ``others``, in the same transaction);
+        ``conflict`` explains a clash with what is stored."""
         try:
-            self.save(aggregate)
+            self.save(aggregate, *others)
         except IntegrityError:
             raise RuleViolated(conflict) from None
         return Receipt(self.body, aggregate.id, aggregate.version)

@@ -11,7 +11,7 @@ import contextlib
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from uuid import UUID, uuid4
 
 
@@ -71,3 +71,11 @@ def acting(
         yield context
     finally:
         _current.reset(token)
+
+
+CHINA = timezone(timedelta(hours=8))  # China Standard Time; no daylight saving
+
+
+def today() -> date:
+    """The command's date in China, by its clock: what dates on paper are compared with."""
+    return current_context().clock().astimezone(CHINA).date()

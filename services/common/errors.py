@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from enum import Enum
+
 
 class DomainError(Exception):
     """A command was refused. ``code`` is stable and machine-readable; the message is for people."""
@@ -44,4 +48,47 @@ def require_text(value: str, field: str, *, max_length: int = 200) -> str:
 def require_count(value: int, field: str) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or value < 0:
         raise InvalidInput(f"{field} must be a whole number of zero or more", field=field)
+    return value
+
+
+def require_choice(enum: type[Enum], value: str, field: str) -> str:
+    try:
+        return enum(value).value
+    except ValueError:
+        allowed = ", ".join(e.value for e in enum)
+        raise InvalidInput(f"{field} must be one of {allowed}, not {value!r}", field=field) from None
+
+
+CENT = Decimal("0.01")
+MAX_AMOUNT = Decimal("10000000000")
+
+
+def require_decimal(value: Decimal | str | int, field: str, *, unit: str, maximum: Decimal,
+                    zero: bool = False) -> Decimal:
+    """A positive amount (or zero, if ``zero``) to the cent, at most ``maximum``."""
+    try:
+        amount = Decimal(str(value)).quantize(CENT)
+    except InvalidOperation:
+        raise InvalidInput(f"{field} must be a number of {unit}", field=field) from None
+    if not (Decimal(0) <= amount if zero else Decimal(0) < amount) or amount > maximum:
+        lowest = "0 or more" if zero else "above 0"
+        raise InvalidInput(f"{field} must be {lowest} and at most {maximum} {unit}", field=field)
+    return amount
+
+
+def require_amount(value: Decimal | str | int, field: str, *, zero: bool = False) -> Decimal:
+    """A sum of money in yuan, to the fen."""
+    return require_decimal(value, field, unit="yuan", maximum=MAX_AMOUNT, zero=zero)
+
+
+def require_date(value: date, field: str, *, not_after: date | None = None,
+                 not_before: date | None = None, after: date | None = None) -> date:
+    if not isinstance(value, date):
+        raise InvalidInput(f"{field} must be a date", field=field)
+    if not_after is not None and value > not_after:
+        raise InvalidInput(f"{field} {value} is in the future", field=field)
+    if not_before is not None and value < not_before:
+        raise RuleViolated(f"{field} {value} is before {not_before}", field=field)
+    if after is not None and value <= after:
+        raise RuleViolated(f"{field} {value} must be after {after}", field=field)
     return value

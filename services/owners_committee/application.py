@@ -1,38 +1,157 @@
-"""The owners' committee service: what the owners' committee records."""
+"""The owners' committee service: what the owners' committee records, for itself and for the
+owners' assembly it convenes."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from datetime import date
 from decimal import Decimal
+from typing import TypeVar
 from uuid import UUID
 
 from services.common.application import BodyApplication, Receipt
 from services.common.bodies import Body
 from services.common.errors import NotFound
-from services.owners_committee.exclusive_unit import ExclusiveUnit
+from services.owners_committee.exclusive_unit import ExclusiveUnit, OwnersRoll
+from services.owners_committee.resolutions import CommitteeTerm, FundUse, ServiceContracts
+from services.owners_committee.vote import AssemblyVote
+
+PerCompound = TypeVar("PerCompound", OwnersRoll, ServiceContracts, CommitteeTerm)
 
 
 class OwnersCommitteeService(BodyApplication):
     body = Body.OWNERS_COMMITTEE
-    aggregates = (ExclusiveUnit,)
+    aggregates = (ExclusiveUnit, OwnersRoll, AssemblyVote, ServiceContracts, CommitteeTerm, FundUse)
 
     def __init__(
-        self, database_url: str | None = None, *, compound_exists: Callable[[UUID], bool]
+        self, database_url: str | None = None, *, compound_exists: Callable[[UUID], bool],
+        company_name: Callable[[UUID], str],
     ) -> None:
         super().__init__(database_url)
         self._compound_exists = compound_exists
+        self._company_name = company_name
+
+    def _per_compound(self, kind: type[PerCompound], compound_id: UUID) -> PerCompound:
+        """The compound's one aggregate of that kind, opened on first use."""
+        if not self._compound_exists(compound_id):
+            raise NotFound(f"no compound with id {compound_id}", field="compoundId")
+        aggregate_id = kind.create_id(compound_id)
+        if self.exists(kind, aggregate_id):
+            return self.load(kind, aggregate_id, kind.__name__)
+        return kind(compound_id=compound_id)
+
+    # -- the register of owners (业主名册) -----------------------------------------------------------
 
     def register_exclusive_unit(
         self, *, compound_id: UUID, building: str, unit: str, exclusive_area: Decimal, owner: str
     ) -> Receipt:
         """Registers an exclusive unit (专有部分) and its owner in the compound's electorate."""
-        if not self._compound_exists(compound_id):
-            raise NotFound(f"no compound with id {compound_id}", field="compoundId")
+        roll = self._per_compound(OwnersRoll, compound_id)
         registered = ExclusiveUnit.register(
             compound_id=compound_id, building=building, unit=unit,
             exclusive_area=exclusive_area, owner=owner,
         )
-        return self.record(
-            registered,
-            conflict=f"unit {registered.building}-{registered.unit} is already registered",
-        )
+        roll.enrol(registered)
+        return self.record(registered, roll, conflict=f"unit {registered.label} is already registered")
+
+    def unit(self, compound_id: UUID, building: str, unit: str) -> ExclusiveUnit:
+        unit_id = ExclusiveUnit.create_id(compound_id, building.strip(), unit.strip())
+        if not self.exists(ExclusiveUnit, unit_id):
+            raise NotFound(f"no unit {building}-{unit} registered in compound {compound_id}", field="unit")
+        return self.load(ExclusiveUnit, unit_id, "exclusive unit")
+
+    def transfer_unit(self, *, compound_id: UUID, building: str, unit: str, owner: str) -> Receipt:
+        registered = self.unit(compound_id, building, unit)
+        registered.transfer(owner)
+        return self.record(registered, conflict="the unit changed meanwhile; try again")
+
+    def correct_unit_area(self, *, compound_id: UUID, building: str, unit: str,
+                          exclusive_area: Decimal, reason: str) -> Receipt:
+        registered = self.unit(compound_id, building, unit)
+        registered.correct_area(exclusive_area, reason)
+        return self.record(registered, conflict="the unit changed meanwhile; try again")
+
+    def electorate(self, compound_id: UUID) -> list[ExclusiveUnit]:
+        roll = self._per_compound(OwnersRoll, compound_id)
+        return [self.load(ExclusiveUnit, unit_id, "exclusive unit") for unit_id in roll.unit_ids]
+
+    # -- votes of the owners' assembly (业主大会) ---------------------------------------------------
+
+    def open_vote(self, *, compound_id: UUID, matter: str, title: str, description: str,
+                  closes_on: date, amount: Decimal | None = None, company_id: UUID | None = None,
+                  candidates: Sequence[str] = ()) -> Receipt:
+        """Opens a vote of the assembly, freezing its electorate as the register stands now."""
+        if company_id is not None:
+            self._company_name(company_id)  # refuses an unknown company
+        vote = AssemblyVote.open(
+            compound_id=compound_id, matter=matter, title=title, description=description,
+            closes_on=closes_on, electorate=self.electorate(compound_id), amount=amount,
+            company_id=company_id, candidates=candidates)
+        return self.record(vote, conflict="this vote is open already")
+
+    def vote(self, compound_id: UUID, vote_id: UUID, field: str = "voteId") -> AssemblyVote:
+        vote = self.load(AssemblyVote, vote_id, "vote of the owners' assembly")
+        if vote.compound_id != compound_id:
+            raise NotFound(f"no vote with id {vote_id} in compound {compound_id}", field=field)
+        return vote
+
+    def cast_ballot(self, *, compound_id: UUID, vote_id: UUID, building: str, unit: str, choice: str,
+                    channel: str) -> tuple[Receipt, str]:
+        """Records the ballot of the owner of a unit; answers with the owner's receipt."""
+        vote = self.vote(compound_id, vote_id)
+        receipt = vote.cast(f"{building.strip()}-{unit.strip()}", choice, channel)
+        return self.record(vote, conflict="the vote changed meanwhile; try again"), receipt
+
+    def close_vote(self, *, compound_id: UUID, vote_id: UUID) -> Receipt:
+        vote = self.vote(compound_id, vote_id)
+        vote.close()
+        return self.record(vote, conflict="the vote changed meanwhile; try again")
+
+    def correct_ballot(self, *, compound_id: UUID, vote_id: UUID, building: str, unit: str,
+                       choice: str, kind: str, reason: str) -> Receipt:
+        """A late paper ballot or a recount, recorded after closing; the count is published anew."""
+        vote = self.vote(compound_id, vote_id)
+        vote.correct(f"{building.strip()}-{unit.strip()}", choice, kind, reason)
+        return self.record(vote, conflict="the vote changed meanwhile; try again")
+
+    # -- what rests on a resolution ----------------------------------------------------------------
+
+    def register_contract(self, *, compound_id: UUID, resolution_id: UUID, starts_on: date,
+                          ends_on: date, fee_per_m2: Decimal) -> Receipt:
+        """Registers the property service contract with the company a passed resolution hired."""
+        contracts = self._per_compound(ServiceContracts, compound_id)
+        resolution = self.vote(compound_id, resolution_id, "resolutionId")
+        company = self._company_name(resolution.company_id) if resolution.company_id else ""
+        contracts.register(resolution, company, starts_on, ends_on, fee_per_m2)
+        return self.record(contracts, conflict="the contracts changed meanwhile; try again")
+
+    def dismiss_company(self, *, compound_id: UUID, resolution_id: UUID, ends_on: date,
+                        reason: str) -> Receipt:
+        """Ends the active contract on a passed resolution dismissing its company (解聘)."""
+        contracts = self._per_compound(ServiceContracts, compound_id)
+        contracts.terminate(self.vote(compound_id, resolution_id, "resolutionId"), ends_on, reason)
+        return self.record(contracts, conflict="the contracts changed meanwhile; try again")
+
+    def record_committee_election(self, *, compound_id: UUID, resolution_id: UUID, term_starts: date,
+                                  term_ends: date) -> Receipt:
+        committee = self._per_compound(CommitteeTerm, compound_id)
+        committee.elect(self.vote(compound_id, resolution_id, "resolutionId"), term_starts, term_ends)
+        return self.record(committee, conflict="the committee changed meanwhile; try again")
+
+    def authorise_fund_use(self, *, compound_id: UUID, resolution_id: UUID, purpose: str) -> Receipt:
+        """Authorises maintenance-fund spending up to what a passed resolution to use it names."""
+        use = FundUse.authorise(resolution=self.vote(compound_id, resolution_id, "resolutionId"),
+                                compound_id=compound_id, purpose=purpose)
+        return self.record(use, conflict="spending on that resolution is authorised already")
+
+    def disburse_fund(self, *, compound_id: UUID, resolution_id: UUID, amount: Decimal, payee: str,
+                      paid_on: date) -> Receipt:
+        use_id = FundUse.create_id(resolution_id)
+        if not self.exists(FundUse, use_id):
+            raise NotFound("no fund spending is authorised on that resolution", field="resolutionId")
+        use = self.load(FundUse, use_id, "authorised fund spending")
+        if use.compound_id != compound_id:
+            raise NotFound(f"no fund spending on that resolution in compound {compound_id}",
+                           field="resolutionId")
+        use.disburse(amount, payee, paid_on)
+        return self.record(use, conflict="the fund changed meanwhile; try again")

@@ -1,28 +1,27 @@
 """An exclusive unit (专有部分) of a compound: the basis of the owners' electorate, each carrying
-its registered exclusive floor area."""
+its registered exclusive floor area and its owner.
+
+Headcount follows the Supreme People's Court interpretation on building-unit ownership (建筑物区分
+所有权解释, art. 9): one exclusive unit is one owner, but all units of one buyer count as one, and
+the developer's unsold or undelivered units count as one. The committee registers a unit's owner
+the same way for all of one buyer's units, and the developer's unsold or undelivered units under
+the developer's name, so each owner name counts once; the area is the registered exclusive area."""
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import event
 
 from services.common.aggregate import GovernanceAggregate
-from services.common.errors import InvalidInput, require_text
+from services.common.errors import RuleViolated, require_decimal, require_text
 
-AREA_QUANTUM = Decimal("0.01")
 MAX_AREA = Decimal("100000")
 
 
 def require_area(value: Decimal | str | float, field: str) -> Decimal:
-    try:
-        area = Decimal(str(value)).quantize(AREA_QUANTUM)
-    except InvalidOperation:
-        raise InvalidInput(f"{field} must be a number of square metres", field=field) from None
-    if not Decimal(0) < area <= MAX_AREA:
-        raise InvalidInput(f"{field} must be above 0 and at most {MAX_AREA} m²", field=field)
-    return area
+    return require_decimal(value, field, unit="m²", maximum=MAX_AREA)
 
 
 class ExclusiveUnit(GovernanceAggregate):
@@ -53,3 +52,47 @@ class ExclusiveUnit(GovernanceAggregate):
             exclusive_area=require_area(exclusive_area, "exclusiveArea"),
             owner=require_text(owner, "owner"),
         )
+
+    @property
+    def label(self) -> str:
+        return f"{self.building}-{self.unit}"
+
+    def transfer(self, owner: str) -> None:
+        """The unit passes to a new owner (a sale, a delivery by the developer, an inheritance)."""
+        owner = require_text(owner, "owner")
+        if owner == self.owner:
+            raise RuleViolated(f"{self.label} is owned by that owner already")
+        self._transferred(owner=owner)
+
+    @event("UnitOwnershipTransferred")
+    def _transferred(self, owner: str) -> None:
+        self.owner = owner
+
+    def correct_area(self, exclusive_area: Decimal, reason: str) -> None:
+        area = require_area(exclusive_area, "exclusiveArea")
+        if area == self.exclusive_area:
+            raise RuleViolated(f"{self.label} is registered with {area} m² already")
+        self._area_corrected(exclusive_area=area, reason=require_text(reason, "reason"))
+
+    @event("ExclusiveAreaCorrected")
+    def _area_corrected(self, exclusive_area: Decimal, reason: str) -> None:
+        self.exclusive_area = exclusive_area
+
+
+class OwnersRoll(GovernanceAggregate):
+    """The register of a compound's units (业主名册), so that a vote can freeze its electorate."""
+
+    @staticmethod
+    def create_id(compound_id: UUID) -> UUID:
+        return uuid5(NAMESPACE_URL, f"siwei:owners-roll:{compound_id}")
+
+    @event("OwnersRollOpened")
+    def __init__(self, compound_id: UUID) -> None:
+        self.unit_ids: list[UUID] = []
+
+    def enrol(self, unit: ExclusiveUnit) -> None:
+        self._enrolled(unit_id=unit.id)
+
+    @event("UnitEnrolled")
+    def _enrolled(self, unit_id: UUID) -> None:
+        self.unit_ids.append(unit_id)

@@ -2,24 +2,54 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Callable
+from datetime import date, datetime
+from decimal import Decimal
 from uuid import UUID
 
 from services.common.application import BodyApplication, Receipt
 from services.common.bodies import Body
 from services.common.errors import NotFound
 from services.property.company import PropertyCompany
+from services.property.fees import FeeBill, require_period
 from services.property.work_order import WorkOrder
 
 
 class PropertyService(BodyApplication):
     body = Body.PROPERTY
-    aggregates = (PropertyCompany, WorkOrder)
+    aggregates = (PropertyCompany, WorkOrder, FeeBill)
+
+    def __init__(
+        self, database_url: str | None = None, *, compound_exists: Callable[[UUID], bool]
+    ) -> None:
+        super().__init__(database_url)
+        self._compound_exists = compound_exists
 
     def register_company(self, *, name: str, credit_code: str) -> Receipt:
         """Registers a property service company."""
         company = PropertyCompany.register(name=name, credit_code=credit_code)
         return self.record(company, conflict=f"company {company.id} is already registered")
+
+    def company_name(self, company_id: UUID) -> str:
+        return self.load(PropertyCompany, company_id, "property company").name
+
+    # -- fees (物业费) ------------------------------------------------------------------------------
+
+    def bill_fee(self, *, compound_id: UUID, period: str, household: str, amount: Decimal) -> Receipt:
+        """Bills one household of a compound for one period."""
+        if not self._compound_exists(compound_id):
+            raise NotFound(f"no compound with id {compound_id}", field="compoundId")
+        bill = FeeBill.bill(compound_id=compound_id, period=period, household=household, amount=amount)
+        return self.record(bill, conflict=f"{bill.household} is billed for {period} already")
+
+    def record_fee_payment(self, *, compound_id: UUID, period: str, household: str, amount: Decimal,
+                           paid_on: date) -> Receipt:
+        bill_id = FeeBill.create_id(compound_id, require_period(period), household.strip())
+        if not self.exists(FeeBill, bill_id):
+            raise NotFound(f"{household} is not billed for {period}", field="household")
+        bill = self.load(FeeBill, bill_id, "fee bill")
+        bill.pay(amount, paid_on)
+        return self.record(bill, conflict="the bill changed meanwhile; try again")
 
     # -- work orders (物业接单) ---------------------------------------------------------------------
 

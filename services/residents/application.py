@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import date
+from decimal import Decimal
 from uuid import UUID
 
 from services.common.application import BodyApplication, Receipt
@@ -10,11 +13,12 @@ from services.common.context import current_context
 from services.common.errors import NotFound, RuleViolated
 from services.residents.case import Case
 from services.residents.compound import Compound
+from services.residents.project import Project
 
 
 class ResidentsService(BodyApplication):
     body = Body.RESIDENTS
-    aggregates = (Compound, Case)
+    aggregates = (Compound, Case, Project)
 
     def register_compound(
         self,
@@ -82,3 +86,82 @@ class ResidentsService(BodyApplication):
     def note_case_resolved(self, *, case_id: UUID, summary: str) -> Receipt | None:
         case = self.load(Case, case_id, "case")
         return self.record(case, conflict="noted already") if case.note_resolved(summary) else None
+
+    # -- projects of the residents' council (议事 … 决算) ---------------------------------------------
+
+    def propose_project(self, *, compound_id: UUID, title: str, description: str, proposed_by: str) -> Receipt:
+        """A project proposed by the residents' council or the branch, as the council records it."""
+        if not self.compound_exists(compound_id):
+            raise NotFound(f"no compound with id {compound_id}", field="compoundId")
+        project = Project.propose(compound_id=compound_id, title=title, description=description,
+                                  proposed_by=proposed_by)
+        return self.record(project, conflict="this project is proposed already")
+
+    def project(self, compound_id: UUID, project_id: UUID) -> Project:
+        project = self.load(Project, project_id, "project")
+        if project.compound_id != compound_id:
+            raise NotFound(f"no project with id {project_id} in compound {compound_id}", field="projectId")
+        return project
+
+    def _step(self, compound_id: UUID, project_id: UUID, step: Callable[[Project], object]) -> Receipt:
+        project = self.project(compound_id, project_id)
+        step(project)
+        return self.record(project, conflict="the project changed meanwhile; try again")
+
+    def hold_project_meeting(self, *, compound_id: UUID, project_id: UUID, held_on: date,
+                             attendees: list[str], bodies: list[str], minutes: str) -> Receipt:
+        return self._step(compound_id, project_id, lambda p: p.hold_meeting(held_on, attendees, bodies, minutes))
+
+    def draft_project_plan(self, *, compound_id: UUID, project_id: UUID, content: str, budget: Decimal,
+                           funding: str, contributing_households: int = 0,
+                           contribution_per_household: Decimal = Decimal(0)) -> Receipt:
+        return self._step(compound_id, project_id, lambda p: p.draft_plan(
+            content, budget, funding, contributing_households, contribution_per_household))
+
+    def publicise_project(self, *, compound_id: UUID, project_id: UUID, posted_on: date, days: int) -> Receipt:
+        return self._step(compound_id, project_id, lambda p: p.publicise(posted_on, days))
+
+    def lodge_project_objection(self, *, compound_id: UUID, project_id: UUID, lodged_on: date,
+                                objection: str) -> Receipt:
+        return self._step(compound_id, project_id, lambda p: p.lodge_objection(lodged_on, objection))
+
+    def answer_project_objection(self, *, compound_id: UUID, project_id: UUID, number: int,
+                                 answer: str) -> Receipt:
+        return self._step(compound_id, project_id, lambda p: p.answer_objection(number, answer))
+
+    def vote_on_project(self, *, compound_id: UUID, project_id: UUID, voted_on: date, members: int,
+                        yes: int, no: int, abstain: int) -> Receipt:
+        """The council's vote on the plan: it passes with 2/3 of all members voting yes."""
+        return self._step(compound_id, project_id, lambda p: p.put_to_vote(voted_on, members, yes, no, abstain))
+
+    def receive_project_bid(self, *, compound_id: UUID, project_id: UUID, bidder: str, amount: Decimal,
+                            note: str = "") -> Receipt:
+        return self._step(compound_id, project_id, lambda p: p.receive_bid(bidder, amount, note))
+
+    def choose_project_contractor(self, *, compound_id: UUID, project_id: UUID, bid: int, reason: str) -> Receipt:
+        return self._step(compound_id, project_id, lambda p: p.choose_contractor(bid, reason))
+
+    def start_project_works(self, *, compound_id: UUID, project_id: UUID, started_on: date) -> Receipt:
+        return self._step(compound_id, project_id, lambda p: p.start_works(started_on))
+
+    def record_project_inspection(self, *, compound_id: UUID, project_id: UUID, inspected_on: date,
+                                  inspector: str, finding: str) -> Receipt:
+        return self._step(compound_id, project_id, lambda p: p.record_inspection(inspected_on, inspector, finding))
+
+    def complete_project_works(self, *, compound_id: UUID, project_id: UUID, completed_on: date) -> Receipt:
+        return self._step(compound_id, project_id, lambda p: p.complete_works(completed_on))
+
+    def accept_project(self, *, compound_id: UUID, project_id: UUID, accepted_on: date, note: str) -> Receipt:
+        return self._step(compound_id, project_id, lambda p: p.accept(accepted_on, note))
+
+    def amend_project_budget(self, *, compound_id: UUID, project_id: UUID, budget: Decimal, reason: str,
+                             voted_on: date, members: int, yes: int, no: int, abstain: int) -> Receipt:
+        return self._step(compound_id, project_id, lambda p: p.amend_budget(
+            budget, reason, voted_on, members, yes, no, abstain))
+
+    def settle_project(self, *, compound_id: UUID, project_id: UUID, actual: Decimal,
+                       settled_on: date) -> Receipt:
+        return self._step(compound_id, project_id, lambda p: p.settle(actual, settled_on))
+
+    def withdraw_project(self, *, compound_id: UUID, project_id: UUID, reason: str) -> Receipt:
+        return self._step(compound_id, project_id, lambda p: p.withdraw(reason))

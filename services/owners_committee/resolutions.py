@@ -1,0 +1,140 @@
+"""What rests on a passed resolution of the owners' assembly: the property service contract, the
+owners' committee's term, and the spending of maintenance funds. Each is refused without one."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
+
+from eventsourcing.domain import event
+
+from services.common.aggregate import GovernanceAggregate
+from services.common.context import today
+from services.common.errors import (
+    RuleViolated, require_amount, require_date, require_decimal, require_text,
+)
+from services.owners_committee.assembly import Matter
+from services.owners_committee.vote import AssemblyVote
+
+MAX_FEE_PER_M2 = Decimal("1000")
+MAX_TERM_DAYS = 5 * 366  # 业主委员会 terms run up to five years
+
+
+class ServiceContracts(GovernanceAggregate):
+    """A compound's property service contracts (物业服务合同), signed by the owners' committee with
+    the company the assembly hired. At most one is active at a time."""
+
+    @staticmethod
+    def create_id(compound_id: UUID) -> UUID:
+        return uuid5(NAMESPACE_URL, f"siwei:service-contracts:{compound_id}")
+
+    @event("ServiceContractsOpened")
+    def __init__(self, compound_id: UUID) -> None:
+        self.active: dict | None = None
+        self.resolutions_used: set[UUID] = set()
+
+    def active_contract(self) -> dict | None:
+        if self.active is not None and self.active["ends_on"] >= today():
+            return self.active
+        return None
+
+    def register(self, resolution: AssemblyVote, company_name: str, starts_on: date, ends_on: date,
+                 fee_per_m2: Decimal | str) -> UUID:
+        resolution.require_passed(Matter.HIRE_PROPERTY_COMPANY, self.compound_id)
+        if resolution.id in self.resolutions_used:
+            raise RuleViolated("a contract was registered on that resolution already", field="resolutionId")
+        current = self.active_contract()
+        if current is not None:
+            raise RuleViolated(f"the compound has an active contract with {current['company_name']} "
+                               f"until {current['ends_on']}: one at a time")
+        require_date(ends_on, "endsOn", after=require_date(starts_on, "startsOn"))
+        contract_id = uuid4()
+        self._registered(
+            contract_id=contract_id, resolution_id=resolution.id, company_id=resolution.company_id,
+            company_name=company_name, starts_on=starts_on, ends_on=ends_on,
+            fee_per_m2=require_decimal(fee_per_m2, "feePerM2", unit="yuan/m²", maximum=MAX_FEE_PER_M2))
+        return contract_id
+
+    @event("ServiceContractRegistered")
+    def _registered(self, contract_id: UUID, resolution_id: UUID, company_id: UUID, company_name: str,
+                    starts_on: date, ends_on: date, fee_per_m2: Decimal) -> None:
+        self.resolutions_used.add(resolution_id)
+        self.active = {"contract_id": contract_id, "company_id": company_id,
+                       "company_name": company_name, "ends_on": ends_on}
+
+    def terminate(self, resolution: AssemblyVote, ends_on: date, reason: str) -> None:
+        """解聘: the contract ends early, on a passed dismissal of that company."""
+        resolution.require_passed(Matter.DISMISS_PROPERTY_COMPANY, self.compound_id)
+        current = self.active_contract()
+        if current is None:
+            raise RuleViolated("the compound has no active property service contract")
+        if resolution.company_id != current["company_id"]:
+            raise RuleViolated("that resolution dismisses another company", field="resolutionId")
+        if resolution.id in self.resolutions_used:
+            raise RuleViolated("that resolution was acted on already", field="resolutionId")
+        self._terminated(contract_id=current["contract_id"], resolution_id=resolution.id,
+                         ends_on=require_date(ends_on, "endsOn"), reason=require_text(reason, "reason"))
+
+    @event("ServiceContractTerminated")
+    def _terminated(self, contract_id: UUID, resolution_id: UUID, ends_on: date, reason: str) -> None:
+        self.resolutions_used.add(resolution_id)
+        self.active = None
+
+
+class CommitteeTerm(GovernanceAggregate):
+    """The owners' committee of a compound: elected by the assembly, its members, its term."""
+
+    @staticmethod
+    def create_id(compound_id: UUID) -> UUID:
+        return uuid5(NAMESPACE_URL, f"siwei:owners-committee:{compound_id}")
+
+    @event("CommitteeTermsOpened")
+    def __init__(self, compound_id: UUID) -> None:
+        self.resolutions_used: set[UUID] = set()
+
+    def elect(self, resolution: AssemblyVote, term_starts: date, term_ends: date) -> None:
+        resolution.require_passed(Matter.ELECT_COMMITTEE, self.compound_id)
+        if resolution.id in self.resolutions_used:
+            raise RuleViolated("that election is recorded already", field="resolutionId")
+        require_date(term_ends, "termEnds", after=require_date(term_starts, "termStarts"))
+        if (term_ends - term_starts).days > MAX_TERM_DAYS:
+            raise RuleViolated("a committee's term is at most five years", field="termEnds")
+        self._elected(resolution_id=resolution.id, members=list(resolution.candidates),
+                      term_starts=term_starts, term_ends=term_ends)
+
+    @event("CommitteeElected")
+    def _elected(self, resolution_id: UUID, members: list[str], term_starts: date, term_ends: date) -> None:
+        self.resolutions_used.add(resolution_id)
+
+
+class FundUse(GovernanceAggregate):
+    """Maintenance-fund spending authorised by one passed resolution to use the fund, up to the
+    amount it names, and the disbursements made against it."""
+
+    @staticmethod
+    def create_id(resolution_id: UUID) -> UUID:
+        return uuid5(NAMESPACE_URL, f"siwei:fund-use:{resolution_id}")
+
+    @event("FundUseAuthorised")
+    def __init__(self, compound_id: UUID, resolution_id: UUID, amount: Decimal, purpose: str) -> None:
+        self.amount = amount
+        self.disbursed = Decimal(0)
+
+    @classmethod
+    def authorise(cls, *, resolution: AssemblyVote, compound_id: UUID, purpose: str) -> FundUse:
+        resolution.require_passed(Matter.USE_MAINTENANCE_FUND, compound_id)
+        return cls(compound_id=compound_id, resolution_id=resolution.id, amount=resolution.amount,
+                   purpose=require_text(purpose, "purpose", max_length=2000))
+
+    def disburse(self, amount: Decimal | str, payee: str, paid_on: date) -> None:
+        amount = require_amount(amount, "amount")
+        remaining = self.amount - self.disbursed
+        if amount > remaining:
+            raise RuleViolated(f"only ¥{remaining} of the ¥{self.amount} authorised remains", field="amount")
+        self._disbursed(amount=amount, payee=require_text(payee, "payee"),
+                        paid_on=require_date(paid_on, "paidOn", not_after=today()))
+
+    @event("FundDisbursed")
+    def _disbursed(self, amount: Decimal, payee: str, paid_on: date) -> None:
+        self.disbursed += amount

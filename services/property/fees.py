@@ -1,0 +1,54 @@
+"""Property fees (物业费): the company bills each household per period and records what it pays.
+A bill is one household's for one period; the collection rate of a compound and period follows
+from the bills and payments (Hefei: from poor to above 90 %)."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from decimal import Decimal
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.domain import event
+
+from services.common.aggregate import GovernanceAggregate
+from services.common.context import today
+from services.common.errors import InvalidInput, RuleViolated, require_amount, require_date, require_text
+
+PERIOD = re.compile(r"^\d{4}(-(0[1-9]|1[0-2])|-Q[1-4])?$")
+
+
+def require_period(value: str) -> str:
+    period = (value or "").strip()
+    if not PERIOD.match(period):
+        raise InvalidInput("period must be a year (2026), a quarter (2026-Q3) or a month (2026-07)",
+                           field="period")
+    return period
+
+
+class FeeBill(GovernanceAggregate):
+    @staticmethod
+    def create_id(compound_id: UUID, period: str, household: str) -> UUID:
+        return uuid5(NAMESPACE_URL, f"siwei:fee-bill:{compound_id}:{period}:{household}")
+
+    @event("FeeBilled")
+    def __init__(self, compound_id: UUID, period: str, household: str, amount: Decimal) -> None:
+        self.household = household
+        self.amount = amount
+        self.paid = Decimal(0)
+
+    @classmethod
+    def bill(cls, *, compound_id: UUID, period: str, household: str, amount: Decimal | str) -> FeeBill:
+        return cls(compound_id=compound_id, period=require_period(period),
+                   household=require_text(household, "household", max_length=80),
+                   amount=require_amount(amount, "amount"))
+
+    def pay(self, amount: Decimal | str, paid_on: date) -> None:
+        amount = require_amount(amount, "amount")
+        if amount > self.amount - self.paid:
+            raise RuleViolated(f"only ¥{self.amount - self.paid} of ¥{self.amount} is owed", field="amount")
+        self._paid(amount=amount, paid_on=require_date(paid_on, "paidOn", not_after=today()))
+
+    @event("FeePaid")
+    def _paid(self, amount: Decimal, paid_on: date) -> None:
+        self.paid += amount
