@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from typing import Annotated, Any
 from uuid import UUID
@@ -38,3 +39,19 @@ async def perform(
     except DomainError as error:
         return problem_of(error)
     return Recorded(body=receipt.body.value, aggregate_id=receipt.aggregate_id, version=receipt.version)
+
+
+def fields_of(input_: Any) -> dict[str, Any]:
+    """A mutation's input as the service command's keyword arguments (they share their names)."""
+    return {f.name: getattr(input_, f.name) for f in dataclasses.fields(input_)}
+
+
+def recording(service: str, method: str, input_type: type, description: str) -> Any:
+    """A mutation that runs the command ``services.<service>.<method>`` with its input's fields."""
+
+    async def resolve(self: Any, info: Info, input: Any) -> CommandResult:  # noqa: A002
+        command = getattr(getattr(info.context.services, service), method)
+        return await perform(info, command, **fields_of(input))
+
+    resolve.__annotations__["input"] = input_type
+    return strawberry.mutation(resolve, description=description)

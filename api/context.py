@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import strawberry
+from psycopg import sql
+from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
 
 from api.enforcement import Denial
@@ -39,6 +41,15 @@ class Context:
     services: Services
     read_models: AsyncConnectionPool
     denials: list[Denial] = field(default_factory=list)
+
+    async def rows(self, query: str | sql.Composable, params: Sequence[Any] | dict = ()) -> list[dict]:
+        """The rows a read-model query answers, as dicts."""
+        async with self.read_models.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
+            return await (await cur.execute(query, params)).fetchall()
+
+    async def row(self, query: str | sql.Composable, params: Sequence[Any] | dict = ()) -> dict | None:
+        found = await self.rows(query, params)
+        return found[0] if found else None
 
     async def command(self, method: Callable[..., Receipt], **kwargs: Any) -> Receipt:
         """Runs a service command as this principal, off the event loop (the library is sync)."""

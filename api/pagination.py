@@ -66,7 +66,7 @@ def equal(**columns: Any) -> tuple[list[sql.Composable], list[Any]]:
 async def page(
     conn: AsyncConnection,
     *,
-    table: str,
+    table: str | sql.Composable,
     where: list[sql.Composable],
     params: list[Any],
     key: tuple[str, ...],
@@ -74,7 +74,9 @@ async def page(
     after: str | None,
     node: Callable[[dict], T],
 ) -> Connection[T]:
-    """One page of ``table`` rows matching ``where``, ordered by the unique ``key`` columns."""
+    """One page of ``table`` rows (a table's name, or a subquery) matching ``where``, ordered by
+    the unique ``key`` columns."""
+    source = sql.Identifier(table) if isinstance(table, str) else table
     size = DEFAULT_PAGE if first is None else first
     if not 0 <= size <= MAX_PAGE:
         raise InvalidPage(f"first must be between 0 and {MAX_PAGE}")
@@ -82,7 +84,7 @@ async def page(
     conditions = list(where) or [sql.SQL("true")]
     columns = sql.SQL(", ").join(sql.Identifier(k) for k in key)
     count_query = sql.SQL("SELECT count(*) FROM {} WHERE {}").format(
-        sql.Identifier(table), sql.SQL(" AND ").join(conditions))
+        source, sql.SQL(" AND ").join(conditions))
     total = (await (await conn.execute(count_query, params)).fetchone())[0]
     page_params = list(params)
     if position is not None:
@@ -90,7 +92,7 @@ async def page(
             columns, sql.SQL(", ").join(sql.Placeholder() * len(key))))
         page_params.extend(position)
     query = sql.SQL("SELECT * FROM {} WHERE {} ORDER BY {} LIMIT {}").format(
-        sql.Identifier(table), sql.SQL(" AND ").join(conditions), columns, sql.Literal(size + 1))
+        source, sql.SQL(" AND ").join(conditions), columns, sql.Literal(size + 1))
     async with conn.cursor(row_factory=dict_row) as cur:
         rows = await (await cur.execute(query, page_params)).fetchall()
     edges = [Edge(node=node(row), cursor=encode_cursor([row[k] for k in key])) for row in rows[:size]]

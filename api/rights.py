@@ -181,11 +181,57 @@ RIGHTS: dict[str, Right] = {
                     "concludeMediation")},
     **{f"Mutation.{name}": Right(writes(Body.PROPERTY), argument("input", "compoundId"))
        for name in ("acceptWorkOrder", "refuseWorkOrder", "recordWorkOrderProgress", "resolveWorkOrder")},
+    # Projects: the ledger is public to the compound's reach; the residents' council records each step
+    "Query.projects": Right(public, argument("compoundId")),
+    "Query.project": Right(public, argument("compoundId")),
+    **fields(public, "Project", "compoundId id title description proposedBy proposedAt state plan budget "
+             "funding contributingHouseholds contributionPerHousehold noticePostedOn noticeEndsOn "
+             "councilMembers councilYes votedOn contractor contractAmount startedOn completedOn acceptedOn "
+             "actual savings settledOn timeline"),
+    **fields(public, "ProjectStep", "at onDate step actor detail"),
+    **{f"Mutation.{name}": Right(writes(Body.RESIDENTS), argument("input", "compoundId"))
+       for name in ("proposeProject", "holdProjectMeeting", "draftProjectPlan", "publiciseProject",
+                    "lodgeProjectObjection", "answerProjectObjection", "voteOnProject", "receiveProjectBid",
+                    "chooseProjectContractor", "startProjectWorks", "recordProjectInspection",
+                    "completeProjectWorks", "acceptProject", "amendProjectBudget", "settleProject",
+                    "withdrawProject")},
+    # Owners' assembly: results are published to the compound's reach; who voted how is the
+    # committee's (and auditors'); a receipt shows its holder their own ballot
+    "Query.assemblyVotes": Right(public, argument("compoundId")),
+    "Query.assemblyVote": Right(public, argument("compoundId")),
+    **fields(public, "AssemblyVote", "compoundId id matter majority title description closesOn amount "
+             "companyId candidates state openedAt closedAt totalArea totalOwners votedArea votedOwners "
+             "yesArea yesOwners noArea noOwners abstainArea abstainOwners valid passed reason countedAt "
+             "countOccasion corrections"),
+    "AssemblyVote.voteTable": Right(internal(Body.OWNERS_COMMITTEE)),
+    **fields(internal(Body.OWNERS_COMMITTEE), "VoteTableRow", "position area choice how channel"),
+    "VoteTableRow.owner": Right(personal(Body.OWNERS_COMMITTEE), masks=True),
+    "VoteTableRow.units": Right(personal(Body.OWNERS_COMMITTEE), masks=True),
+    "Query.ballotReceipt": Right(resident_of | internal(Body.OWNERS_COMMITTEE), argument("compoundId")),
+    **fields(resident_of | internal(Body.OWNERS_COMMITTEE), "BallotCheck", "voteId choice area kind at counted"),
+    **{f"Mutation.{name}": Right(writes(Body.OWNERS_COMMITTEE), argument("input", "compoundId"))
+       for name in ("openVote", "castBallot", "closeVote", "correctBallot", "transferUnit", "correctUnitArea",
+                    "registerServiceContract", "dismissPropertyCompany", "recordCommitteeElection",
+                    "authoriseFundUse", "disburseFund")},
+    # Money and what it rests on: public to the compound's reach; fees recorded by the company
+    "Query.serviceContracts": Right(public, argument("compoundId")),
+    "Query.committeeTerms": Right(public, argument("compoundId")),
+    "Query.maintenanceFund": Right(public, argument("compoundId")),
+    "Query.feeCollection": Right(public, argument("compoundId")),
+    **fields(public, "ServiceContract", "compoundId id resolutionId companyId companyName startsOn endsOn "
+             "feePerM2 registeredAt terminatedOn dismissalResolutionId terminationReason active"),
+    **fields(public, "CommitteeTerm", "compoundId resolutionId members termStarts termEnds expired"),
+    **fields(public, "MaintenanceFund", "compoundId authorised disbursed remaining uses"),
+    **fields(public, "FundUse", "resolutionId purpose authorised disbursed remaining"),
+    **fields(public, "FeeCollection", "compoundId period householdsBilled householdsPaid billed paid "
+             "collectionRate"),
+    **{f"Mutation.{name}": Right(writes(Body.PROPERTY), argument("input", "compoundId"))
+       for name in ("billFee", "recordFeePayment")},
 }
 
 # Types whose fields come with the answer of the field that returned them: paging wrappers, and
 # the outcome of a mutation the principal was allowed to make.
-CARRIED = {"PageInfo", "Recorded", "InvalidInput", "NotFound", "RuleViolated", "NotAllowed"}
+CARRIED = {"PageInfo", "Recorded", "BallotRecorded", "InvalidInput", "NotFound", "RuleViolated", "NotAllowed"}
 CARRIED_SUFFIXES = ("Connection", "Edge")
 
 

@@ -7,6 +7,7 @@ import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import AddValidationRules, MaskErrors, QueryDepthLimiter
 
+from api.assembly.schema import AssemblyMutations, AssemblyQueries
 from api.cases.figures import CaseFigureQueries
 from api.cases.mutations import CaseMutations
 from api.cases.queries import CaseQueries
@@ -15,7 +16,9 @@ from api.compounds.mutations import CompoundMutations
 from api.compounds.queries import CompoundQueries
 from api.enforcement import EnforceRights
 from api.limits import MAX_DEPTH, CostLimit
+from api.money.schema import MoneyMutations, MoneyQueries
 from api.pagination import InvalidPage
+from api.projects.schema import ProjectMutations, ProjectQueries
 from api.property.mutations import PropertyMutations
 from api.property.queries import PropertyQueries
 from api.viewer import ViewerQueries
@@ -23,12 +26,13 @@ from api.viewer import ViewerQueries
 
 @strawberry.type
 class Query(ViewerQueries, CompoundQueries, PropertyQueries, CaseQueries, CaseFigureQueries,
-            ClaimQueries):
+            ClaimQueries, ProjectQueries, AssemblyQueries, MoneyQueries):
     pass
 
 
 @strawberry.type
-class Mutation(CompoundMutations, PropertyMutations, CaseMutations, ClaimMutations):
+class Mutation(CompoundMutations, PropertyMutations, CaseMutations, ClaimMutations, ProjectMutations,
+               AssemblyMutations, MoneyMutations):
     pass
 
 

@@ -7,7 +7,6 @@ from datetime import datetime, timezone
 from uuid import UUID
 
 import strawberry
-from psycopg.rows import dict_row
 
 from api.context import Info
 from projections.cases.view import OPEN_STATES
@@ -76,9 +75,8 @@ class CaseFigureQueries:
             "since": raised_since or datetime.min.replace(tzinfo=timezone.utc),
             "before": raised_before or datetime.max.replace(tzinfo=timezone.utc),
         }
-        async with info.context.read_models.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
-            f = await (await cur.execute(FIGURES_SQL, params)).fetchone()
-            claims = await (await cur.execute(CLAIMS_SQL, params)).fetchone()
+        f = await info.context.row(FIGURES_SQL, params)
+        claims = await info.context.row(CLAIMS_SQL, params)
         return CaseFigures(
             compound_id=compound_id, raised=f["raised"], withdrawn=f["withdrawn"], handled=f["handled"],
             handled_rate=ratio(f["handled"], f["raised"] - f["withdrawn"]), on_time=f["on_time"],

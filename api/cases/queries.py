@@ -7,7 +7,6 @@ from uuid import UUID
 
 import strawberry
 from psycopg import sql
-from psycopg.rows import dict_row
 
 from api.cases.types import Case
 from api.context import Info
@@ -50,10 +49,8 @@ class CaseQueries:
 
     @strawberry.field(description="One case of a compound, or null.")
     async def case(self, info: Info, compound_id: UUID, id: UUID) -> Case | None:  # noqa: A002
-        async with info.context.read_models.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
-            row = await (await cur.execute(
-                "SELECT * FROM cases WHERE case_id = %s AND compound_id = %s AND raised_at IS NOT NULL",
-                (id, compound_id))).fetchone()
+        row = await info.context.row(
+            "SELECT * FROM cases WHERE case_id = %s AND compound_id = %s AND raised_at IS NOT NULL", (id, compound_id))
         return Case.from_row(row) if row else None
 
     @strawberry.field(description="The cases the requesting resident raised.")

@@ -6,7 +6,6 @@ from uuid import UUID
 
 import strawberry
 from psycopg import sql
-from psycopg.rows import dict_row
 
 from api.compounds.types import Compound
 from api.context import Info
@@ -40,9 +39,6 @@ class CompoundQueries:
 
     @strawberry.field(description="One compound, or null if there is none with that id.")
     async def compound(self, info: Info, id: UUID) -> Compound | None:  # noqa: A002
-        async with info.context.read_models.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
-            row = await (await cur.execute(
-                sql.SQL("SELECT * FROM compounds WHERE compound_id = %s AND {}").format(REGISTERED),
-                (id,),
-            )).fetchone()
+        row = await info.context.row(
+            sql.SQL("SELECT * FROM compounds WHERE compound_id = %s AND {}").format(REGISTERED), (id,))
         return Compound.from_row(row) if row else None

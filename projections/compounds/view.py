@@ -48,3 +48,13 @@ class CompoundsView(View):
             (event.aggregate_id, event.compound_id, d["building"], d["unit"], d["exclusive_area"],
              d["owner"], event.occurred_at),
         )
+
+    @handles("owners_committee.UnitOwnershipTransferred")
+    def unit_transferred(self, cur: Cursor, event: PublishedEvent) -> None:
+        cur.execute("UPDATE exclusive_units SET owner = %s WHERE unit_id = %s",
+                    (event.data["owner"], event.aggregate_id))
+
+    @handles("owners_committee.ExclusiveAreaCorrected")
+    def area_corrected(self, cur: Cursor, event: PublishedEvent) -> None:
+        cur.execute("UPDATE exclusive_units SET exclusive_area = %s WHERE unit_id = %s",
+                    (event.data["exclusive_area"], event.aggregate_id))

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, replace
+from datetime import timedelta
+from decimal import Decimal
 from types import SimpleNamespace
 from uuid import UUID, uuid4
 
@@ -16,7 +18,7 @@ from infra.reactor import Reactor
 from infra.relay import run_relays
 from projections.projector import Projector
 from services.common.bodies import Body
-from services.common.context import acting
+from services.common.context import acting, china_date, utc_now
 from services.property.work_order import WorkOrder
 from tests.conftest import graphql
 
@@ -142,6 +144,106 @@ EXAMPLES: dict[str, Example] = {
         (name,))
        for name, extra in (("acceptWorkOrder", ""), ("refuseWorkOrder", ', text: "不归我们"'),
                            ("recordWorkOrderProgress", ', text: "进行中"'), ("resolveWorkOrder", ', text: "好了"'))},
+    "Query.projects": Example("query($a: UUID!) { projects(compoundId: $a) { totalCount } }", ("projects",)),
+    "Query.project": Example("query($a: UUID!, $p: UUID!) { project(compoundId: $a, id: $p) { id } }", ("project",)),
+    **{f"Project.{f}": Example(f"query($a: UUID!, $p: UUID!) {{ project(compoundId: $a, id: $p) {{ {f} }} }}",
+                               ("project", f), ("Query.project",))
+       for f in ("compoundId id title description proposedBy proposedAt state plan budget funding "
+                 "contributingHouseholds contributionPerHousehold noticePostedOn noticeEndsOn councilMembers "
+                 "councilYes votedOn contractor contractAmount startedOn completedOn acceptedOn actual savings "
+                 "settledOn").split()},
+    "Project.timeline": Example("query($a: UUID!, $p: UUID!) { project(compoundId: $a, id: $p) "
+                                "{ timeline { totalCount } } }", ("project", "timeline"), ("Query.project",)),
+    **{f"ProjectStep.{f}": Example(
+        f"query($a: UUID!, $p: UUID!) {{ project(compoundId: $a, id: $p) {{ timeline {{ edges {{ node {{ {f} }} }} }} }} }}",
+        ("project", "timeline", "edges", 0, "node", f), ("Query.project", "Project.timeline"))
+       for f in "at onDate step actor detail".split()},
+    **{f"Mutation.{name}": Example(
+        f"mutation($a: UUID!, $p: UUID!) {{ {name}(input: {{compoundId: $a, projectId: $p, {args}}}) {{ __typename }} }}",
+        (name,))
+       for name, args in (("holdProjectMeeting", 'heldOn: "2026-01-02", attendees: ["王"], bodies: ["community"], '
+                           'minutes: "议"'),
+                          ("draftProjectPlan", 'content: "方案", budget: "100", funding: "crowdfunded"'),
+                          ("publiciseProject", 'postedOn: "2026-01-03", days: 7'),
+                          ("lodgeProjectObjection", 'lodgedOn: "2026-01-04", objection: "异议"'),
+                          ("answerProjectObjection", 'number: 1, answer: "答复"'),
+                          ("voteOnProject", 'votedOn: "2026-01-20", members: 37, yes: 25, no: 0, abstain: 0'),
+                          ("receiveProjectBid", 'bidder: "施工队", amount: "90"'),
+                          ("chooseProjectContractor", 'bid: 1, reason: "价低"'),
+                          ("startProjectWorks", 'startedOn: "2026-01-21"'),
+                          ("recordProjectInspection", 'inspectedOn: "2026-01-22", inspector: "监督队", finding: "好"'),
+                          ("completeProjectWorks", 'completedOn: "2026-01-23"'),
+                          ("acceptProject", 'acceptedOn: "2026-01-24", note: "合格"'),
+                          ("amendProjectBudget", 'budget: "120", reason: "增项", votedOn: "2026-01-24", members: 37, '
+                           'yes: 25, no: 0, abstain: 0'),
+                          ("settleProject", 'actual: "90", settledOn: "2026-01-25"'),
+                          ("withdrawProject", 'reason: "撤回"'))},
+    "Mutation.proposeProject": Example(
+        'mutation($a: UUID!) { proposeProject(input: {compoundId: $a, title: "加装电梯", description: "x", '
+        'proposedBy: "branch"}) { __typename } }', ("proposeProject",)),
+    "Query.assemblyVotes": Example("query($a: UUID!) { assemblyVotes(compoundId: $a) { totalCount } }",
+                                   ("assemblyVotes",)),
+    "Query.assemblyVote": Example("query($a: UUID!, $v: UUID!) { assemblyVote(compoundId: $a, id: $v) { id } }",
+                                  ("assemblyVote",)),
+    **{f"AssemblyVote.{f}": Example(
+        f"query($a: UUID!, $v: UUID!) {{ assemblyVote(compoundId: $a, id: $v) {{ {f} }} }}",
+        ("assemblyVote", f), ("Query.assemblyVote",))
+       for f in ("compoundId id matter majority title description closesOn amount companyId candidates state "
+                 "openedAt closedAt totalArea totalOwners votedArea votedOwners yesArea yesOwners noArea noOwners "
+                 "abstainArea abstainOwners valid passed reason countedAt countOccasion corrections").split()},
+    "AssemblyVote.voteTable": Example(
+        "query($a: UUID!, $v: UUID!) { assemblyVote(compoundId: $a, id: $v) { voteTable { totalCount } } }",
+        ("assemblyVote", "voteTable"), ("Query.assemblyVote",)),
+    **{f"VoteTableRow.{f}": Example(
+        f"query($a: UUID!, $v: UUID!) {{ assemblyVote(compoundId: $a, id: $v) {{ voteTable {{ edges {{ node "
+        f"{{ {f} }} }} }} }} }}", ("assemblyVote", "voteTable", "edges", 0, "node", f),
+        ("Query.assemblyVote", "AssemblyVote.voteTable"))
+       for f in "position area choice how channel owner units".split()},
+    "Query.ballotReceipt": Example(
+        "query($a: UUID!, $r: String!) { ballotReceipt(compoundId: $a, receipt: $r) { counted } }",
+        ("ballotReceipt",)),
+    **{f"BallotCheck.{f}": Example(
+        f"query($a: UUID!, $r: String!) {{ ballotReceipt(compoundId: $a, receipt: $r) {{ {f} }} }}",
+        ("ballotReceipt", f), ("Query.ballotReceipt",))
+       for f in "voteId choice area kind at counted".split()},
+    **{f"Mutation.{name}": Example(f"mutation($a: UUID!{extra[0]}) {{ {name}(input: {{compoundId: $a, {extra[1]}}}) "
+                                   "{ __typename } }", (name,))
+       for name, extra in (
+           ("openVote", ("", 'matter: "management_statute", title: "管理规约", description: "修订", '
+                         'closesOn: "2099-01-01"')),
+           ("castBallot", (", $v: UUID!", 'voteId: $v, building: "1栋", unit: "101", choice: "yes", '
+                           'channel: "online"')),
+           ("closeVote", (", $v: UUID!", "voteId: $v")),
+           ("correctBallot", (", $v: UUID!", 'voteId: $v, building: "1栋", unit: "101", choice: "no", '
+                              'kind: "recount", reason: "复核"')),
+           ("transferUnit", ("", 'building: "1栋", unit: "101", owner: "新业主"')),
+           ("correctUnitArea", ("", 'building: "1栋", unit: "101", exclusiveArea: "81", reason: "测绘"')),
+           ("registerServiceContract", (", $v: UUID!", 'resolutionId: $v, startsOn: "2026-01-01", '
+                                        'endsOn: "2028-12-31", feePerM2: "1.8"')),
+           ("dismissPropertyCompany", (", $v: UUID!", 'resolutionId: $v, endsOn: "2026-01-01", reason: "差"')),
+           ("recordCommitteeElection", (", $v: UUID!", 'resolutionId: $v, termStarts: "2026-01-01", '
+                                        'termEnds: "2030-12-31"')),
+           ("authoriseFundUse", (", $v: UUID!", 'resolutionId: $v, purpose: "维修"')),
+           ("disburseFund", (", $v: UUID!", 'resolutionId: $v, amount: "1", payee: "x", paidOn: "2026-01-01"')),
+           ("billFee", ("", 'period: "2026-12", household: "9栋101", amount: "100"')),
+           ("recordFeePayment", ("", 'period: "2026-10", household: "1栋101", amount: "1", paidOn: "2026-10-02"')))},
+    **{f"Query.{name}": Example(f"query($a: UUID!) {{ {name}(compoundId: $a) {{ __typename }} }}", (name,))
+       for name in ("serviceContracts", "committeeTerms", "maintenanceFund", "feeCollection")},
+    **{f"{type_}.{f}": Example(f"query($a: UUID!) {{ {query}(compoundId: $a) {{ {f} }} }}",
+                               (query, *index, f), (f"Query.{query}",))
+       for type_, query, index, names in (
+           ("ServiceContract", "serviceContracts", (0,), "compoundId id resolutionId companyId companyName startsOn "
+            "endsOn feePerM2 registeredAt terminatedOn dismissalResolutionId terminationReason active"),
+           ("CommitteeTerm", "committeeTerms", (0,), "compoundId resolutionId members termStarts termEnds expired"),
+           ("MaintenanceFund", "maintenanceFund", (), "compoundId authorised disbursed remaining"),
+           ("FeeCollection", "feeCollection", (0,), "compoundId period householdsBilled householdsPaid billed paid "
+            "collectionRate"))
+       for f in names.split()},
+    "MaintenanceFund.uses": Example("query($a: UUID!) { maintenanceFund(compoundId: $a) { uses { purpose } } }",
+                                    ("maintenanceFund", "uses"), ("Query.maintenanceFund",)),
+    **{f"FundUse.{f}": Example(f"query($a: UUID!) {{ maintenanceFund(compoundId: $a) {{ uses {{ {f} }} }} }}",
+                               ("maintenanceFund", "uses", 0, f), ("Query.maintenanceFund", "MaintenanceFund.uses"))
+       for f in "resolutionId purpose authorised disbursed remaining".split()},
 }
 
 
@@ -163,7 +265,8 @@ def two_compounds(system):
             system.services.owners_committee.register_exclusive_unit(
                 compound_id=compound, building="1栋", unit="101", exclusive_area="80", owner="田景余")
             made[key] = compound
-        system.services.property.register_company(name="晋阳物业", credit_code="91510107MA6CY8QK2D")
+        company = system.services.property.register_company(
+            name="晋阳物业", credit_code="91510107MA6CY8QK2D").aggregate_id
     inside, resident, branch = made["inside"], f"resident:{made['inside']}:101", f"body:branch:{made['inside']}"
 
     def settle():  # let every body react, then project
@@ -193,10 +296,46 @@ def two_compounds(system):
             compound_id=inside, name="晋阳志愿者协会", kind="social_organisation").aggregate_id
         made["claim"] = system.services.branch.publish_claimable(
             compound_id=inside, title="楠杆堰河边种樱花", description="28户自筹2000元", kind="project").aggregate_id
+    made.update(decisions(system, inside, company))
     settle()
     Projector(system.settings).run(threading.Event(), until_caught_up=True)
     made["case"] = rated
     made["work_order"] = WorkOrder.create_id(worked, 1)
+    return made
+
+
+def decisions(system, compound, company):
+    """A project with a meeting; votes passed on hiring, the fund and an election, and what rests on
+    them; a fee billed and paid."""
+    s, day = system.services, china_date(utc_now()) - timedelta(days=30)
+    with acting(f"body:residents:{compound}"):
+        project = s.residents.propose_project(compound_id=compound, title="后门改造", description="x",
+                                              proposed_by="residents_council").aggregate_id
+        s.residents.hold_project_meeting(compound_id=compound, project_id=project, held_on=day,
+                                         attendees=["王"], bodies=["community"], minutes="议定")
+    made = {"project": project}
+    with acting(f"body:owners_committee:{compound}"):
+        oc = s.owners_committee
+        for key, matter, extra in (("fund", "use_maintenance_fund", {"amount": Decimal("5000")}),
+                                   ("election", "elect_committee", {"candidates": ["田景余"]}),
+                                   ("vote", "hire_property_company", {"company_id": company})):
+            vote = oc.open_vote(compound_id=compound, matter=matter, title=matter, description="x",
+                                closes_on=china_date(utc_now()), **extra).aggregate_id
+            _, made["receipt"] = oc.cast_ballot(compound_id=compound, vote_id=vote, building="1栋", unit="101",
+                                                choice="yes", channel="online")
+            oc.close_vote(compound_id=compound, vote_id=vote)
+            made[key] = vote
+        oc.register_contract(compound_id=compound, resolution_id=made["vote"], starts_on=day,
+                             ends_on=day + timedelta(days=700), fee_per_m2=Decimal("1.8"))
+        oc.authorise_fund_use(compound_id=compound, resolution_id=made["fund"], purpose="电梯维修")
+        oc.disburse_fund(compound_id=compound, resolution_id=made["fund"], amount=Decimal("3000"),
+                         payee="电梯公司", paid_on=day)
+        oc.record_committee_election(compound_id=compound, resolution_id=made["election"], term_starts=day,
+                                     term_ends=day + timedelta(days=1000))
+    with acting(f"body:property:{compound}"):
+        s.property.bill_fee(compound_id=compound, period="2026-10", household="1栋101", amount=Decimal("144"))
+        s.property.record_fee_payment(compound_id=compound, period="2026-10", household="1栋101",
+                                      amount=Decimal("100"), paid_on=day)
     return made
 
 
@@ -266,7 +405,8 @@ def test_the_matrix_of_principals_and_fields_follows_the_declared_table(system, 
             variables = {"name": f"{who} {uuid4().hex[:6]}"}
             for name, value in (("$a", inside), ("$c", two_compounds["case"]),
                                 ("$w", two_compounds["work_order"]), ("$k", two_compounds["claim"]),
-                                ("$o", two_compounds["organisation"])):
+                                ("$o", two_compounds["organisation"]), ("$p", two_compounds["project"]),
+                                ("$v", two_compounds["vote"]), ("$r", two_compounds["receipt"])):
                 if name in example.operation:
                     variables[name[1:]] = str(value)
             if "$name" not in example.operation:

@@ -1,0 +1,200 @@
+"""Money and what it rests on, over GraphQL: the property service contract and its resolution, the
+owners' committee's term, maintenance-fund spending authorised against disbursed, fee collection."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from uuid import UUID
+
+import strawberry
+
+from api.commands import recording
+from api.context import Info
+from services.common.context import china_date, utc_now
+
+
+@strawberry.type(description="A property service contract (物业服务合同), on the resolution that hired the company.")
+class ServiceContract:
+    compound_id: UUID
+    id: UUID
+    resolution_id: UUID = strawberry.field(description="The passed vote of the owners' assembly it rests on")
+    company_id: UUID
+    company_name: str
+    starts_on: date
+    ends_on: date
+    fee_per_m2: Decimal = strawberry.field(description="Fee standard, yuan per m² per month")
+    registered_at: datetime
+    terminated_on: date | None
+    dismissal_resolution_id: UUID | None
+    termination_reason: str | None
+    active: bool
+
+    @staticmethod
+    def from_row(row: dict, on: date) -> ServiceContract:
+        active = row["terminated_on"] is None and row["starts_on"] <= on <= row["ends_on"]
+        return ServiceContract(id=row["contract_id"], active=active, **{
+            k: v for k, v in row.items() if k in ServiceContract.__annotations__})
+
+
+@strawberry.type(description="A term of the owners' committee, on the election that made it.")
+class CommitteeTerm:
+    compound_id: UUID
+    resolution_id: UUID
+    members: list[str]
+    term_starts: date
+    term_ends: date
+    expired: bool
+
+
+@strawberry.type(description="Maintenance-fund spending authorised by one resolution, and disbursed against it.")
+class FundUse:
+    compound_id: strawberry.Private[UUID]
+    resolution_id: UUID
+    purpose: str
+    authorised: Decimal
+    disbursed: Decimal
+    remaining: Decimal
+
+
+@strawberry.type(description="A compound's maintenance fund: authorised against disbursed, in yuan.")
+class MaintenanceFund:
+    compound_id: UUID
+    authorised: Decimal
+    disbursed: Decimal
+    remaining: Decimal
+    uses: list[FundUse]
+
+
+@strawberry.type(description="Property fees of one period: billed against paid (收缴率).")
+class FeeCollection:
+    compound_id: UUID
+    period: str
+    households_billed: int
+    households_paid: int = strawberry.field(description="Households that paid their bill in full")
+    billed: Decimal
+    paid: Decimal
+    collection_rate: float | None = strawberry.field(description="Paid over billed, by amount")
+
+
+@strawberry.type
+class MoneyQueries:
+    @strawberry.field(description="A compound's property service contracts, the latest first.")
+    async def service_contracts(self, info: Info, compound_id: UUID) -> list[ServiceContract]:
+        rows = await info.context.rows("SELECT * FROM service_contracts WHERE compound_id = %s"
+                                        " ORDER BY registered_at DESC", (compound_id,))
+        on = _today()
+        return [ServiceContract.from_row(row, on) for row in rows]
+
+    @strawberry.field(description="The owners' committee's terms, the latest first; whether each has expired.")
+    async def committee_terms(self, info: Info, compound_id: UUID) -> list[CommitteeTerm]:
+        rows = await info.context.rows("SELECT * FROM committee_terms WHERE compound_id = %s"
+                                        " ORDER BY elected_at DESC", (compound_id,))
+        on = _today()
+        return [CommitteeTerm(compound_id=r["compound_id"], resolution_id=r["resolution_id"], members=r["members"],
+                              term_starts=r["term_starts"], term_ends=r["term_ends"], expired=r["term_ends"] < on)
+                for r in rows]
+
+    @strawberry.field(description="The maintenance fund: what resolutions authorised and what was paid out.")
+    async def maintenance_fund(self, info: Info, compound_id: UUID) -> MaintenanceFund:
+        rows = await info.context.rows(
+            "SELECT u.*, coalesce((SELECT sum(amount) FROM fund_disbursements d WHERE d.use_id = u.use_id), 0)"
+            " AS disbursed FROM fund_uses u WHERE compound_id = %s ORDER BY authorised_at",
+            (compound_id,))
+        uses = [FundUse(compound_id=r["compound_id"], resolution_id=r["resolution_id"], purpose=r["purpose"],
+                        authorised=r["authorised"], disbursed=r["disbursed"],
+                        remaining=r["authorised"] - r["disbursed"]) for r in rows]
+        authorised = sum((u.authorised for u in uses), Decimal(0))
+        disbursed = sum((u.disbursed for u in uses), Decimal(0))
+        return MaintenanceFund(compound_id=compound_id, authorised=authorised, disbursed=disbursed,
+                               remaining=authorised - disbursed, uses=uses)
+
+    @strawberry.field(description="Fee collection by period, the latest first.")
+    async def fee_collection(self, info: Info, compound_id: UUID, period: str | None = None) -> list[FeeCollection]:
+        rows = await info.context.rows(
+            "SELECT period, count(*) AS households_billed, count(*) FILTER (WHERE paid = amount)"
+            " AS households_paid, sum(amount) AS billed, sum(paid) AS paid FROM fee_bills"
+            " WHERE compound_id = %s AND (%s::text IS NULL OR period = %s) GROUP BY period ORDER BY period DESC",
+            (compound_id, period, period))
+        return [FeeCollection(compound_id=compound_id, collection_rate=float(r["paid"] / r["billed"])
+                              if r["billed"] else None, **r) for r in rows]
+
+
+def _today() -> date:
+    return china_date(utc_now())
+
+
+@strawberry.input
+class RegisterContractInput:
+    compound_id: UUID
+    resolution_id: UUID = strawberry.field(description="The passed vote hiring the company")
+    starts_on: date
+    ends_on: date
+    fee_per_m2: Decimal
+
+
+@strawberry.input
+class DismissCompanyInput:
+    compound_id: UUID
+    resolution_id: UUID = strawberry.field(description="The passed vote dismissing the company")
+    ends_on: date
+    reason: str
+
+
+@strawberry.input
+class CommitteeElectionInput:
+    compound_id: UUID
+    resolution_id: UUID = strawberry.field(description="The passed election; its candidates are the members")
+    term_starts: date
+    term_ends: date
+
+
+@strawberry.input
+class AuthoriseFundUseInput:
+    compound_id: UUID
+    resolution_id: UUID = strawberry.field(description="The passed vote to use maintenance funds")
+    purpose: str
+
+
+@strawberry.input
+class DisburseFundInput:
+    compound_id: UUID
+    resolution_id: UUID
+    amount: Decimal
+    payee: str
+    paid_on: date
+
+
+@strawberry.input
+class BillFeeInput:
+    compound_id: UUID
+    period: str = strawberry.field(description="2026, 2026-Q3 or 2026-07")
+    household: str
+    amount: Decimal
+
+
+@strawberry.input
+class FeePaymentInput:
+    compound_id: UUID
+    period: str
+    household: str
+    amount: Decimal
+    paid_on: date
+
+
+@strawberry.type
+class MoneyMutations:
+    register_service_contract = recording("owners_committee", "register_contract", RegisterContractInput,
+                                          "The owners' committee registers the contract with the company hired.")
+    dismiss_property_company = recording("owners_committee", "dismiss_company", DismissCompanyInput,
+                                         "Ends the active contract on a passed dismissal (解聘).")
+    record_committee_election = recording("owners_committee", "record_committee_election", CommitteeElectionInput,
+                                          "Records the committee a passed election made, and its term.")
+    authorise_fund_use = recording("owners_committee", "authorise_fund_use", AuthoriseFundUseInput,
+                                   "Authorises maintenance-fund spending on a passed resolution to use it.")
+    disburse_fund = recording("owners_committee", "disburse_fund", DisburseFundInput,
+                              "Records a disbursement against authorised fund spending.")
+    bill_fee = recording("property", "bill_fee", BillFeeInput,
+                         "The property company bills a household for a period.")
+    record_fee_payment = recording("property", "record_fee_payment", FeePaymentInput,
+                                   "The property company records a household's payment.")

@@ -1,0 +1,119 @@
+"""The project ledger: each project of a residents' council with its budget, actual spend and
+savings, its state, and its timeline. A project's events are one aggregate's, in order."""
+
+from __future__ import annotations
+
+from psycopg import Cursor
+
+from projections.view import View, handles
+from services.common.published import PublishedEvent
+
+STATE_AFTER = {
+    "ProjectMeetingHeld": "deliberating", "ProjectPlanDrafted": "planned",
+    "ProjectPublicised": "publicised", "ProjectContractorChosen": "contracted",
+    "ProjectWorksStarted": "in_works", "ProjectWorksCompleted": "completed",
+    "ProjectAccepted": "accepted", "ProjectSettled": "settled", "ProjectWithdrawn": "withdrawn",
+}
+# The date on paper each step records.
+ON_DATE = ("held_on", "posted_on", "lodged_on", "voted_on", "started_on", "inspected_on",
+           "completed_on", "accepted_on", "settled_on")
+
+
+def detail_of(event: PublishedEvent) -> str:
+    """What the timeline shows of a step, in the council's words and figures."""
+    d = event.data
+    match event.name:
+        case "ProjectMeetingHeld":
+            people = "、".join(f"{a}（{b}）" for a, b in zip(d["attendees"], d["bodies"], strict=True))
+            return f"{people}: {d['minutes']}"
+        case "ProjectPlanDrafted":
+            return f"budget ¥{d['budget']}, {d['funding']}: {d['content']}"
+        case "ProjectPublicised":
+            return f"notice for {d['days']} days, until {d['ends_on']}"
+        case "ProjectObjectionLodged":
+            return f"objection {d['number']}: {d['objection']}"
+        case "ProjectObjectionAnswered":
+            return f"objection {d['number']} answered: {d['answer']}"
+        case "ProjectCouncilVoted" | "ProjectBudgetAmendmentVoted":
+            outcome = "passed" if d["passed"] else "failed"
+            what = f"budget ¥{d['budget']} ({d['reason']}): " if "budget" in d else ""
+            return (f"{what}{d['yes']} of {d['members']} members yes, {d['no']} no, {d['abstain']} "
+                    f"abstain: {outcome} (2/3 of all members needed)")
+        case "ProjectBidReceived":
+            return f"bid {d['number']}: {d['bidder']} ¥{d['amount']}"
+        case "ProjectContractorChosen":
+            return f"bid {d['bid']} chosen: {d['reason']}"
+        case "ProjectInspected":
+            return f"{d['inspector']}: {d['finding']}"
+        case "ProjectSettled":
+            return f"actual ¥{d['actual']}, savings ¥{d['savings']}"
+    return next((str(d[k]) for k in ("title", "note", "reason") if d.get(k)), "")
+
+
+class ProjectsView(View):
+    name = "projects"
+    tables = ("projects", "project_steps", "project_bids")
+
+    @handles(*(f"residents.{name}" for name in (
+        "ProjectProposed", "ProjectMeetingHeld", "ProjectPlanDrafted", "ProjectPublicised",
+        "ProjectObjectionLodged", "ProjectObjectionAnswered", "ProjectCouncilVoted", "ProjectBidReceived",
+        "ProjectContractorChosen", "ProjectWorksStarted", "ProjectInspected", "ProjectWorksCompleted",
+        "ProjectAccepted", "ProjectBudgetAmendmentVoted", "ProjectSettled", "ProjectWithdrawn")))
+    def step(self, cur: Cursor, event: PublishedEvent) -> None:
+        d, project = event.data, event.aggregate_id
+        if event.name == "ProjectProposed":
+            cur.execute(
+                "INSERT INTO projects (project_id, compound_id, title, description, proposed_by, proposed_at,"
+                " state, updated_at) VALUES (%s, %s, %s, %s, %s, %s, 'proposed', %s) ON CONFLICT DO NOTHING",
+                (project, event.compound_id, d["title"], d["description"], d["proposed_by"],
+                 event.occurred_at, event.occurred_at))
+        on_date = next((d[k] for k in ON_DATE if k in d), None)
+        cur.execute(
+            "INSERT INTO project_steps (project_id, version, compound_id, at, on_date, step, actor, detail)"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+            (project, event.aggregate_version, event.compound_id, event.occurred_at, on_date, event.name,
+             event.actor, detail_of(event)))
+        changes = dict(self.changes(cur, event))
+        state = STATE_AFTER.get(event.name)
+        if event.name == "ProjectCouncilVoted":
+            state = "approved" if d["passed"] else "rejected"
+        if state:
+            changes["state"] = state
+        changes["updated_at"] = event.occurred_at
+        assignments = ", ".join(f"{column} = %s" for column in changes)
+        cur.execute(f"UPDATE projects SET {assignments} WHERE project_id = %s",  # noqa: S608 (our names)
+                    (*changes.values(), project))
+
+    @staticmethod
+    def changes(cur: Cursor, event: PublishedEvent):
+        """The ledger's columns a step sets."""
+        d = event.data
+        match event.name:
+            case "ProjectPlanDrafted":
+                yield from (("plan", d["content"]), ("budget", d["budget"]), ("funding", d["funding"]),
+                            ("contributing_households", d["contributing_households"]),
+                            ("contribution_per_household", d["contribution_per_household"]))
+            case "ProjectPublicised":
+                yield from (("notice_posted_on", d["posted_on"]), ("notice_ends_on", d["ends_on"]))
+            case "ProjectCouncilVoted":
+                yield from (("council_members", d["members"]), ("council_yes", d["yes"]),
+                            ("voted_on", d["voted_on"]))
+            case "ProjectBudgetAmendmentVoted" if d["passed"]:
+                yield "budget", d["budget"]
+            case "ProjectBidReceived":
+                cur.execute("INSERT INTO project_bids (project_id, number, bidder, amount, note)"
+                            " VALUES (%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+                            (event.aggregate_id, d["number"], d["bidder"], d["amount"], d["note"]))
+            case "ProjectContractorChosen":
+                bidder, amount = cur.execute(
+                    "SELECT bidder, amount FROM project_bids WHERE project_id = %s AND number = %s",
+                    (event.aggregate_id, d["bid"])).fetchone()
+                yield from (("contractor", bidder), ("contract_amount", amount))
+            case "ProjectWorksStarted":
+                yield "started_on", d["started_on"]
+            case "ProjectWorksCompleted":
+                yield "completed_on", d["completed_on"]
+            case "ProjectAccepted":
+                yield "accepted_on", d["accepted_on"]
+            case "ProjectSettled":
+                yield from (("actual", d["actual"]), ("savings", d["savings"]), ("settled_on", d["settled_on"]))
