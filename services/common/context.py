@@ -76,6 +76,10 @@ def acting(
 CHINA = timezone(timedelta(hours=8))  # China Standard Time; no daylight saving
 
 
+def china_date(moment: datetime) -> date:
+    return moment.astimezone(CHINA).date()
+
+
 def today() -> date:
     """The command's date in China, by its clock: what dates on paper are compared with."""
-    return current_context().clock().astimezone(CHINA).date()
+    return china_date(current_context().clock())
