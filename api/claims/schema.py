@@ -8,7 +8,7 @@ from uuid import UUID
 import strawberry
 from psycopg import sql
 
-from api.commands import CommandResult, perform
+from api.commands import recording
 from api.context import Info
 from api.pagination import Connection, equal, page
 
@@ -102,25 +102,11 @@ class RecordClaimSolvedInput:
 
 @strawberry.type
 class ClaimMutations:
-    @strawberry.mutation(description="The branch registers an organisation that may claim.")
-    async def register_organisation(self, info: Info, input: RegisterOrganisationInput) -> CommandResult:  # noqa: A002
-        return await perform(info, info.context.services.branch.register_organisation,
-                             compound_id=input.compound_id, name=input.name, kind=input.kind)
-
-    @strawberry.mutation(description="The branch publishes a need or project for claiming.")
-    async def publish_claimable(self, info: Info, input: PublishClaimableInput) -> CommandResult:  # noqa: A002
-        return await perform(info, info.context.services.branch.publish_claimable,
-                             compound_id=input.compound_id, title=input.title,
-                             description=input.description, kind=input.kind)
-
-    @strawberry.mutation(description="An organisation's claim, as the branch records it.")
-    async def record_claim(self, info: Info, input: RecordClaimInput) -> CommandResult:  # noqa: A002
-        return await perform(info, info.context.services.branch.record_claim,
-                             compound_id=input.compound_id, claimable_id=input.claimable_id,
-                             organisation_id=input.organisation_id)
-
-    @strawberry.mutation(description="The claiming organisation's report that it is solved.")
-    async def record_claim_solved(self, info: Info, input: RecordClaimSolvedInput) -> CommandResult:  # noqa: A002
-        return await perform(info, info.context.services.branch.record_claim_solved,
-                             compound_id=input.compound_id, claimable_id=input.claimable_id,
-                             report=input.report)
+    register_organisation = recording("branch", "register_organisation", RegisterOrganisationInput,
+                                      "The branch registers an organisation that may claim.")
+    publish_claimable = recording("branch", "publish_claimable", PublishClaimableInput,
+                                  "The branch publishes a need or project for claiming.")
+    record_claim = recording("branch", "record_claim", RecordClaimInput,
+                             "An organisation's claim, as the branch records it.")
+    record_claim_solved = recording("branch", "record_claim_solved", RecordClaimSolvedInput,
+                                    "The claiming organisation's report that it is solved.")

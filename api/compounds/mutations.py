@@ -7,8 +7,7 @@ from uuid import UUID
 
 import strawberry
 
-from api.commands import CommandResult, perform
-from api.context import Info
+from api.commands import recording
 
 
 @strawberry.input
@@ -39,27 +38,9 @@ class RegisterExclusiveUnitInput:
 
 @strawberry.type
 class CompoundMutations:
-    @strawberry.mutation(description="Registers a compound (小区), recorded by the residents' group.")
-    async def register_compound(self, info: Info, input: RegisterCompoundInput) -> CommandResult:  # noqa: A002
-        return await perform(
-            info, info.context.services.residents.register_compound,
-            name=input.name, district=input.district, street=input.street,
-            community=input.community, households=input.households, residents=input.residents,
-        )
-
-    @strawberry.mutation(description="Establishes the party branch of a compound (建立党支部).")
-    async def establish_branch(self, info: Info, input: EstablishBranchInput) -> CommandResult:  # noqa: A002
-        return await perform(
-            info, info.context.services.branch.establish_branch,
-            compound_id=input.compound_id, name=input.name, mode=input.mode,
-        )
-
-    @strawberry.mutation(description="Registers an exclusive unit and its owner (业主登记).")
-    async def register_exclusive_unit(
-        self, info: Info, input: RegisterExclusiveUnitInput  # noqa: A002
-    ) -> CommandResult:
-        return await perform(
-            info, info.context.services.owners_committee.register_exclusive_unit,
-            compound_id=input.compound_id, building=input.building, unit=input.unit,
-            exclusive_area=input.exclusive_area, owner=input.owner,
-        )
+    register_compound = recording("residents", "register_compound", RegisterCompoundInput,
+                                  "Registers a compound (小区), recorded by the residents' group.")
+    establish_branch = recording("branch", "establish_branch", EstablishBranchInput,
+                                 "Establishes the party branch of a compound (建立党支部).")
+    register_exclusive_unit = recording("owners_committee", "register_exclusive_unit", RegisterExclusiveUnitInput,
+                                        "Registers an exclusive unit and its owner (业主登记).")

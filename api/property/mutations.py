@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
-from api.commands import CommandResult, perform
-from api.context import Info
+from api.commands import recording
 
 
 @strawberry.input
@@ -16,11 +15,5 @@ class RegisterPropertyCompanyInput:
 
 @strawberry.type
 class PropertyMutations:
-    @strawberry.mutation(description="Registers a property service company.")
-    async def register_property_company(
-        self, info: Info, input: RegisterPropertyCompanyInput  # noqa: A002
-    ) -> CommandResult:
-        return await perform(
-            info, info.context.services.property.register_company,
-            name=input.name, credit_code=input.credit_code,
-        )
+    register_property_company = recording("property", "register_company", RegisterPropertyCompanyInput,
+                                          "Registers a property service company.")
