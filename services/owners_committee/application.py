@@ -22,6 +22,9 @@ PerCompound = TypeVar("PerCompound", OwnersRoll, ServiceContracts, CommitteeTerm
 class OwnersCommitteeService(BodyApplication):
     body = Body.OWNERS_COMMITTEE
     aggregates = (ExclusiveUnit, OwnersRoll, AssemblyVote, ServiceContracts, CommitteeTerm, FundUse)
+    # A roll gains an event for every unit registered and is loaded for each: a snapshot every
+    # hundred keeps each registration from replaying the compound's whole register.
+    snapshotting_intervals = {OwnersRoll: 100}
 
     def __init__(
         self, database_url: str | None = None, *, compound_exists: Callable[[UUID], bool],
