@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from uuid import UUID
 
 from services.branch.application import BranchService
 from services.common.application import BodyApplication
 from services.common.bodies import Body
 from services.common.policy import Reaction
+from services.common.replies import Addressed
 from services.owners_committee.application import OwnersCommitteeService
 from services.property.application import PropertyService
 from services.residents.application import ResidentsService
@@ -29,18 +31,30 @@ class Services:
 
 
 def bootstrap(database_url: str | None = None) -> Services:
-    """The four services on one database (each in its own schema), or in memory without one."""
-    residents = ResidentsService(database_url)
-    property_ = PropertyService(database_url, compound_exists=residents.compound_exists)
-    return Services(
-        branch=BranchService(database_url, compound_exists=residents.compound_exists),
+    """The four services on one database (each in its own schema), or in memory without one.
+
+    Each service asks the others only what its rules need of them: whether a compound is
+    registered, a company's name, which bodies a compound has, what the branch addressed."""
+    services: Services
+
+    def addressed(item_id: UUID) -> Addressed:
+        return services.branch.addressed(item_id)
+
+    residents = ResidentsService(database_url, addressed=addressed)
+    property_ = PropertyService(database_url, compound_exists=residents.compound_exists, addressed=addressed)
+    owners_committee = OwnersCommitteeService(
+        database_url, compound_exists=residents.compound_exists, company_name=property_.company_name,
+        addressed=addressed,
+    )
+    services = Services(
+        branch=BranchService(database_url, compound_exists=residents.compound_exists,
+                             committee_in_office=owners_committee.in_office,
+                             property_serving=property_.serving),
         residents=residents,
-        owners_committee=OwnersCommitteeService(
-            database_url, compound_exists=residents.compound_exists,
-            company_name=property_.company_name,
-        ),
+        owners_committee=owners_committee,
         property=property_,
     )
+    return services
 
 
 def policies(services: Services) -> dict[Body, dict[str, Reaction]]:

@@ -12,6 +12,7 @@ from uuid import UUID
 from services.common.application import BodyApplication, Receipt
 from services.common.bodies import Body
 from services.common.errors import NotFound
+from services.common.replies import Addressed, Replies, RepliesToBranch
 from services.owners_committee.exclusive_unit import ExclusiveUnit, OwnersRoll
 from services.owners_committee.resolutions import CommitteeTerm, FundUse, ServiceContracts
 from services.owners_committee.vote import AssemblyVote
@@ -19,20 +20,21 @@ from services.owners_committee.vote import AssemblyVote
 PerCompound = TypeVar("PerCompound", OwnersRoll, ServiceContracts, CommitteeTerm)
 
 
-class OwnersCommitteeService(BodyApplication):
+class OwnersCommitteeService(RepliesToBranch, BodyApplication):
     body = Body.OWNERS_COMMITTEE
-    aggregates = (ExclusiveUnit, OwnersRoll, AssemblyVote, ServiceContracts, CommitteeTerm, FundUse)
+    aggregates = (ExclusiveUnit, OwnersRoll, AssemblyVote, ServiceContracts, CommitteeTerm, FundUse, Replies)
     # A roll gains an event for every unit registered and is loaded for each: a snapshot every
     # hundred keeps each registration from replaying the compound's whole register.
     snapshotting_intervals = {OwnersRoll: 100}
 
     def __init__(
         self, database_url: str | None = None, *, compound_exists: Callable[[UUID], bool],
-        company_name: Callable[[UUID], str],
+        company_name: Callable[[UUID], str], addressed: Callable[[UUID], Addressed],
     ) -> None:
         super().__init__(database_url)
         self._compound_exists = compound_exists
         self._company_name = company_name
+        self._addressed = addressed
 
     def _per_compound(self, kind: type[PerCompound], compound_id: UUID) -> PerCompound:
         """The compound's one aggregate of that kind, opened on first use."""
@@ -140,6 +142,18 @@ class OwnersCommitteeService(BodyApplication):
         committee = self._per_compound(CommitteeTerm, compound_id)
         committee.elect(self.vote(compound_id, resolution_id, "resolutionId"), term_starts, term_ends)
         return self.record(committee, conflict="the committee changed meanwhile; try again")
+
+    def dissolve_committee(self, *, compound_id: UUID, dissolved_on: date, reason: str) -> Receipt:
+        """The committee ceases before its term ends; the compound has none until the next election."""
+        committee = self._per_compound(CommitteeTerm, compound_id)
+        committee.dissolve(dissolved_on, reason)
+        return self.record(committee, conflict="the committee changed meanwhile; try again")
+
+    def in_office(self, compound_id: UUID) -> bool:
+        """Whether the compound has an owners' committee in office."""
+        committee_id = CommitteeTerm.create_id(compound_id)
+        return self.exists(CommitteeTerm, committee_id) and self.load(
+            CommitteeTerm, committee_id, "owners' committee").in_office()
 
     def authorise_fund_use(self, *, compound_id: UUID, resolution_id: UUID, purpose: str) -> Receipt:
         """Authorises maintenance-fund spending up to what a passed resolution to use it names."""

@@ -92,6 +92,12 @@ class CommitteeTerm(GovernanceAggregate):
     @event("CommitteeTermsOpened")
     def __init__(self, compound_id: UUID) -> None:
         self.resolutions_used: set[UUID] = set()
+        self.term_ends: date | None = None
+        self.dissolved = False
+
+    def in_office(self) -> bool:
+        """Elected, not dissolved, and within its term."""
+        return self.term_ends is not None and not self.dissolved and self.term_ends >= today()
 
     def elect(self, resolution: AssemblyVote, term_starts: date, term_ends: date) -> None:
         resolution.require_passed(Matter.ELECT_COMMITTEE, self.compound_id)
@@ -106,6 +112,19 @@ class CommitteeTerm(GovernanceAggregate):
     @event("CommitteeElected")
     def _elected(self, resolution_id: UUID, members: list[str], term_starts: date, term_ends: date) -> None:
         self.resolutions_used.add(resolution_id)
+        self.term_ends = term_ends
+        self.dissolved = False
+
+    def dissolve(self, dissolved_on: date, reason: str) -> None:
+        """The committee ceases before its term ends (e.g. its members resigned, 解散)."""
+        if not self.in_office():
+            raise RuleViolated("the compound has no owners' committee in office")
+        self._dissolved(dissolved_on=require_date(dissolved_on, "dissolvedOn", not_after=today()),
+                        reason=require_text(reason, "reason", max_length=2000))
+
+    @event("CommitteeDissolved")
+    def _dissolved(self, dissolved_on: date, reason: str) -> None:
+        self.dissolved = True
 
 
 class FundUse(GovernanceAggregate):

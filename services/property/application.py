@@ -10,20 +10,25 @@ from uuid import UUID
 from services.common.application import BodyApplication, Receipt
 from services.common.bodies import Body
 from services.common.errors import NotFound
+from services.common.periods import require_period
+from services.common.replies import Addressed, Replies, RepliesToBranch
 from services.property.company import PropertyCompany
-from services.property.fees import FeeBill, require_period
+from services.property.engagement import Engagement
+from services.property.fees import FeeBill
 from services.property.work_order import WorkOrder
 
 
-class PropertyService(BodyApplication):
+class PropertyService(RepliesToBranch, BodyApplication):
     body = Body.PROPERTY
-    aggregates = (PropertyCompany, WorkOrder, FeeBill)
+    aggregates = (PropertyCompany, WorkOrder, FeeBill, Engagement, Replies)
 
     def __init__(
-        self, database_url: str | None = None, *, compound_exists: Callable[[UUID], bool]
+        self, database_url: str | None = None, *, compound_exists: Callable[[UUID], bool],
+        addressed: Callable[[UUID], Addressed],
     ) -> None:
         super().__init__(database_url)
         self._compound_exists = compound_exists
+        self._addressed = addressed
 
     def register_company(self, *, name: str, credit_code: str) -> Receipt:
         """Registers a property service company."""
@@ -32,6 +37,35 @@ class PropertyService(BodyApplication):
 
     def company_name(self, company_id: UUID) -> str:
         return self.load(PropertyCompany, company_id, "property company").name
+
+    # -- serving a compound (进驻, 撤出) -------------------------------------------------------------
+
+    def engagement(self, compound_id: UUID) -> Engagement:
+        if not self._compound_exists(compound_id):
+            raise NotFound(f"no compound with id {compound_id}", field="compoundId")
+        engagement_id = Engagement.create_id(compound_id)
+        if self.exists(Engagement, engagement_id):
+            return self.load(Engagement, engagement_id, "engagement")
+        return Engagement(compound_id=compound_id)
+
+    def take_up_service(self, *, compound_id: UUID, company_id: UUID, basis: str, since: date) -> Receipt:
+        """A company starts serving a compound (进驻): on the developer's preliminary contract, a
+        contract with the owners, or an interim arrangement."""
+        engagement = self.engagement(compound_id)
+        engagement.take_up(company_id, self.company_name(company_id), basis, since)
+        return self.record(engagement, conflict="the compound's service changed meanwhile; try again")
+
+    def hand_over_service(self, *, compound_id: UUID, until: date, reason: str) -> Receipt:
+        """The serving company leaves the compound (撤出)."""
+        engagement = self.engagement(compound_id)
+        engagement.hand_over(until, reason)
+        return self.record(engagement, conflict="the compound's service changed meanwhile; try again")
+
+    def serving(self, compound_id: UUID) -> bool:
+        """Whether a property company serves the compound."""
+        engagement_id = Engagement.create_id(compound_id)
+        return self.exists(Engagement, engagement_id) and self.load(
+            Engagement, engagement_id, "engagement").serving()
 
     # -- fees (物业费) ------------------------------------------------------------------------------
 

@@ -4,7 +4,6 @@ from the bills and payments (Hefei: from poor to above 90 %)."""
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from decimal import Decimal
 from uuid import NAMESPACE_URL, UUID, uuid5
@@ -13,17 +12,8 @@ from eventsourcing.domain import event
 
 from services.common.aggregate import GovernanceAggregate
 from services.common.context import today
-from services.common.errors import InvalidInput, RuleViolated, require_amount, require_date, require_text
-
-PERIOD = re.compile(r"^\d{4}(-(0[1-9]|1[0-2])|-Q[1-4])?$")
-
-
-def require_period(value: str) -> str:
-    period = (value or "").strip()
-    if not PERIOD.match(period):
-        raise InvalidInput("period must be a year (2026), a quarter (2026-Q3) or a month (2026-07)",
-                           field="period")
-    return period
+from services.common.errors import RuleViolated, require_amount, require_date, require_text
+from services.common.periods import require_period
 
 
 class FeeBill(GovernanceAggregate):

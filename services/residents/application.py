@@ -11,14 +11,20 @@ from services.common.application import BodyApplication, Receipt
 from services.common.bodies import Body
 from services.common.context import current_context
 from services.common.errors import NotFound, RuleViolated
+from services.common.replies import Addressed, Replies, RepliesToBranch
 from services.residents.case import Case
 from services.residents.compound import Compound
+from services.residents.council import Council
 from services.residents.project import Project
 
 
-class ResidentsService(BodyApplication):
+class ResidentsService(RepliesToBranch, BodyApplication):
     body = Body.RESIDENTS
-    aggregates = (Compound, Case, Project)
+    aggregates = (Compound, Case, Project, Council, Replies)
+
+    def __init__(self, database_url: str | None = None, *, addressed: Callable[[UUID], Addressed]) -> None:
+        super().__init__(database_url)
+        self._addressed = addressed
 
     def register_compound(
         self,
@@ -42,6 +48,25 @@ class ResidentsService(BodyApplication):
 
     def compound_exists(self, compound_id: UUID) -> bool:
         return self.exists(Compound, compound_id)
+
+    # -- the residents' council (居民议事会) ----------------------------------------------------------
+
+    def council(self, compound_id: UUID) -> Council:
+        if not self.compound_exists(compound_id):
+            raise NotFound(f"no compound with id {compound_id}", field="compoundId")
+        if self.exists(Council, Council.create_id(compound_id)):
+            return self.load(Council, Council.create_id(compound_id), "residents' council")
+        return Council(compound_id=compound_id)
+
+    def seat_council_member(self, *, compound_id: UUID, name: str, role: str, joined_on: date) -> Receipt:
+        council = self.council(compound_id)
+        council.seat(name, role, joined_on)
+        return self.record(council, conflict="the council changed meanwhile; try again")
+
+    def unseat_council_member(self, *, compound_id: UUID, name: str, left_on: date, reason: str) -> Receipt:
+        council = self.council(compound_id)
+        council.unseat(name, left_on, reason)
+        return self.record(council, conflict="the council changed meanwhile; try again")
 
     # -- cases (居民点单 … 群众评单) ------------------------------------------------------------------
 
