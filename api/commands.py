@@ -46,11 +46,15 @@ def fields_of(input_: Any) -> dict[str, Any]:
     return {f.name: getattr(input_, f.name) for f in dataclasses.fields(input_)}
 
 
-def recording(service: str, method: str, input_type: type, description: str) -> Any:
-    """A mutation that runs the command ``services.<service>.<method>`` with its input's fields."""
+def recording(service: str | None, method: str, input_type: type, description: str) -> Any:
+    """A mutation that runs the command ``services.<service>.<method>`` with its input's fields;
+    with ``service`` None, the command of the principal's own body (a reply to the branch, which
+    the service refuses from a body not addressed)."""
 
     async def resolve(self: Any, info: Info, input: Any) -> CommandResult:  # noqa: A002
-        command = getattr(getattr(info.context.services, service), method)
+        services = info.context.services
+        body = services.of(info.context.principal.body) if service is None else getattr(services, service)
+        command = getattr(body, method)
         return await perform(info, command, **fields_of(input))
 
     resolve.__annotations__["input"] = input_type

@@ -51,6 +51,21 @@ class Context:
         found = await self.rows(query, params)
         return found[0] if found else None
 
+    def within(self, *, district: str | None, street: str | None,
+               community: str | None) -> tuple[list[sql.Composable], dict[str, Any]]:
+        """Conditions on ``compound_shapes`` rows, with named parameters: in the area asked for,
+        and in the principal's reach."""
+        params: dict[str, Any] = {f"area_{column}": value for column, value in
+                                  (("district", district), ("street", street), ("community", community))
+                                  if value is not None}
+        where: list[sql.Composable] = [
+            sql.SQL("{} = {}").format(sql.Identifier(name.removeprefix("area_")), sql.Placeholder(name))
+            for name in params]
+        if self.reach is not EVERYWHERE:
+            where.append(sql.SQL("compound_id = ANY(%(reach)s)"))
+            params["reach"] = list(self.reach)
+        return where, params
+
     async def command(self, method: Callable[..., Receipt], **kwargs: Any) -> Receipt:
         """Runs a service command as this principal, off the event loop (the library is sync)."""
 

@@ -68,14 +68,15 @@ async def page(
     *,
     table: str | sql.Composable,
     where: list[sql.Composable],
-    params: list[Any],
+    params: list[Any] | dict[str, Any],
     key: tuple[str, ...],
     first: int | None,
     after: str | None,
     node: Callable[[dict], T],
 ) -> Connection[T]:
     """One page of ``table`` rows (a table's name, or a subquery) matching ``where``, ordered by
-    the unique ``key`` columns."""
+    the unique ``key`` columns. ``params`` fill the placeholders of ``table`` and ``where``: a
+    list for positional ones, a dict for named ones."""
     source = sql.Identifier(table) if isinstance(table, str) else table
     size = DEFAULT_PAGE if first is None else first
     if not 0 <= size <= MAX_PAGE:
@@ -86,11 +87,16 @@ async def page(
     count_query = sql.SQL("SELECT count(*) FROM {} WHERE {}").format(
         source, sql.SQL(" AND ").join(conditions))
     total = (await (await conn.execute(count_query, params)).fetchone())[0]
-    page_params = list(params)
+    page_params: list[Any] | dict[str, Any]
+    if isinstance(params, dict):
+        names = [f"_after_{i}" for i in range(len(key))]
+        placeholders = sql.SQL(", ").join(sql.Placeholder(n) for n in names)
+        page_params = {**params, **(dict(zip(names, position, strict=True)) if position else {})}
+    else:
+        placeholders = sql.SQL(", ").join(sql.Placeholder() * len(key))
+        page_params = [*params, *(position or ())]
     if position is not None:
-        conditions.append(sql.SQL("({}) > ({})").format(
-            columns, sql.SQL(", ").join(sql.Placeholder() * len(key))))
-        page_params.extend(position)
+        conditions.append(sql.SQL("({}) > ({})").format(columns, placeholders))
     query = sql.SQL("SELECT * FROM {} WHERE {} ORDER BY {} LIMIT {}").format(
         source, sql.SQL(" AND ").join(conditions), columns, sql.Literal(size + 1))
     async with conn.cursor(row_factory=dict_row) as cur:

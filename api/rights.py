@@ -140,9 +140,11 @@ RIGHTS: dict[str, Right] = {
     "Mutation.registerExclusiveUnit": Right(writes(Body.OWNERS_COMMITTEE), argument("input", "compoundId")),
     "Mutation.registerPropertyCompany": Right(administrator),
     # Objects
-    **fields(public, "Compound", "id name district street community households residents registeredAt branch"),
+    **fields(public, "Compound", "id name district street community households residents registeredAt branch "
+             "bodies crossAppointments suggestions supervisionNotices jointMeetings recommendations evaluations "
+             "latestEvaluation starRating"),
     "Compound.units": Right(internal(Body.OWNERS_COMMITTEE)),
-    **fields(public, "Branch", "id name mode establishedAt"),
+    **fields(public, "Branch", "id name mode affiliatedTo establishedAt homeCompoundId memberCount groups"),
     **fields(internal(Body.OWNERS_COMMITTEE), "ExclusiveUnit", "id building exclusiveArea registeredAt"),
     "ExclusiveUnit.unit": Right(personal(Body.OWNERS_COMMITTEE), masks=True),
     "ExclusiveUnit.owner": Right(personal(Body.OWNERS_COMMITTEE), masks=True),
@@ -227,11 +229,64 @@ RIGHTS: dict[str, Right] = {
              "collectionRate"),
     **{f"Mutation.{name}": Right(writes(Body.PROPERTY), argument("input", "compoundId"))
        for name in ("billFee", "recordFeePayment")},
+    # The shape of governance and the five powers: public to the compound's reach; who the members
+    # are is the branch's (and auditors'): their names are masked for others
+    **fields(public, "CompoundBodies", "branch residentsGroup ownersCommittee committeeTermEnds propertyCompany "
+             "propertyCompanyName propertyBasis twoNone fourInOne attached"),
+    **fields(public, "AttachedBody", "kind name attachedAt"),
+    "Branch.members": Right(internal(Body.BRANCH)),
+    **fields(internal(Body.BRANCH), "BranchMember", "id building kind organisation reportedOn leftOn howLeft "
+             "groupBuilding centralHouseholds onCommittee secretary"),
+    "BranchMember.name": Right(internal(Body.BRANCH), masks=True),
+    **fields(public, "BuildingGroup", "id building members"),
+    "BuildingGroup.leader": Right(internal(Body.BRANCH), masks=True),
+    **fields(public, "CrossAppointment", "body seat since endedOn matched"),
+    "CrossAppointment.member": Right(internal(Body.BRANCH), masks=True),
+    **fields(public, "JointMeeting", "compoundId id heldOn topic bodies attendees decisions"),
+    **fields(public, "Suggestion", "compoundId id addressedTo subject text madeOn answerBy response reason "
+             "answeredOn overdue"),
+    **fields(public, "SupervisionNotice", "compoundId id addressedTo matter requirement issuedOn rectifyBy round "
+             "state report reportedOn note overdue"),
+    **fields(public, "Recommendation", "compoundId id recommendedTo candidates note recommendedAt"),
+    **fields(public, "Evaluation", "compoundId id evaluated title closesOn openedAt sheets average residentSheets "
+             "memberSheets verdict publishedAt"),
+    **fields(public, "StarRating", "branchId period startsOn endsOn stars members participatingMembers "
+             "memberParticipation residents residentParticipations residentParticipation scores satisfaction "
+             "thresholds evidence"),
+    **fields(anyone, "StarThreshold", "stars memberParticipation residentParticipation satisfaction"),
+    **fields(public, "RatingEvidence", "eventId body kind onDate figure detail"),
+    # Across a jurisdiction: each answer counts only the compounds the principal reaches
+    "Query.coverage": Right(anyone, lists_reach=True),
+    "Query.ratingDistribution": Right(anyone, lists_reach=True),
+    "Query.overdueItems": Right(anyone, lists_reach=True),
+    "Query.satisfactionRanking": Right(anyone, lists_reach=True),
+    **fields(anyone, "Coverage", "compounds withBranch withOwnersCommittee withPropertyCompany fourInOne twoNone "
+             "withNone"),
+    **fields(anyone, "RatingDistribution", "period branches bands"),
+    **fields(anyone, "RatingBand", "stars branches"),
+    **fields(anyone, "OverdueItem", "compoundId compoundName kind id addressedTo subject deadline daysOverdue"),
+    **fields(anyone, "SatisfactionRank", "compoundId compoundName rank satisfaction scores"),
+    "Mutation.dissolveBranch": Right(administrator),
+    **{f"Mutation.{name}": Right(writes(Body.BRANCH), argument("input", "compoundId"))
+       for name in ("attachBody", "detachBody", "reportMember", "releaseMember", "chooseBranchCommittee",
+                    "formBuildingGroup", "assignToGroup", "designateCentralHousehold", "recordCrossAppointment",
+                    "endCrossAppointment", "recordBranchActivity", "holdJointMeeting", "makeSuggestion",
+                    "issueSupervisionNotice", "closeSupervisionNotice", "reopenSupervisionNotice",
+                    "recommendCandidates", "openEvaluation", "scoreEvaluation", "publishEvaluation")},
+    # A reply is recorded by the body of the principal; the service refuses a body not addressed
+    **{f"Mutation.{name}": Right(writes(Body.RESIDENTS) | writes(Body.OWNERS_COMMITTEE) | writes(Body.PROPERTY),
+                                 argument("input", "compoundId"))
+       for name in ("answerSuggestion", "reportRectification")},
+    **{f"Mutation.{name}": Right(writes(Body.PROPERTY), argument("input", "compoundId"))
+       for name in ("takeUpService", "handOverService")},
+    "Mutation.dissolveOwnersCommittee": Right(writes(Body.OWNERS_COMMITTEE), argument("input", "compoundId")),
+    **{f"Mutation.{name}": Right(writes(Body.RESIDENTS), argument("input", "compoundId"))
+       for name in ("seatCouncilMember", "unseatCouncilMember")},
 }
 
 # Types whose fields come with the answer of the field that returned them: paging wrappers, and
 # the outcome of a mutation the principal was allowed to make.
-CARRIED = {"PageInfo", "Recorded", "BallotRecorded", "InvalidInput", "NotFound", "RuleViolated", "NotAllowed"}
+CARRIED = {"PageInfo", "Recorded", "BallotRecorded", "Created", "InvalidInput", "NotFound", "RuleViolated", "NotAllowed"}
 CARRIED_SUFFIXES = ("Connection", "Edge")
 
 

@@ -15,6 +15,7 @@ from api.claims.schema import ClaimMutations, ClaimQueries
 from api.compounds.mutations import CompoundMutations
 from api.compounds.queries import CompoundQueries
 from api.enforcement import EnforceRights
+from api.governance.schema import GovernanceMutations, GovernanceQueries
 from api.limits import MAX_DEPTH, CostLimit
 from api.money.schema import MoneyMutations, MoneyQueries
 from api.pagination import InvalidPage
@@ -26,13 +27,13 @@ from api.viewer import ViewerQueries
 
 @strawberry.type
 class Query(ViewerQueries, CompoundQueries, PropertyQueries, CaseQueries, CaseFigureQueries,
-            ClaimQueries, ProjectQueries, AssemblyQueries, MoneyQueries):
+            ClaimQueries, ProjectQueries, AssemblyQueries, MoneyQueries, GovernanceQueries):
     pass
 
 
 @strawberry.type
 class Mutation(CompoundMutations, PropertyMutations, CaseMutations, ClaimMutations, ProjectMutations,
-               AssemblyMutations, MoneyMutations):
+               AssemblyMutations, MoneyMutations, GovernanceMutations):
     pass
 
 

@@ -14,6 +14,7 @@ from uuid import UUID
 
 from services.bootstrap import Services
 from services.branch.case_file import CaseFile
+from services.branch.powers import REPORTED, SupervisionNotice
 from services.common.context import acting, china_date
 from services.common.errors import RuleViolated
 from services.property.work_order import WorkOrder
@@ -21,9 +22,12 @@ from services.property.work_order import WorkOrder
 DISTRICT, STREET, COMMUNITY = "武侯区", "晋阳街道", "晋阳社区"
 
 COMPOUNDS = [
-    # name, households, residents, branch name
-    ("北苑小区", 420, 1260, "北苑小区党支部"),
-    ("红运花园", 3600, 12000, "红运花园小区党支部"),
+    # name, households, residents, how it is governed
+    ("北苑小区", 420, 1260),  # 四位一体: all four bodies
+    ("红运花园", 3600, 12000),  # a branch and a property company, no owners' committee yet
+    ("东苑小区", 260, 700),  # 双无: one joint branch (联合建) for the two, no company, no committee
+    ("西苑小区", 240, 650),
+    ("金雁花园", 800, 2300),  # only a property company: no branch, no committee
 ]
 BEIYUAN_UNITS = [
     ("1栋", "1单元101", Decimal("89.50"), "田景余"),
@@ -36,6 +40,8 @@ BEIYUAN_UNITS = [
     ("5栋", "1单元102", Decimal("120.60"), "成都北苑置业有限公司"),
 ]
 PROPERTY_COMPANY = ("成都晋阳物业服务有限公司", "91510107MA6CY8QK2D")
+OTHER_COMPANIES = {"红运花园": ("成都红运物业服务有限公司", "91510107MA6CY8QK3E"),
+                   "金雁花园": ("成都金雁物业管理有限公司", "91510107MA6CY8QK4F")}
 WAIT_SECONDS = 60.0
 
 
@@ -49,25 +55,38 @@ def wait(condition: Callable[[], bool], what: str) -> None:
 
 
 def seed(services: Services) -> None:
+    """Registers the compounds not registered yet, and seeds what each one's shape has."""
+    fresh: dict[str, UUID] = {}
     with acting("admin"):
-        for name, households, residents, branch in COMPOUNDS:
+        for name, households, residents in COMPOUNDS:
             try:
-                receipt = services.residents.register_compound(
+                fresh[name] = services.residents.register_compound(
                     name=name, district=DISTRICT, street=STREET, community=COMMUNITY,
                     households=households, residents=residents,
-                )
+                ).aggregate_id
             except RuleViolated:
                 continue  # seeded before
-            compound = receipt.aggregate_id
-            services.branch.establish_branch(compound_id=compound, name=branch, mode="single")
-            if name == "北苑小区":
-                for building, unit, area, owner in BEIYUAN_UNITS:
-                    services.owners_committee.register_exclusive_unit(
-                        compound_id=compound, building=building, unit=unit, exclusive_area=area, owner=owner)
-                company = services.property.register_company(
-                    name=PROPERTY_COMPANY[0], credit_code=PROPERTY_COMPANY[1]).aggregate_id
-                Cases(services, compound).seed()
-                Decisions(services, compound, company).seed()
+        companies = {name: services.property.register_company(name=company, credit_code=code).aggregate_id
+                     for name, (company, code) in OTHER_COMPANIES.items() if name in fresh}
+        for name in ("北苑小区", "红运花园"):
+            if name in fresh:
+                services.branch.establish_branch(compound_id=fresh[name], name=f"{name}党支部", mode="single")
+        if "东苑小区" in fresh and "西苑小区" in fresh:
+            services.branch.establish_branch(compound_id=fresh["东苑小区"], name="东西苑联合党支部", mode="joint",
+                                             joint_with=[fresh["西苑小区"]])
+    if "北苑小区" in fresh:
+        compound = fresh["北苑小区"]
+        with acting("admin"):
+            for building, unit, area, owner in BEIYUAN_UNITS:
+                services.owners_committee.register_exclusive_unit(
+                    compound_id=compound, building=building, unit=unit, exclusive_area=area, owner=owner)
+            company = services.property.register_company(
+                name=PROPERTY_COMPANY[0], credit_code=PROPERTY_COMPANY[1]).aggregate_id
+        Cases(services, compound).seed()
+        decisions = Decisions(services, compound, company)
+        decisions.seed()
+        Governance(services, decisions).seed()
+    Neighbours(services, fresh, companies).seed()
 
 
 class Cases:
@@ -246,3 +265,139 @@ class Decisions:
                         self.s.property.record_fee_payment(compound_id=self.compound, period=period,
                                                            household=household, amount=amount,
                                                            paid_on=self.day(10))
+
+
+class Governance:
+    """Beiyuan's governance, four in one: the committee the owners elect, the company serving on their
+    contract, the council; the branch's members and their roles, its seats on the other bodies, a
+    joint meeting, suggestions, a notice rectified and one overdue, an evaluation."""
+
+    def __init__(self, services: Services, decisions: Decisions) -> None:
+        self.s, self.decisions = services, decisions
+        self.compound, self.company, self.day = decisions.compound, decisions.company, decisions.day
+
+    def seed(self) -> None:
+        c, s = self.compound, self.s
+        with acting(f"body:owners_committee:{c}"):
+            election = self.decisions.vote("elect_committee", "选举第一届业主委员会", "候选人三名",
+                                           ["yes", "yes", "yes", "yes", "no", "yes"],
+                                           candidates=["王建国", "陈桂兰", "周志强"])
+            s.owners_committee.record_committee_election(
+                compound_id=c, resolution_id=election, term_starts=self.day(0),
+                term_ends=self.day(0) + timedelta(days=3 * 365))
+        with acting(f"body:property:{c}"):
+            s.property.take_up_service(compound_id=c, company_id=self.company, basis="owners_contract",
+                                       since=self.day(20))
+        with acting(f"body:residents:{c}"):
+            for name, role in (("田景余", "议事会成员"), ("李秀英", "议事会成员"), ("周志强", "议事会成员")):
+                s.residents.seat_council_member(compound_id=c, name=name, role=role, joined_on=self.day(120))
+        self.branch()
+        self.powers()
+
+    def branch(self) -> None:
+        c, b = self.compound, self.s.branch
+        with acting(f"body:branch:{c}"):
+            self.members = {
+                name: b.report_member(compound_id=c, name=name, building=building, kind=kind,
+                                      organisation=organisation, reported_on=self.day(days))[1]
+                for name, building, kind, organisation, days in (
+                    ("田景余", "1栋", "resident", "", 200),  # the retired policeman of the report
+                    ("王建国", "2栋", "in_service", "武侯区税务局机关党委", 150),
+                    ("陈桂兰", "3栋", "resident", "", 150),
+                    ("张明", "3栋", "resident", "", 100),
+                    ("李秀英", "1栋", "floating", "绵阳市涪城区城北社区党委", 60))}
+            m = self.members
+            b.choose_branch_committee(compound_id=c, secretary=m["田景余"], members=[m["王建国"], m["陈桂兰"]],
+                                      chosen_on=self.day(90))
+            for building, leader, others in (("1栋", "田景余", ["李秀英"]), ("3栋", "陈桂兰", ["张明"])):
+                group = b.form_building_group(compound_id=c, building=building, leader=m[leader])[1]
+                for other in others:
+                    b.assign_to_group(compound_id=c, group_id=group, member_id=m[other])
+            b.designate_central_household(compound_id=c, member_id=m["张明"], households=12)
+            b.record_cross_appointment(compound_id=c, member_id=m["王建国"], body="owners_committee", seat="委员",
+                                       since=self.day(0))
+            b.record_cross_appointment(compound_id=c, member_id=m["田景余"], body="residents", seat="议事会成员",
+                                       since=self.day(120))
+            b.attach_body(compound_id=c, kind="supervisory_committee", name="北苑小区监委会")
+            b.attach_body(compound_id=c, kind="social_organisation", name="晋阳志愿者协会")
+            b.record_activity(compound_id=c, held_on=self.day(12), title="主题党日：清理楼道杂物",
+                              participants=[m["田景余"], m["王建国"], m["张明"]], residents_attending=25)
+
+    def powers(self) -> None:
+        c, b = self.compound, self.s.branch
+        with acting(f"body:branch:{c}"):
+            b.hold_joint_meeting(compound_id=c, held_on=self.day(10), topic="车棚增设电动车充电桩",
+                                 bodies=["branch", "residents", "owners_committee", "property"],
+                                 attendees=[3, 8, 3, 2], decisions=["由业委会提请业主大会表决", "物业先行排查线路隐患"])
+            b.recommend_candidates(compound_id=c, recommended_to="owners_committee",
+                                   candidates=["王建国", "陈桂兰", "周志强"], note="推荐党员和热心业主")
+            patrol = b.make_suggestion(compound_id=c, addressed_to="property", subject="夜间巡逻",
+                                       text="建议增加夜间巡逻频次，后门加装照明", made_on=self.day(20),
+                                       answer_by=self.day(10)).aggregate_id
+            b.make_suggestion(compound_id=c, addressed_to="owners_committee", subject="维修资金公示",
+                              text="建议按季度公示维修资金使用明细", made_on=self.day(3),
+                              answer_by=self.day(-12))
+            fire = b.issue_supervision_notice(compound_id=c, addressed_to="property", matter="消防通道堵塞",
+                                              requirement="清理2栋消防通道，设置禁停标识", issued_on=self.day(15),
+                                              rectify_by=self.day(5)).aggregate_id
+            b.issue_supervision_notice(compound_id=c, addressed_to="property", matter="电梯年检逾期",
+                                       requirement="完成2栋电梯年度检验并公示", issued_on=self.day(30),
+                                       rectify_by=self.day(8))  # not rectified: overdue
+        with acting(f"body:property:{c}"):
+            self.s.property.answer_suggestion(compound_id=c, suggestion_id=patrol, response="partly",
+                                              reason="夜间巡逻已增加，后门照明待议事会项目完成", answered_on=self.day(12))
+            self.s.property.report_rectification(compound_id=c, notice_id=fire, report="已清理并设置禁停标识",
+                                                 reported_on=self.day(6))
+        wait(lambda: b.load(SupervisionNotice, fire, "notice").state == REPORTED,
+             "the branch to note the rectification")
+        with acting(f"body:branch:{c}"):
+            b.close_supervision_notice(compound_id=c, notice_id=fire, note="复查合格")
+            evaluation = b.open_evaluation(compound_id=c, evaluated="property", title="2026年度物业服务评议",
+                                           closes_on=self.day(-14)).aggregate_id
+            sheets = [("resident", f"{building}{unit}", score) for (building, unit, _, _), score
+                      in zip(BEIYUAN_UNITS[:6], (5, 4, 4, 3, 5, 4), strict=True)]
+            sheets += [("member", name, 4) for name in ("田景余", "陈桂兰", "张明")]
+            for kind, rater, score in sheets:
+                b.score_evaluation(compound_id=c, evaluation_id=evaluation, rater_kind=kind, rater=rater, score=score)
+            b.publish_evaluation(compound_id=c, evaluation_id=evaluation)
+
+
+class Neighbours:
+    """The other compounds' shapes: 红运花园 with its branch and the developer's company; 东苑 and
+    西苑 under one joint branch with neither company nor committee (双无); 金雁花园 with only a
+    company."""
+
+    def __init__(self, services: Services, fresh: dict[str, UUID], companies: dict[str, UUID]) -> None:
+        self.s, self.fresh, self.companies = services, fresh, companies
+        self.today = china_date(datetime.now(tz=timezone.utc))
+
+    def day(self, days_ago: int) -> date:
+        return self.today - timedelta(days=days_ago)
+
+    def seed(self) -> None:
+        for name in ("红运花园", "金雁花园"):
+            if name in self.fresh:
+                with acting(f"body:property:{self.fresh[name]}"):
+                    self.s.property.take_up_service(compound_id=self.fresh[name], company_id=self.companies[name],
+                                                    basis="preliminary", since=self.day(2000))
+        if "红运花园" in self.fresh:
+            c, b = self.fresh["红运花园"], self.s.branch
+            with acting(f"body:branch:{c}"):
+                members = [b.report_member(compound_id=c, name=name, building=building, kind=kind,
+                                           organisation=organisation, reported_on=self.day(100))[1]
+                           for name, building, kind, organisation in (
+                               ("李含荣", "临河4栋", "resident", ""), ("赵静", "8栋", "in_service", "成都市第七中学党委"))]
+                b.record_activity(compound_id=c, held_on=self.day(40), title="楠杆堰河边植树",
+                                  participants=members, residents_attending=28)
+                b.make_suggestion(compound_id=c, addressed_to="property", subject="筹备业主大会",
+                                  text="建议配合筹备首次业主大会，提供业主名册", made_on=self.day(30),
+                                  answer_by=self.day(15))  # unanswered: overdue
+        if "东苑小区" in self.fresh and "西苑小区" in self.fresh:
+            east, west, b = self.fresh["东苑小区"], self.fresh["西苑小区"], self.s.branch
+            with acting(f"body:branch:{east},{west}"):
+                for compound, name, building in ((east, "刘德福", "2栋"), (west, "何素芳", "5栋")):
+                    b.report_member(compound_id=compound, name=name, building=building, kind="resident",
+                                    organisation="", reported_on=self.day(50))
+                b.hold_joint_meeting(compound_id=east, held_on=self.day(7), topic="引入物业还是居民自管",
+                                     bodies=["branch", "residents"], attendees=[2, 15],
+                                     decisions=["先由居民小组自管，申请街道应急托管"])

@@ -6,7 +6,9 @@ from projections.assembly.view import AssemblyView
 from projections.cases.view import CasesView
 from projections.claims.view import ClaimsView
 from projections.compounds.view import CompoundsView
+from projections.governance.view import GovernanceView
 from projections.money.view import MoneyView
+from projections.powers.view import PowersView
 from projections.projects.view import ProjectsView
 from projections.property_companies.view import PropertyCompaniesView
 from projections.view import View
@@ -14,4 +16,4 @@ from projections.view import View
 
 def all_views() -> list[View]:
     return [CompoundsView(), PropertyCompaniesView(), CasesView(), ClaimsView(), ProjectsView(),
-            AssemblyView(), MoneyView()]
+            AssemblyView(), MoneyView(), GovernanceView(), PowersView()]

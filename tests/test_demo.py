@@ -1,5 +1,6 @@
 """The demo `siwei up` seeds, run against the real servers with the reactor beside it: what it
-promises is there and queryable, and seeding twice changes nothing."""
+promises is there and queryable (Beiyuan's decisions and money; compounds of every shape, and the
+street's coverage and ratings), and seeding twice changes nothing."""
 
 from __future__ import annotations
 
@@ -7,13 +8,23 @@ from decimal import Decimal
 
 from infra.demo import seed
 from services.common.bodies import Body
-from tests.conftest import wait_until
+from tests.conftest import graphql, wait_until
+
+STREET = """{ coverage(street: "晋阳街道") { compounds withBranch withOwnersCommittee withPropertyCompany fourInOne
+    twoNone withNone }
+  ratingDistribution(street: "晋阳街道") { branches bands { stars branches } }
+  overdueItems(street: "晋阳街道") { edges { node { compoundName kind subject } } }
+  twoNone: compounds(street: "晋阳街道", shape: TWO_NONE) { edges { node { name branch { name mode } } } }
+  beiyuan: compounds(street: "晋阳街道", shape: FOUR_IN_ONE) { edges { node { name
+    starRating { members participatingMembers satisfaction stars evidence { totalCount } }
+    crossAppointments { member body matched } latestEvaluation { sheets verdict } } } } }"""
 
 
 def test_the_demo_seeds_beiyuan_with_its_decisions_and_money(system):
     system.start_relay()
     system.start("reactor", "react")
     system.start_projector()
+    url = system.start_api()
     seed(system.services)
     stored = {body: system.count(f"{body.schema}.{body.value}_events") for body in Body}
     seed(system.services)
@@ -22,17 +33,33 @@ def test_the_demo_seeds_beiyuan_with_its_decisions_and_money(system):
     def projected() -> bool:
         fees = system.query("SELECT count(*) FROM projections.fee_bills")
         return bool(fees) and fees[0][0] == 16 and system.query(
-            "SELECT count(*) FROM projections.assembly_votes WHERE passed IS NOT NULL")[0][0] == 3
+            "SELECT count(*) FROM projections.assembly_votes WHERE passed IS NOT NULL")[0][0] == 4 and system.query(
+            "SELECT count(*) FROM projections.evaluations WHERE published_at IS NOT NULL")[0][0] == 1
 
     wait_until(projected, "the demo to be projected")
     ((state, budget, actual, savings),) = system.query(
         "SELECT state, budget, actual, savings FROM projections.projects")
     assert (state, budget, actual, savings) == ("settled", Decimal("36000"), Decimal("34500"), Decimal("1500"))
     votes = dict(system.query("SELECT matter, passed FROM projections.assembly_votes"))
-    assert votes == {"hire_property_company": True, "use_maintenance_fund": True, "change_common_parts": False}
+    assert votes == {"hire_property_company": True, "use_maintenance_fund": True, "change_common_parts": False,
+                     "elect_committee": True}
     ((company, resolution_passed),) = system.query(
         "SELECT c.company_name, v.passed FROM projections.service_contracts c JOIN projections.assembly_votes v"
         " ON v.vote_id = c.resolution_id WHERE c.terminated_on IS NULL")
     assert (company, resolution_passed) == ("成都晋阳物业服务有限公司", True)
     rates = dict(system.query("SELECT period, sum(paid) / sum(amount) FROM projections.fee_bills GROUP BY period"))
     assert rates["2026-Q3"] > rates["2026-Q4"] > 0
+
+    street = graphql(url, system.token("auditor:street:晋阳街道"), STREET).json()["data"]
+    assert street["coverage"] == {"compounds": 5, "withBranch": 4, "withOwnersCommittee": 1,
+                                  "withPropertyCompany": 3, "fourInOne": 1, "twoNone": 2, "withNone": 0}
+    assert street["ratingDistribution"]["branches"] == 3  # 东苑 and 西苑 share one joint branch
+    assert sorted((e["node"]["compoundName"], e["node"]["kind"]) for e in street["overdueItems"]["edges"]) == [
+        ("北苑小区", "supervision_notice"), ("红运花园", "suggestion")]
+    assert [(e["node"]["name"], e["node"]["branch"]["mode"]) for e in street["twoNone"]["edges"]] == [
+        ("东苑小区", "joint"), ("西苑小区", "joint")]
+    (beiyuan,) = [e["node"] for e in street["beiyuan"]["edges"]]
+    assert beiyuan["name"] == "北苑小区" and beiyuan["latestEvaluation"] == {"sheets": 9, "verdict": "satisfied"}
+    assert sorted((c["member"], c["body"], c["matched"]) for c in beiyuan["crossAppointments"]) == [
+        ("王建国", "owners_committee", True), ("田景余", "residents", True)]
+    assert beiyuan["starRating"]["members"] == 5 and beiyuan["starRating"]["evidence"]["totalCount"] > 5

@@ -25,6 +25,9 @@ class EstablishBranchInput:
     compound_id: UUID
     name: str
     mode: str = strawberry.field(description="single 单独建, joint 联合建 or affiliated 挂靠建")
+    affiliated_to: str | None = strawberry.field(default=None, description="For 挂靠建: the organisation")
+    joint_with: list[UUID] = strawberry.field(default_factory=list,
+                                              description="For 联合建: the neighbouring compounds it also leads")
 
 
 @strawberry.input

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import Enum
 from uuid import UUID
 
 import strawberry
@@ -9,15 +10,31 @@ from psycopg import sql
 
 from api.compounds.types import Compound
 from api.context import Info
-from api.pagination import Connection, equal, page
-from api.rights import EVERYWHERE
+from api.pagination import Connection, page
 
-REGISTERED = sql.SQL("name IS NOT NULL")  # rows exist before registration when other bodies' events come first
+
+@strawberry.enum(description="What a compound has and lacks of the four bodies.")
+class Shape(Enum):
+    FOUR_IN_ONE = "four_in_one"  # 四位一体
+    TWO_NONE = "two_none"  # 双无小区: no property company, no owners' committee
+    NO_BRANCH = "no_branch"
+    NO_OWNERS_COMMITTEE = "no_owners_committee"
+    NO_PROPERTY_COMPANY = "no_property_company"
+
+
+# Each shape as a condition on ``compound_shapes``.
+SHAPES = {
+    Shape.FOUR_IN_ONE: sql.SQL("has_branch AND has_owners_committee AND has_property"),
+    Shape.TWO_NONE: sql.SQL("NOT has_owners_committee AND NOT has_property"),
+    Shape.NO_BRANCH: sql.SQL("NOT has_branch"),
+    Shape.NO_OWNERS_COMMITTEE: sql.SQL("NOT has_owners_committee"),
+    Shape.NO_PROPERTY_COMPANY: sql.SQL("NOT has_property"),
+}
 
 
 @strawberry.type
 class CompoundQueries:
-    @strawberry.field(description="Compounds, by name; filter by district, street or community.")
+    @strawberry.field(description="Compounds, by name; filter by district, street or community, and by shape.")
     async def compounds(
         self,
         info: Info,
@@ -26,19 +43,17 @@ class CompoundQueries:
         district: str | None = None,
         street: str | None = None,
         community: str | None = None,
+        shape: Shape | None = None,
     ) -> Connection[Compound]:
-        where, params = equal(district=district, street=street, community=community)
-        where.append(REGISTERED)
-        if info.context.reach is not EVERYWHERE:  # only the compounds the principal reaches
-            where.append(sql.SQL("compound_id = ANY(%s)"))
-            params.append(list(info.context.reach))
+        where, params = info.context.within(district=district, street=street, community=community)
+        if shape is not None:
+            where.append(SHAPES[shape])
         async with info.context.read_models.connection() as conn:
-            return await page(conn, table="compounds", where=where, params=params,
+            return await page(conn, table="compound_shapes", where=where, params=params,
                               key=("name", "compound_id"), first=first, after=after,
                               node=Compound.from_row)
 
     @strawberry.field(description="One compound, or null if there is none with that id.")
     async def compound(self, info: Info, id: UUID) -> Compound | None:  # noqa: A002
-        row = await info.context.row(
-            sql.SQL("SELECT * FROM compounds WHERE compound_id = %s AND {}").format(REGISTERED), (id,))
+        row = await info.context.row("SELECT * FROM compound_shapes WHERE compound_id = %s", (id,))
         return Compound.from_row(row) if row else None

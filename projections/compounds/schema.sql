@@ -7,11 +7,7 @@ CREATE TABLE IF NOT EXISTS compounds (
     community text,
     households integer,
     residents integer,
-    registered_at timestamptz,
-    branch_id uuid,
-    branch_name text,
-    branch_mode text,
-    branch_established_at timestamptz
+    registered_at timestamptz
 );
 CREATE INDEX IF NOT EXISTS compounds_by_street ON compounds (district, street, name);
 

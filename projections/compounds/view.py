@@ -1,4 +1,4 @@
-"""Compounds: what each compound is, and which bodies and owners it has so far."""
+"""Compounds: what each compound is, and the owners of its exclusive units."""
 
 from __future__ import annotations
 
@@ -24,18 +24,6 @@ class CompoundsView(View):
             " residents = EXCLUDED.residents, registered_at = EXCLUDED.registered_at",
             (event.compound_id, d["name"], d["district"], d["street"], d["community"],
              d["households"], d["residents"], event.occurred_at),
-        )
-
-    @handles("branch.BranchEstablished")
-    def branch_established(self, cur: Cursor, event: PublishedEvent) -> None:
-        cur.execute(
-            "INSERT INTO compounds (compound_id, branch_id, branch_name, branch_mode,"
-            " branch_established_at) VALUES (%s, %s, %s, %s, %s)"
-            " ON CONFLICT (compound_id) DO UPDATE SET branch_id = EXCLUDED.branch_id,"
-            " branch_name = EXCLUDED.branch_name, branch_mode = EXCLUDED.branch_mode,"
-            " branch_established_at = EXCLUDED.branch_established_at",
-            (event.compound_id, event.aggregate_id, event.data["name"], event.data["mode"],
-             event.occurred_at),
         )
 
     @handles("owners_committee.ExclusiveUnitRegistered")

@@ -13,6 +13,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import event
 
 from services.common.aggregate import GovernanceAggregate
+from services.common.application import Receipt
 from services.common.context import today
 from services.common.errors import NotFound, RuleViolated, require_choice, require_date, require_text
 
@@ -101,14 +102,14 @@ class RepliesToBranch:
         return Replies(compound_id=compound_id, replier=item.body), item
 
     def answer_suggestion(self, *, compound_id: UUID, suggestion_id: UUID, response: str, reason: str = "",
-                          answered_on: date) -> object:
+                          answered_on: date) -> Receipt:
         """Answers a suggestion of the branch: accepted, partly (with why not all) or declined (why)."""
         replies, item = self._replies(compound_id, suggestion_id, "suggestionId")
         replies.answer(suggestion_id, item, response, reason, answered_on)
         return self.record(replies, conflict="the replies changed meanwhile; try again")  # type: ignore[attr-defined]
 
     def report_rectification(self, *, compound_id: UUID, notice_id: UUID, report: str,
-                             reported_on: date) -> object:
+                             reported_on: date) -> Receipt:
         """Reports what was done on a supervision notice of the branch (整改情况)."""
         replies, item = self._replies(compound_id, notice_id, "noticeId")
         replies.report(notice_id, item, report, reported_on)

@@ -244,6 +244,114 @@ EXAMPLES: dict[str, Example] = {
     **{f"FundUse.{f}": Example(f"query($a: UUID!) {{ maintenanceFund(compoundId: $a) {{ uses {{ {f} }} }} }}",
                                ("maintenanceFund", "uses", 0, f), ("Query.maintenanceFund", "MaintenanceFund.uses"))
        for f in "resolutionId purpose authorised disbursed remaining".split()},
+    # The shape of governance and the five powers
+    **{f"Compound.{f}": Example(f"query($a: UUID!) {{ compound(id: $a) {{ {f} {{ __typename }} }} }}",
+                                ("compound", f), ("Query.compound",))
+       for f in "bodies crossAppointments suggestions supervisionNotices jointMeetings recommendations evaluations "
+                "latestEvaluation starRating".split()},
+    **{f"Branch.{f}": Example(f"query($a: UUID!) {{ compound(id: $a) {{ branch {{ {f} }} }} }}",
+                              ("compound", "branch", f), ("Query.compound", "Compound.branch"))
+       for f in "affiliatedTo homeCompoundId memberCount".split()},
+    **{f"Branch.{f}": Example(f"query($a: UUID!) {{ compound(id: $a) {{ branch {{ {f} {{ __typename }} }} }} }}",
+                              ("compound", "branch", f), ("Query.compound", "Compound.branch"))
+       for f in "groups members".split()},
+    **{f"{type_}.{f}": Example(f"query($a: UUID!) {{ compound(id: $a) {{ {selection.format(f=f)} }} }}",
+                               ("compound", *path, f), ("Query.compound", *parents))
+       for type_, selection, path, parents, names in (
+           ("CompoundBodies", "bodies {{ {f} }}", ("bodies",), ("Compound.bodies",),
+            "branch residentsGroup ownersCommittee committeeTermEnds propertyCompany propertyCompanyName "
+            "propertyBasis twoNone fourInOne"),
+           ("AttachedBody", "bodies {{ attached {{ {f} }} }}", ("bodies", "attached", 0),
+            ("Compound.bodies", "CompoundBodies.attached"), "kind name attachedAt"),
+           ("BranchMember", "branch {{ members {{ edges {{ node {{ {f} }} }} }} }}",
+            ("branch", "members", "edges", 0, "node"), ("Compound.branch", "Branch.members"),
+            "id name building kind organisation reportedOn leftOn howLeft groupBuilding centralHouseholds "
+            "onCommittee secretary"),
+           ("BuildingGroup", "branch {{ groups {{ {f} }} }}", ("branch", "groups", 0),
+            ("Compound.branch", "Branch.groups"), "id building leader members"),
+           ("CrossAppointment", "crossAppointments {{ {f} }}", ("crossAppointments", 0),
+            ("Compound.crossAppointments",), "member body seat since endedOn matched"),
+           ("JointMeeting", "jointMeetings {{ edges {{ node {{ {f} }} }} }}", ("jointMeetings", "edges", 0, "node"),
+            ("Compound.jointMeetings",), "compoundId id heldOn topic bodies attendees decisions"),
+           ("Suggestion", "suggestions {{ edges {{ node {{ {f} }} }} }}", ("suggestions", "edges", 0, "node"),
+            ("Compound.suggestions",), "compoundId id addressedTo subject text madeOn answerBy response reason "
+            "answeredOn overdue"),
+           ("SupervisionNotice", "supervisionNotices {{ edges {{ node {{ {f} }} }} }}",
+            ("supervisionNotices", "edges", 0, "node"), ("Compound.supervisionNotices",),
+            "compoundId id addressedTo matter requirement issuedOn rectifyBy round state report reportedOn note "
+            "overdue"),
+           ("Recommendation", "recommendations {{ {f} }}", ("recommendations", 0), ("Compound.recommendations",),
+            "compoundId id recommendedTo candidates note recommendedAt"),
+           ("Evaluation", "evaluations {{ {f} }}", ("evaluations", 0), ("Compound.evaluations",),
+            "compoundId id evaluated title closesOn openedAt sheets average residentSheets memberSheets verdict "
+            "publishedAt"),
+           ("StarRating", "starRating {{ {f} }}", ("starRating",), ("Compound.starRating",),
+            "branchId period startsOn endsOn stars members participatingMembers memberParticipation residents "
+            "residentParticipations residentParticipation scores satisfaction"),
+           ("StarThreshold", "starRating {{ thresholds {{ {f} }} }}", ("starRating", "thresholds", 0),
+            ("Compound.starRating", "StarRating.thresholds"),
+            "stars memberParticipation residentParticipation satisfaction"),
+           ("RatingEvidence", "starRating {{ evidence {{ edges {{ node {{ {f} }} }} }} }}",
+            ("starRating", "evidence", "edges", 0, "node"), ("Compound.starRating", "StarRating.evidence"),
+            "eventId body kind onDate figure detail"))
+       for f in names.split()},
+    **{f"StarRating.{f}": Example(f"query($a: UUID!) {{ compound(id: $a) {{ starRating {{ {f} {{ __typename }} }} }} }}",
+                                  ("compound", "starRating", f), ("Query.compound", "Compound.starRating"))
+       for f in "thresholds evidence".split()},
+    **{f"Query.{name}": Example(f"{{ {name} {{ __typename }} }}", (name,))
+       for name in ("coverage", "ratingDistribution", "overdueItems", "satisfactionRanking")},
+    **{f"{type_}.{f}": Example(f"{{ {selection.format(f=f)} }}", (*path, f), (f"Query.{path[0]}", *parents))
+       for type_, selection, path, parents, names in (
+           ("Coverage", "coverage {{ {f} }}", ("coverage",), (),
+            "compounds withBranch withOwnersCommittee withPropertyCompany fourInOne twoNone withNone"),
+           ("RatingDistribution", "ratingDistribution {{ {f} }}", ("ratingDistribution",), (), "period branches"),
+           ("RatingBand", "ratingDistribution {{ bands {{ {f} }} }}", ("ratingDistribution", "bands", 0),
+            ("RatingDistribution.bands",), "stars branches"),
+           ("OverdueItem", "overdueItems {{ edges {{ node {{ {f} }} }} }}", ("overdueItems", "edges", 0, "node"), (),
+            "compoundId compoundName kind id addressedTo subject deadline daysOverdue"),
+           ("SatisfactionRank", "satisfactionRanking {{ edges {{ node {{ {f} }} }} }}",
+            ("satisfactionRanking", "edges", 0, "node"), (), "compoundId compoundName rank satisfaction scores"))
+       for f in names.split()},
+    "RatingDistribution.bands": Example("{ ratingDistribution { bands { stars } } }", ("ratingDistribution", "bands"),
+                                        ("Query.ratingDistribution",)),
+    "CompoundBodies.attached": Example("query($a: UUID!) { compound(id: $a) { bodies { attached { kind } } } }",
+                                       ("compound", "bodies", "attached"), ("Query.compound", "Compound.bodies")),
+    "Mutation.dissolveBranch": Example('mutation($a: UUID!) { dissolveBranch(input: {compoundId: $a, '
+                                       'dissolvedOn: "2026-01-01", reason: "调整"}) { __typename } }',
+                                       ("dissolveBranch",)),
+    **{f"Mutation.{name}": Example(f"mutation($a: UUID!) {{ {name}(input: {{compoundId: $a, {fields}}}) "
+                                   "{ __typename } }", (name,))
+       for name, fields in (
+           ("attachBody", 'kind: "social_organisation", name: "新的社工站"'),
+           ("detachBody", 'kind: "social_organisation", name: "没有这个"'),
+           ("reportMember", 'name: "新党员", building: "3栋", kind: "resident", reportedOn: "2026-01-01"'),
+           ("releaseMember", 'memberId: $a, how: "left", leftOn: "2026-01-01", reason: "搬离"'),
+           ("chooseBranchCommittee", 'secretary: $a, members: [], chosenOn: "2026-01-01"'),
+           ("formBuildingGroup", 'building: "5栋", leader: $a'),
+           ("assignToGroup", "groupId: $a, memberId: $a"),
+           ("designateCentralHousehold", "memberId: $a, households: 5"),
+           ("recordCrossAppointment", 'memberId: $a, body: "residents", seat: "委员", since: "2026-01-01"'),
+           ("endCrossAppointment", 'memberId: $a, body: "residents", endedOn: "2026-01-01"'),
+           ("recordBranchActivity", 'heldOn: "2026-01-01", title: "主题党日", participants: [], residentsAttending: 3'),
+           ("holdJointMeeting", 'heldOn: "2026-01-01", topic: "议题", bodies: ["branch", "residents"], '
+                                'attendees: [1, 2], decisions: ["议定"]'),
+           ("makeSuggestion", 'addressedTo: "residents", subject: "建议", text: "x", madeOn: "2026-01-01", '
+                              'answerBy: "2026-02-01"'),
+           ("issueSupervisionNotice", 'addressedTo: "property", matter: "m", requirement: "r", '
+                                      'issuedOn: "2026-01-01", rectifyBy: "2026-02-01"'),
+           ("closeSupervisionNotice", 'noticeId: $a, note: "合格"'),
+           ("reopenSupervisionNotice", 'noticeId: $a, reason: "复查", rectifyBy: "2099-01-01"'),
+           ("recommendCandidates", 'recommendedTo: "residents", candidates: ["候选人"]'),
+           ("openEvaluation", 'evaluated: "property", title: "评议", closesOn: "2099-01-01"'),
+           ("scoreEvaluation", 'evaluationId: $a, raterKind: "resident", rater: "9栋", score: 4'),
+           ("publishEvaluation", "evaluationId: $a"),
+           ("answerSuggestion", 'suggestionId: $a, response: "accepted", answeredOn: "2026-01-01"'),
+           ("reportRectification", 'noticeId: $a, report: "已整改", reportedOn: "2026-01-01"'),
+           ("takeUpService", 'companyId: $a, basis: "interim", since: "2026-01-01"'),
+           ("handOverService", 'until: "2026-01-01", reason: "撤出"'),
+           ("dissolveOwnersCommittee", 'dissolvedOn: "2026-01-01", reason: "辞职"'),
+           ("seatCouncilMember", 'name: "新委员", role: "委员", joinedOn: "2026-01-01"'),
+           ("unseatCouncilMember", 'name: "没有这个人", leftOn: "2026-01-01", reason: "x"'))},
 }
 
 
@@ -297,6 +405,7 @@ def two_compounds(system):
         made["claim"] = system.services.branch.publish_claimable(
             compound_id=inside, title="楠杆堰河边种樱花", description="28户自筹2000元", kind="project").aggregate_id
     made.update(decisions(system, inside, company))
+    governance(system, inside, made["outside"], company)
     settle()
     Projector(system.settings).run(threading.Event(), until_caught_up=True)
     made["case"] = rated
@@ -337,6 +446,43 @@ def decisions(system, compound, company):
         s.property.record_fee_payment(compound_id=compound, period="2026-10", household="1栋101",
                                       amount=Decimal("100"), paid_on=day)
     return made
+
+
+def governance(system, inside, outside, company):
+    """The inside compound's branch with a member in every role, seated on the owners' committee
+    田景余 was elected to; a meeting, a suggestion gone overdue (in both compounds), a notice, a
+    recommendation, a published evaluation, an attached body, an activity."""
+    s, today = system.services, china_date(utc_now())
+    with acting(f"body:property:{inside}"):
+        s.property.take_up_service(compound_id=inside, company_id=company, basis="preliminary", since=today)
+    with acting(f"body:branch:{inside}"):
+        b = s.branch
+        member = b.report_member(compound_id=inside, name="田景余", building="1栋", kind="in_service",
+                                 organisation="武侯区税务局", reported_on=today)[1]
+        b.choose_branch_committee(compound_id=inside, secretary=member, members=[], chosen_on=today)
+        b.form_building_group(compound_id=inside, building="1栋", leader=member)
+        b.designate_central_household(compound_id=inside, member_id=member, households=8)
+        b.record_cross_appointment(compound_id=inside, member_id=member, body="owners_committee", seat="主任",
+                                   since=today)
+        b.attach_body(compound_id=inside, kind="supervisory_committee", name="北苑监委会")
+        b.record_activity(compound_id=inside, held_on=today, title="主题党日", participants=[member],
+                          residents_attending=5)
+        b.hold_joint_meeting(compound_id=inside, held_on=today, topic="停车", bodies=["branch", "property"],
+                             attendees=[2, 1], decisions=["划线"])
+        b.recommend_candidates(compound_id=inside, recommended_to="owners_committee", candidates=["田景余"])
+        b.issue_supervision_notice(compound_id=inside, addressed_to="property", matter="消防通道",
+                                   requirement="清理", issued_on=today - timedelta(days=9),
+                                   rectify_by=today - timedelta(days=2))
+        evaluation = b.open_evaluation(compound_id=inside, evaluated="property", title="物业评议",
+                                       closes_on=today).aggregate_id
+        b.score_evaluation(compound_id=inside, evaluation_id=evaluation, rater_kind="resident", rater="1栋101",
+                           score=4)
+        b.publish_evaluation(compound_id=inside, evaluation_id=evaluation)
+    for compound in (inside, outside):
+        with acting(f"body:branch:{compound}"):
+            s.branch.make_suggestion(
+                compound_id=compound, addressed_to="residents", subject="楼道灯", text="更换楼道灯",
+                made_on=today - timedelta(days=10), answer_by=today - timedelta(days=3))
 
 
 @pytest.fixture
