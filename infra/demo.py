@@ -322,6 +322,8 @@ class Governance:
             b.attach_body(compound_id=c, kind="social_organisation", name="晋阳志愿者协会")
             b.record_activity(compound_id=c, held_on=self.day(12), title="主题党日：清理楼道杂物",
                               participants=[m["田景余"], m["王建国"], m["张明"]], residents_attending=25)
+            b.record_activity(compound_id=c, held_on=self.day(5), title="为独居老人送餐上门",
+                              participants=[m["陈桂兰"], m["李秀英"]], residents_attending=40)
 
     def powers(self) -> None:
         c, b = self.compound, self.s.branch

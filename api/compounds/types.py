@@ -71,10 +71,10 @@ class Compound:
                       "(交叉任职), each matched against that body's own records.")
     async def cross_appointments(self, info: Info, include_ended: bool = False) -> list[CrossAppointment]:
         rows = await info.context.rows(
-            "SELECT m.name, a.seated_body, a.seat, a.since, a.ended_on, CASE a.seated_body"
+            "SELECT m.name, a.seated_body, a.seat, a.since, a.ended_on, coalesce(CASE a.seated_body"
             "   WHEN 'owners_committee' THEN s.has_owners_committee AND m.name = ANY(s.committee_members)"
             "   ELSE EXISTS (SELECT FROM council_members cm WHERE cm.compound_id = m.compound_id"
-            "                AND cm.name = m.name AND cm.left_on IS NULL) END AS matched"
+            "                AND cm.name = m.name AND cm.left_on IS NULL) END, false) AS matched"
             " FROM cross_appointments a JOIN branch_members m USING (member_id)"
             " JOIN compound_shapes s ON s.compound_id = m.compound_id"
             " WHERE m.compound_id = %s AND (%s OR a.ended_on IS NULL) ORDER BY a.since, m.name",

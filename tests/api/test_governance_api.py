@@ -219,6 +219,9 @@ def test_a_branch_leads_supervises_and_is_rated_through_graphql(scene):
     assert kinds == sorted(["member_reported"] * 3 + ["activity", "case_dispatched_to_member", "case_raised",
                                                        "case_rated", "joint_meeting"] + ["evaluation_sheet"] * 4)
     assert rating["thresholds"][0] == {"stars": 1, "memberParticipation": "0.20"}
+    quarter = graphql(url, t["auditor"], 'query($a: UUID!) { compound(id: $a) { starRating(period: "2026-Q5")'
+                      " { stars } } }", {"a": a}).json()
+    assert quarter["errors"][0]["extensions"] == {"code": "INVALID_INPUT", "field": "period"}
 
     # Across the street: coverage, ratings, the overdue notice, satisfaction ranking
     street = graphql(url, t["auditor"], """{ coverage(street: "晋阳街道") { compounds withBranch fourInOne twoNone
