@@ -44,9 +44,7 @@ class BranchService(BodyApplication):
     def governance(self, compound_id: UUID) -> Governance:
         if not self._compound_exists(compound_id):
             raise NotFound(f"no compound with id {compound_id}", field="compoundId")
-        if self.exists(Governance, Governance.create_id(compound_id)):
-            return self.load(Governance, Governance.create_id(compound_id), "governance")
-        return Governance(compound_id=compound_id)
+        return self.per_compound(Governance, compound_id)
 
     def present_bodies(self, compound_id: UUID) -> set[str]:
         """The bodies the compound has now: its residents' group always; a branch, an owners'
@@ -254,11 +252,11 @@ class BranchService(BodyApplication):
 
     def addressed(self, item_id: UUID) -> Addressed:
         """The branch's account of a suggestion or notice, for the body that replies to it."""
-        if self.exists(Suggestion, item_id):
-            suggestion = self.load(Suggestion, item_id, "suggestion")
+        suggestion = self.find(Suggestion, item_id)
+        if suggestion is not None:
             return Addressed(SUGGESTION, suggestion.compound_id, suggestion.addressed_to, suggestion.made_on)
-        if self.exists(SupervisionNotice, item_id):
-            notice = self.load(SupervisionNotice, item_id, "supervision notice")
+        notice = self.find(SupervisionNotice, item_id)
+        if notice is not None:
             return Addressed(NOTICE, notice.compound_id, notice.addressed_to, notice.issued_on, notice.round,
                              awaiting=notice.state == OPEN)
         raise NotFound(f"the branch made no suggestion or notice with id {item_id}")

@@ -69,20 +69,28 @@ class BodyApplication(Application):
         super().register_transcodings(transcoder)
         transcoder.register(DateAsISO())
 
-    def load(self, aggregate_class: type[A], aggregate_id: UUID, what: str) -> A:
+    def find(self, aggregate_class: type[A], aggregate_id: UUID) -> A | None:
+        """The aggregate, read once from the store; None if there is none of that class."""
         try:
             aggregate = self.repository.get(aggregate_id)
         except AggregateNotFoundError:
-            raise NotFound(f"no {what} with id {aggregate_id}") from None
-        if not isinstance(aggregate, aggregate_class):
+            return None
+        return aggregate if isinstance(aggregate, aggregate_class) else None
+
+    def load(self, aggregate_class: type[A], aggregate_id: UUID, what: str) -> A:
+        aggregate = self.find(aggregate_class, aggregate_id)
+        if aggregate is None:
             raise NotFound(f"no {what} with id {aggregate_id}")
         return aggregate
 
     def exists(self, aggregate_class: type[GovernanceAggregate], aggregate_id: UUID) -> bool:
-        try:
-            return isinstance(self.repository.get(aggregate_id), aggregate_class)
-        except AggregateNotFoundError:
-            return False
+        return self.find(aggregate_class, aggregate_id) is not None
+
+    def per_compound(self, kind: type[A], compound_id: UUID, **init: object) -> A:
+        """A compound's one aggregate of that kind (its id derived from the compound), opened on
+        first use: the new aggregate is stored with the command's other events."""
+        found = self.find(kind, kind.create_id(compound_id=compound_id, **init))  # type: ignore[attr-defined]
+        return found if found is not None else kind(compound_id=compound_id, **init)
 
     def record(self, aggregate: GovernanceAggregate, *others: GovernanceAggregate, conflict: str) -> Receipt:
         """Saves the new events of the aggregate (and of ``others``, in the same transaction);

@@ -96,10 +96,7 @@ class RepliesToBranch:
         if item.body != self.body.value:  # type: ignore[attr-defined]
             raise RuleViolated(f"that {item.kind} is addressed to the {item.body}, who replies to it",
                                field=field)
-        replies_id = Replies.create_id(compound_id, item.body)
-        if self.exists(Replies, replies_id):  # type: ignore[attr-defined]
-            return self.load(Replies, replies_id, "replies"), item  # type: ignore[attr-defined]
-        return Replies(compound_id=compound_id, replier=item.body), item
+        return self.per_compound(Replies, compound_id, replier=item.body), item  # type: ignore[attr-defined]
 
     def answer_suggestion(self, *, compound_id: UUID, suggestion_id: UUID, response: str, reason: str = "",
                           answered_on: date) -> Receipt:

@@ -37,13 +37,10 @@ class OwnersCommitteeService(RepliesToBranch, BodyApplication):
         self._addressed = addressed
 
     def _per_compound(self, kind: type[PerCompound], compound_id: UUID) -> PerCompound:
-        """The compound's one aggregate of that kind, opened on first use."""
+        """The compound's one aggregate of that kind, opened on first use, once it is registered."""
         if not self._compound_exists(compound_id):
             raise NotFound(f"no compound with id {compound_id}", field="compoundId")
-        aggregate_id = kind.create_id(compound_id)
-        if self.exists(kind, aggregate_id):
-            return self.load(kind, aggregate_id, kind.__name__)
-        return kind(compound_id=compound_id)
+        return self.per_compound(kind, compound_id)
 
     # -- the register of owners (业主名册) -----------------------------------------------------------
 
@@ -60,10 +57,10 @@ class OwnersCommitteeService(RepliesToBranch, BodyApplication):
         return self.record(registered, roll, conflict=f"unit {registered.label} is already registered")
 
     def unit(self, compound_id: UUID, building: str, unit: str) -> ExclusiveUnit:
-        unit_id = ExclusiveUnit.create_id(compound_id, building.strip(), unit.strip())
-        if not self.exists(ExclusiveUnit, unit_id):
+        found = self.find(ExclusiveUnit, ExclusiveUnit.create_id(compound_id, building.strip(), unit.strip()))
+        if found is None:
             raise NotFound(f"no unit {building}-{unit} registered in compound {compound_id}", field="unit")
-        return self.load(ExclusiveUnit, unit_id, "exclusive unit")
+        return found
 
     def transfer_unit(self, *, compound_id: UUID, building: str, unit: str, owner: str) -> Receipt:
         registered = self.unit(compound_id, building, unit)
@@ -151,9 +148,8 @@ class OwnersCommitteeService(RepliesToBranch, BodyApplication):
 
     def in_office(self, compound_id: UUID) -> bool:
         """Whether the compound has an owners' committee in office."""
-        committee_id = CommitteeTerm.create_id(compound_id)
-        return self.exists(CommitteeTerm, committee_id) and self.load(
-            CommitteeTerm, committee_id, "owners' committee").in_office()
+        committee = self.find(CommitteeTerm, CommitteeTerm.create_id(compound_id))
+        return committee is not None and committee.in_office()
 
     def authorise_fund_use(self, *, compound_id: UUID, resolution_id: UUID, purpose: str) -> Receipt:
         """Authorises maintenance-fund spending up to what a passed resolution to use it names."""
@@ -163,10 +159,9 @@ class OwnersCommitteeService(RepliesToBranch, BodyApplication):
 
     def disburse_fund(self, *, compound_id: UUID, resolution_id: UUID, amount: Decimal, payee: str,
                       paid_on: date) -> Receipt:
-        use_id = FundUse.create_id(resolution_id)
-        if not self.exists(FundUse, use_id):
+        use = self.find(FundUse, FundUse.create_id(resolution_id))
+        if use is None:
             raise NotFound("no fund spending is authorised on that resolution", field="resolutionId")
-        use = self.load(FundUse, use_id, "authorised fund spending")
         if use.compound_id != compound_id:
             raise NotFound(f"no fund spending on that resolution in compound {compound_id}",
                            field="resolutionId")

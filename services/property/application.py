@@ -43,10 +43,7 @@ class PropertyService(RepliesToBranch, BodyApplication):
     def engagement(self, compound_id: UUID) -> Engagement:
         if not self._compound_exists(compound_id):
             raise NotFound(f"no compound with id {compound_id}", field="compoundId")
-        engagement_id = Engagement.create_id(compound_id)
-        if self.exists(Engagement, engagement_id):
-            return self.load(Engagement, engagement_id, "engagement")
-        return Engagement(compound_id=compound_id)
+        return self.per_compound(Engagement, compound_id)
 
     def take_up_service(self, *, compound_id: UUID, company_id: UUID, basis: str, since: date) -> Receipt:
         """A company starts serving a compound (进驻): on the developer's preliminary contract, a
@@ -63,9 +60,8 @@ class PropertyService(RepliesToBranch, BodyApplication):
 
     def serving(self, compound_id: UUID) -> bool:
         """Whether a property company serves the compound."""
-        engagement_id = Engagement.create_id(compound_id)
-        return self.exists(Engagement, engagement_id) and self.load(
-            Engagement, engagement_id, "engagement").serving()
+        engagement = self.find(Engagement, Engagement.create_id(compound_id))
+        return engagement is not None and engagement.serving()
 
     # -- fees (物业费) ------------------------------------------------------------------------------
 
@@ -78,10 +74,9 @@ class PropertyService(RepliesToBranch, BodyApplication):
 
     def record_fee_payment(self, *, compound_id: UUID, period: str, household: str, amount: Decimal,
                            paid_on: date) -> Receipt:
-        bill_id = FeeBill.create_id(compound_id, require_period(period), household.strip())
-        if not self.exists(FeeBill, bill_id):
+        bill = self.find(FeeBill, FeeBill.create_id(compound_id, require_period(period), household.strip()))
+        if bill is None:
             raise NotFound(f"{household} is not billed for {period}", field="household")
-        bill = self.load(FeeBill, bill_id, "fee bill")
         bill.pay(amount, paid_on)
         return self.record(bill, conflict="the bill changed meanwhile; try again")
 

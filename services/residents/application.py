@@ -54,9 +54,7 @@ class ResidentsService(RepliesToBranch, BodyApplication):
     def council(self, compound_id: UUID) -> Council:
         if not self.compound_exists(compound_id):
             raise NotFound(f"no compound with id {compound_id}", field="compoundId")
-        if self.exists(Council, Council.create_id(compound_id)):
-            return self.load(Council, Council.create_id(compound_id), "residents' council")
-        return Council(compound_id=compound_id)
+        return self.per_compound(Council, compound_id)
 
     def seat_council_member(self, *, compound_id: UUID, name: str, role: str, joined_on: date) -> Receipt:
         council = self.council(compound_id)
