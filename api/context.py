@@ -5,9 +5,13 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from contextvars import ContextVar
+from datetime import datetime
 from typing import Any
+from uuid import UUID
 
 import strawberry
+from strawberry.dataloader import DataLoader
 from psycopg import sql
 from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
@@ -15,9 +19,20 @@ from psycopg_pool import AsyncConnectionPool
 from api.enforcement import Denial
 from api.principals import Principal
 from api.rights import EVERYWHERE, Reach
+from services.common.personal import person_of, shown, tokens_in
 from services.bootstrap import Services
 from services.common.application import Receipt
-from services.common.context import acting
+from services.common.context import acting, utc_now
+
+
+# The time the request reads at: now, or the asOf time a root field asked for (set for its subtree).
+READING_AT: ContextVar[datetime | None] = ContextVar("reading_at", default=None)
+
+
+def reading_now() -> datetime:
+    """Now, for what the answer computes against the present (overdue, expired): the asOf time
+    when the request asks as of a past time."""
+    return READING_AT.get() or utc_now()
 
 
 async def reach_of(principal: Principal, read_models: AsyncConnectionPool) -> Reach:
@@ -41,6 +56,26 @@ class Context:
     services: Services
     read_models: AsyncConnectionPool
     denials: list[Denial] = field(default_factory=list)
+    person_keys: DataLoader[UUID, bytes | None] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.person_keys = DataLoader(load_fn=self._load_keys)
+
+    async def _load_keys(self, person_ids: list[UUID]) -> list[bytes | None]:
+        async with self.read_models.connection() as conn:
+            found = dict(await (await conn.execute(
+                "SELECT person_id, key FROM personal.keys WHERE person_id = ANY(%s)", (person_ids,)
+            )).fetchall())
+        return [bytes(found[p]) if found.get(p) is not None else None for p in person_ids]
+
+    async def shown(self, value: Any) -> Any:
+        """A value with its sealed personal data opened (``[erased]`` where erased), for a
+        principal entitled to it."""
+        tokens = tokens_in(value)
+        if not tokens:
+            return value
+        ids = list({person_of(t) for t in tokens})
+        return shown(value, dict(zip(ids, await self.person_keys.load_many(ids), strict=True)))
 
     async def rows(self, query: str | sql.Composable, params: Sequence[Any] | dict = ()) -> list[dict]:
         """The rows a read-model query answers, as dicts."""

@@ -55,7 +55,7 @@ class EnforceRights(SchemaExtension):
         if right is not None and right.masks:
             value = _next(root, info, *args, **kwargs)
             if right.allows(context.principal, context.reach, kwargs, root):
-                return value
+                return _shown(value, context)
             return _masked(value)
         if right is not None and right.allows(context.principal, context.reach, kwargs, root):
             return _next(root, info, *args, **kwargs)
@@ -84,6 +84,11 @@ class EnforceRights(SchemaExtension):
                     "INSERT INTO api.denials (principal, field, compound_id, needed) VALUES (%s, %s, %s, %s)",
                     [(d.principal, d.field, d.compound_id, d.needed) for d in context.denials],
                 )
+
+
+async def _shown(value: Any, context: Any) -> Any:
+    """Personal data for a principal entitled to it: sealed names opened."""
+    return await context.shown(await value if inspect.isawaitable(value) else value)
 
 
 def _masked(value: Any) -> Any:

@@ -282,6 +282,10 @@ RIGHTS: dict[str, Right] = {
     "Mutation.dissolveOwnersCommittee": Right(writes(Body.OWNERS_COMMITTEE), argument("input", "compoundId")),
     **{f"Mutation.{name}": Right(writes(Body.RESIDENTS), argument("input", "compoundId"))
        for name in ("seatCouncilMember", "unseatCouncilMember")},
+    # Audit: the whole history, personal data opened, is for auditors of the compound's area
+    "Query.history": Right(auditor | administrator, argument("compoundId")),
+    **fields(anyone, "LedgerEvent", "body position sequence type eventId aggregateId version compoundId "
+             "occurredAt actor correlationId causationId data"),
 }
 
 # Types whose fields come with the answer of the field that returned them: paging wrappers, and

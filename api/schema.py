@@ -8,6 +8,7 @@ from graphql import GraphQLError
 from strawberry.extensions import AddValidationRules, MaskErrors, QueryDepthLimiter
 
 from api.assembly.schema import AssemblyMutations, AssemblyQueries
+from api.audit.schema import AuditQueries, DropAsOf
 from api.cases.figures import CaseFigureQueries
 from api.cases.mutations import CaseMutations
 from api.cases.queries import CaseQueries
@@ -27,7 +28,7 @@ from api.viewer import ViewerQueries
 
 @strawberry.type
 class Query(ViewerQueries, CompoundQueries, PropertyQueries, CaseQueries, CaseFigureQueries,
-            ClaimQueries, ProjectQueries, AssemblyQueries, MoneyQueries, GovernanceQueries):
+            ClaimQueries, ProjectQueries, AssemblyQueries, MoneyQueries, GovernanceQueries, AuditQueries):
     pass
 
 
@@ -49,6 +50,7 @@ schema = strawberry.Schema(
     mutation=Mutation,
     extensions=[  # factories: each request gets fresh extensions
         EnforceRights,
+        DropAsOf,
         lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
         lambda: AddValidationRules([CostLimit]),
         lambda: MaskErrors(should_mask_error=is_unexpected, error_message="Unexpected error."),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import logging
+import os
 import signal
 import subprocess
 import sys
@@ -16,6 +17,7 @@ from uuid import UUID
 
 from api.principals import SPECS, InvalidPrincipal
 from api.tokens import UnknownToken
+from audit.commands import add_commands as add_audit_commands
 from infra.settings import ConfigurationError, Settings
 
 if TYPE_CHECKING:
@@ -99,8 +101,8 @@ def cmd_api(args: argparse.Namespace, settings: Settings) -> int:
 
 
 class Supervisor:
-    """Runs the relay, the projector, the reactor, the deadline watcher and the API as child
-    processes; restarts one that dies."""
+    """Runs the relay, the projector, the reactor, the witness, the deadline watcher and the API
+    as child processes; restarts one that dies."""
 
     def __init__(self, settings: Settings, parts: dict[str, list[str]]) -> None:
         self.env = settings.child_environment()
@@ -166,6 +168,7 @@ def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
             "relay": ["relay"],
             "projector": ["project"],
             "reactor": ["react"],
+            "witness": ["witness"],
             "api": ["api", "--host", args.host, "--port", str(args.port)],
         })
         try:
@@ -304,8 +307,8 @@ def parser() -> argparse.ArgumentParser:
 
     up = commands.add_parser("up", help="start everything and seed the demo compounds",
                              description="Starts the servers (embedded where not configured), the "
-                             "relay, the projector, the reactor and the GraphQL API; seeds the demo "
-                             "unless --no-demo.")
+                             "relay, the projector, the reactor, the witness and the GraphQL API; seeds "
+                             "the demo unless --no-demo.")
     up.add_argument("--no-demo", action="store_true", help="do not seed the demo compounds")
     up.add_argument("--host", default="127.0.0.1", help="API address (default 127.0.0.1)")
     up.add_argument("--port", type=int, default=8000, help="API port (default 8000)")
@@ -356,6 +359,8 @@ def parser() -> argparse.ArgumentParser:
                    description="Writes schemas/<body>/<Event>.avsc and archives new versions; "
                    "refuses an incompatible change.").set_defaults(run=cmd_schemas_publish)
 
+    add_audit_commands(commands)
+
     token_cmd = commands.add_parser("tokens", help="issue, list and revoke bearer tokens",
                                     description="Bearer tokens for the API.")
     sub = token_cmd.add_subparsers(dest="action", required=True, metavar="ACTION")
@@ -387,6 +392,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # the reader went away (`siwei audit history … | head`)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     except Exception as error:  # the last line of defence: a readable message, not a traceback
         if args.verbose:
             raise

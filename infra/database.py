@@ -25,6 +25,7 @@ def eventsourcing_env(database_url: str, schema: str) -> dict[str, str]:
         "POSTGRES_USER": str(params.get("user", "postgres")),
         "POSTGRES_PASSWORD": str(params.get("password", "")),
         "POSTGRES_SCHEMA": schema,
+        "APPLICATION_RECORDER_TOPIC": "audit.chain:ChainedRecorder",  # each insert extends the hash chain
         "POSTGRES_POOL_SIZE": "2",
         "POSTGRES_MAX_OVERFLOW": "8",
     }

@@ -25,6 +25,7 @@ from kafka import KafkaConsumer, KafkaProducer
 from kafka.errors import KafkaError
 from psycopg import sql
 
+from audit.chain import CHAIN_TABLE
 from infra import wire
 from infra.database import connect, schema_changes
 from infra.settings import Settings
@@ -174,10 +175,11 @@ class Relay:
         )
         if not notifications:
             return 0
+        links = self._links([n.id for n in notifications])
         futures = []
         for notification in notifications:
-            event = self.application.mapper.to_domain_event(notification)
-            message = wire.encode(self.body, event, state.generation)
+            event = self.application.mapper.sealed(notification)
+            message = wire.encode(self.body, event, state.generation, links.get(notification.id))
             futures.append(self._producer.send(
                 self.topic, key=message.key, value=message.value, headers=message.headers
             ))
@@ -188,6 +190,14 @@ class Relay:
         state.position = notifications[-1].id
         self._save_state(state)
         return len(notifications)
+
+    def _links(self, positions: list[int]) -> dict[int, wire.ChainLink]:
+        """The hash chain's link of each event, to publish with it (for the other bodies' witnesses)."""
+        with connect(self.settings.database_url) as conn:
+            rows = conn.execute(
+                sql.SQL("SELECT position, sequence, link FROM {} WHERE position = ANY(%s)")
+                .format(sql.Identifier(self.body.schema, CHAIN_TABLE)), (positions,)).fetchall()
+        return {position: wire.ChainLink(sequence, bytes(link)) for position, sequence, link in rows}
 
     def run(self, stop: threading.Event, *, until_caught_up: bool = False) -> None:
         """Publishes until ``stop`` is set (or, with ``until_caught_up``, until the log is out)."""

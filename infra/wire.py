@@ -3,7 +3,9 @@
 Value: Avro (fastavro, schemaless) with the event type's current schema. Headers: the CloudEvents
 Kafka binding in binary mode (``ce_id``, ``ce_source``, ``ce_type``, ``ce_specversion``,
 ``ce_time``, ``ce_subject``, ``content-type``), plus ``siwei_schema`` (the writer schema's
-fingerprint) and ``siwei_generation`` (the relay's topic generation, see ``infra.relay``).
+fingerprint), ``siwei_generation`` (the relay's topic generation, see ``infra.relay``) and
+``siwei_chain``: ``<sequence>:<link in hex>``, the event's place in its body's hash chain (see
+``audit.chain``), which the other bodies witness.
 Key: the aggregate id, so each aggregate's events stay in order on one partition.
 """
 
@@ -25,6 +27,7 @@ CONTENT_TYPE = "application/avro"
 SPEC_VERSION = "1.0"
 SCHEMA_HEADER = "siwei_schema"
 GENERATION_HEADER = "siwei_generation"
+CHAIN_HEADER = "siwei_chain"
 TYPE_PREFIX = "siwei."
 
 
@@ -34,6 +37,23 @@ class UndecodableMessage(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+@dataclass(frozen=True)
+class ChainLink:
+    sequence: int
+    link: bytes
+
+    def __str__(self) -> str:
+        return f"{self.sequence}:{self.link.hex()}"
+
+    @classmethod
+    def parse(cls, text: str | None) -> ChainLink | None:
+        sequence, _, link = (text or "").partition(":")
+        try:
+            return cls(int(sequence), bytes.fromhex(link)) if sequence and link else None
+        except ValueError:
+            return None
 
 
 @dataclass(frozen=True)
@@ -58,7 +78,7 @@ def _writer(qualified_name: str) -> tuple[str, Any]:
     return print_, fastavro.parse_schema(schema, _write_hint=False)
 
 
-def encode(body: Body, domain_event: Any, generation: int) -> Message:
+def encode(body: Body, domain_event: Any, generation: int, chain: ChainLink | None = None) -> Message:
     """Encodes a stored domain event of ``body`` for its topic."""
     event_type = schemas.event_type_of(body, type(domain_event))
     print_, writer = _writer(event_type.qualified_name)
@@ -93,6 +113,8 @@ def encode(body: Body, domain_event: Any, generation: int) -> Message:
         (SCHEMA_HEADER, print_.encode()),
         (GENERATION_HEADER, str(generation).encode()),
     ]
+    if chain is not None:
+        headers.append((CHAIN_HEADER, str(chain).encode()))
     return Message(str(domain_event.originator_id).encode(), buffer.getvalue(), headers)
 
 
@@ -145,4 +167,5 @@ def decode(headers: list[tuple[str, bytes]], value: bytes | None) -> PublishedEv
         correlation_id=envelope["correlation_id"],
         causation_id=envelope["causation_id"],
         data=record,
+        chain=ChainLink.parse(header(headers, CHAIN_HEADER)),
     )

@@ -12,6 +12,7 @@ import strawberry
 
 from api.assembly.types import AssemblyVote, BallotCheck
 from api.commands import fields_of, recording
+from api.audit.schema import AsOf, travel
 from api.context import Info
 from api.errors import InvalidInput, NotAllowed, NotFound, RuleViolated, problem_of
 from api.pagination import Connection, equal, page
@@ -29,7 +30,10 @@ class AssemblyQueries:
                               key=("opened_at", "vote_id"), first=first, after=after, node=AssemblyVote.from_row)
 
     @strawberry.field(description="One vote of the owners' assembly.")
-    async def assembly_vote(self, info: Info, compound_id: UUID, id: UUID) -> AssemblyVote | None:  # noqa: A002
+    async def assembly_vote(self, info: Info, compound_id: UUID, id: UUID,
+                            as_of: AsOf = None) -> AssemblyVote | None:  # noqa: A002
+        if as_of is not None:
+            await travel(info, compound_id, as_of)
         row = await info.context.row("SELECT * FROM assembly_votes WHERE vote_id = %s AND compound_id = %s",
                                      (id, compound_id))
         return AssemblyVote.from_row(row) if row else None

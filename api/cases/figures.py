@@ -8,7 +8,8 @@ from uuid import UUID
 
 import strawberry
 
-from api.context import Info
+from api.audit.schema import AsOf, travel
+from api.context import Info, reading_now
 from projections.cases.view import OPEN_STATES
 from services.common.case_categories import DISPUTES
 
@@ -68,10 +69,12 @@ class CaseFigureQueries:
     @strawberry.field(description="A compound's case figures for the cases raised in a period "
                       "(all time when no bounds are given).")
     async def case_figures(self, info: Info, compound_id: UUID, raised_since: datetime | None = None,
-                           raised_before: datetime | None = None) -> CaseFigures:
+                           raised_before: datetime | None = None, as_of: AsOf = None) -> CaseFigures:
+        if as_of is not None:
+            await travel(info, compound_id, as_of)
         params = {
             "compound": compound_id, "open": list(OPEN_STATES), "disputes": [d.value for d in DISPUTES],
-            "now": datetime.now(tz=timezone.utc),
+            "now": reading_now(),
             "since": raised_since or datetime.min.replace(tzinfo=timezone.utc),
             "before": raised_before or datetime.max.replace(tzinfo=timezone.utc),
         }

@@ -9,6 +9,7 @@ import strawberry
 from psycopg import sql
 
 from api.cases.types import Case
+from api.audit.schema import AsOf, travel
 from api.context import Info
 from api.pagination import Connection, equal, page
 from projections.cases.view import OPEN_STATES
@@ -48,7 +49,9 @@ class CaseQueries:
                               node=Case.from_row)
 
     @strawberry.field(description="One case of a compound, or null.")
-    async def case(self, info: Info, compound_id: UUID, id: UUID) -> Case | None:  # noqa: A002
+    async def case(self, info: Info, compound_id: UUID, id: UUID, as_of: AsOf = None) -> Case | None:  # noqa: A002
+        if as_of is not None:
+            await travel(info, compound_id, as_of)
         row = await info.context.row(
             "SELECT * FROM cases WHERE case_id = %s AND compound_id = %s AND raised_at IS NOT NULL", (id, compound_id))
         return Case.from_row(row) if row else None

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 from uuid import UUID
 
 import strawberry
 from psycopg import sql
 
-from api.context import Info
+from api.context import Info, reading_now
 from api.pagination import Connection, page
 from projections.cases.view import OPEN_STATES
 from services.property.work_order import WorkOrder
@@ -71,7 +71,7 @@ class Case:
     @strawberry.field(description="Open past its deadline, or resolved after it.")
     def overdue(self) -> bool:
         if self.state in OPEN_STATES:
-            return datetime.now(tz=timezone.utc) > self.due_at
+            return reading_now() > self.due_at
         return self.resolved_at is not None and self.resolved_at > self.due_at
 
     @strawberry.field(description="Every step, by every body, in order.")

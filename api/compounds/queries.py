@@ -9,6 +9,7 @@ import strawberry
 from psycopg import sql
 
 from api.compounds.types import Compound
+from api.audit.schema import AsOf, travel
 from api.context import Info
 from api.pagination import Connection, page
 
@@ -54,6 +55,8 @@ class CompoundQueries:
                               node=Compound.from_row)
 
     @strawberry.field(description="One compound, or null if there is none with that id.")
-    async def compound(self, info: Info, id: UUID) -> Compound | None:  # noqa: A002
+    async def compound(self, info: Info, id: UUID, as_of: AsOf = None) -> Compound | None:  # noqa: A002
+        if as_of is not None:
+            await travel(info, id, as_of)
         row = await info.context.row("SELECT * FROM compound_shapes WHERE compound_id = %s", (id,))
         return Compound.from_row(row) if row else None

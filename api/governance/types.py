@@ -10,17 +10,17 @@ import strawberry
 from graphql import GraphQLError
 from psycopg import sql
 
-from api.context import Info
+from api.context import Info, reading_now
 from api.governance import rating
 from api.pagination import Connection, page
 from services.branch.rating import STARS, stars
-from services.common.context import china_date, utc_now
+from services.common.context import china_date
 from services.common.errors import InvalidInput
 from services.common.periods import period_bounds, require_period
 
 
 def local_today() -> date:
-    return china_date(utc_now())
+    return china_date(reading_now())
 
 
 @strawberry.type(description="Another body attached to the compound's governance (N位一体).")

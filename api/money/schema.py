@@ -10,8 +10,8 @@ from uuid import UUID
 import strawberry
 
 from api.commands import recording
-from api.context import Info
-from services.common.context import china_date, utc_now
+from api.context import Info, reading_now
+from services.common.context import china_date
 
 
 @strawberry.type(description="A property service contract (物业服务合同), on the resolution that hired the company.")
@@ -121,7 +121,7 @@ class MoneyQueries:
 
 
 def _today() -> date:
-    return china_date(utc_now())
+    return china_date(reading_now())
 
 
 @strawberry.input

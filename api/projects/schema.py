@@ -9,6 +9,7 @@ from uuid import UUID
 import strawberry
 
 from api.commands import recording
+from api.audit.schema import AsOf, travel
 from api.context import Info
 from api.pagination import Connection, equal, page
 from api.projects.types import Project
@@ -25,7 +26,9 @@ class ProjectQueries:
                               key=("proposed_at", "project_id"), first=first, after=after, node=Project.from_row)
 
     @strawberry.field(description="One project of a compound.")
-    async def project(self, info: Info, compound_id: UUID, id: UUID) -> Project | None:  # noqa: A002
+    async def project(self, info: Info, compound_id: UUID, id: UUID, as_of: AsOf = None) -> Project | None:  # noqa: A002
+        if as_of is not None:
+            await travel(info, compound_id, as_of)
         row = await info.context.row("SELECT * FROM projects WHERE project_id = %s AND compound_id = %s",
                                      (id, compound_id))
         return Project.from_row(row) if row else None

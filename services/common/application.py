@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import ClassVar, TypeVar
@@ -14,6 +15,8 @@ from infra.database import ensure_schema, eventsourcing_env, schema_changes
 from services.common.aggregate import GovernanceAggregate
 from services.common.bodies import Body
 from services.common.errors import NotFound, RuleViolated
+from services.common.personal import PersonalKeys, PostgresKeys, SealingMapper
+from services.common.witness import ChainWitness, Head
 
 A = TypeVar("A", bound=GovernanceAggregate)
 
@@ -43,27 +46,33 @@ class DateAsISO(Transcoding):
 class BodyApplication(Application):
     """One body's service. Without a database URL it keeps its events in memory (unit tests).
 
-    Room for the integrity chain of the body's log: the library builds the recorder named by the
-    ``APPLICATION_RECORDER_TOPIC`` setting (see ``infra.database.eventsourcing_env``), and a
-    ``PostgresApplicationRecorder`` subclass's ``_insert_events`` runs inside the insert's
-    transaction with the events table locked, where each event's hash can be linked to the
-    previous one in the same commit. The envelope grows compatibly: Avro fields with defaults."""
+    On PostgreSQL every insert also extends the body's hash chain, in the same transaction
+    (``audit.chain``; the recorder is named in ``infra.database.eventsourcing_env``)."""
 
     body: ClassVar[Body]
     aggregates: ClassVar[tuple[type[GovernanceAggregate], ...]]
+    # Event name -> its fields holding a person's data, sealed per person (services.common.personal).
+    personal_data: ClassVar[dict[str, tuple[str, ...]]] = {}
 
     def __init_subclass__(cls, **kwargs: object) -> None:
         super().__init_subclass__(**kwargs)
         # The library names the events table after the application: <body>.<body>_events.
         cls.name = cls.body.value
+        # Every body witnesses the others' hash chains in its own log.
+        cls.aggregates = (*cls.aggregates, ChainWitness)
 
     def __init__(self, database_url: str | None = None) -> None:
+        self.personal_keys = (PostgresKeys(database_url) if database_url and self.personal_data
+                              else PersonalKeys())
         if database_url is None:
             super().__init__({"PERSISTENCE_MODULE": "eventsourcing.popo"})
             return
         with schema_changes(database_url) as conn:  # the library creates its tables here
             ensure_schema(conn, self.body.schema)
             super().__init__(eventsourcing_env(database_url, self.body.schema))
+
+    def construct_mapper(self) -> SealingMapper:
+        return SealingMapper(super().construct_mapper(), self.personal_keys, self.personal_data)
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
@@ -91,6 +100,17 @@ class BodyApplication(Application):
         first use: the new aggregate is stored with the command's other events."""
         found = self.find(kind, kind.create_id(compound_id=compound_id, **init))  # type: ignore[attr-defined]
         return found if found is not None else kind(compound_id=compound_id, **init)
+
+    def witness(self, heads: Mapping[str, Head]) -> Receipt | None:
+        """Records the other bodies' chain heads as this body saw them on their topics, if they
+        moved since it last did; None if they did not."""
+        witness = self.find(ChainWitness, ChainWitness.create_id(self.body.value))
+        if witness is None:
+            witness = ChainWitness(witness=self.body.value)
+            witness.witness_heads(heads)
+        elif not witness.witness_heads(heads):
+            return None
+        return self.record(witness, conflict="another witness recorded meanwhile")
 
     def record(self, aggregate: GovernanceAggregate, *others: GovernanceAggregate, conflict: str) -> Receipt:
         """Saves the new events of the aggregate (and of ``others``, in the same transaction);

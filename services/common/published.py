@@ -26,6 +26,7 @@ class PublishedEvent:
     correlation_id: UUID
     causation_id: UUID
     data: dict[str, Any]
+    chain: Any = None  # its place in its body's hash chain (infra.wire.ChainLink), if published with it
 
     @property
     def name(self) -> str:

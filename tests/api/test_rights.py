@@ -312,6 +312,11 @@ EXAMPLES: dict[str, Example] = {
            ("SatisfactionRank", "satisfactionRanking {{ edges {{ node {{ {f} }} }} }}",
             ("satisfactionRanking", "edges", 0, "node"), (), "compoundId compoundName rank satisfaction scores"))
        for f in names.split()},
+    "Query.history": Example("query($a: UUID!) { history(compoundId: $a) { totalCount } }", ("history",)),
+    **{f"LedgerEvent.{f}": Example(f"query($a: UUID!) {{ history(compoundId: $a) {{ edges {{ node {{ {f} }} }} }} }}",
+                                   ("history", "edges", 0, "node", f), ("Query.history",))
+       for f in "body position sequence type eventId aggregateId version compoundId occurredAt actor correlationId "
+                "causationId data".split()},
     "RatingDistribution.bands": Example("{ ratingDistribution { bands { stars } } }", ("ratingDistribution", "bands"),
                                         ("Query.ratingDistribution",)),
     "CompoundBodies.attached": Example("query($a: UUID!) { compound(id: $a) { bodies { attached { kind } } } }",

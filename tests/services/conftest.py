@@ -26,7 +26,7 @@ class Pump:
             self.positions[body] = notifications[-1].id
         return [
             wire.decode(m.headers, m.value)
-            for m in (wire.encode(body, app.mapper.to_domain_event(n), 1) for n in notifications)
+            for m in (wire.encode(body, app.mapper.sealed(n), 1) for n in notifications)
         ]
 
     def run(self) -> None:

@@ -1,0 +1,122 @@
+"""The auditor's questions over GraphQL: a subject's history across the four bodies, and state as
+of a past time (the ``asOf`` argument of ``compound``, ``case``, ``project`` and ``assemblyVote``)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import datetime, timezone
+from typing import Annotated, Any
+from uuid import UUID
+
+import strawberry
+from graphql import GraphQLError
+from psycopg import AsyncConnection, sql
+from psycopg_pool import AsyncConnectionPool
+from strawberry.extensions import SchemaExtension
+from strawberry.scalars import JSON
+
+from api.context import READING_AT, Info
+from api.pagination import Connection, page
+from audit import asof
+from audit.ledger import ORDER, SUBJECT, decoded, jsonable, ledger, subject_params
+from projections.projector import LIVE_SCHEMA
+
+
+AsOf = Annotated[datetime | None, strawberry.argument(
+    description="Answer as the ledger stood at this time (with its time zone): rebuilt from the "
+    "compound's events up to then. A request that asks asOf asks only this root field.")]
+
+
+def invalid(message: str, field: str) -> GraphQLError:
+    return GraphQLError(message, extensions={"code": "INVALID_INPUT", "field": field})
+
+
+@strawberry.type(description="One event of the ledger, as its body recorded it.")
+class LedgerEvent:
+    body: str = strawberry.field(description="The body whose log holds it")
+    position: int = strawberry.field(description="Its place in that body's log")
+    sequence: int = strawberry.field(description="Its link in that body's hash chain")
+    type: str = strawberry.field(description="<body>.<Event>")
+    event_id: UUID
+    aggregate_id: UUID
+    version: int
+    compound_id: UUID | None
+    occurred_at: datetime
+    actor: str
+    correlation_id: UUID
+    causation_id: UUID
+    data: JSON = strawberry.field(description="The event's own fields; personal data opened for "
+                                  "auditors, [erased] where it was erased")
+
+
+class AsOfModels:
+    """The read models as of a past time: the pool's connections, pointed at a replayed schema."""
+
+    def __init__(self, pool: AsyncConnectionPool, schema: str) -> None:
+        self.pool = pool
+        self.schema = schema
+
+    @asynccontextmanager
+    async def connection(self) -> AsyncIterator[AsyncConnection]:
+        async with self.pool.connection() as conn:
+            await conn.execute(sql.SQL("SET search_path TO {}").format(asof.search_path(self.schema)))
+            try:
+                yield conn
+            finally:
+                await conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(LIVE_SCHEMA)))
+
+
+async def travel(info: Info, compound_id: UUID, at: datetime) -> None:
+    """Points the rest of this request at the compound's read models as they were at ``at``."""
+    if len(info.operation.selection_set.selections) != 1:
+        raise invalid("a request that asks asOf may ask only that one root field", "asOf")
+    if at.tzinfo is None:
+        raise invalid("asOf needs a time zone, e.g. 2026-10-22T00:00:00+08:00", "asOf")
+    if at > datetime.now(timezone.utc):
+        raise invalid("asOf is in the future", "asOf")
+    context = info.context
+    schema = await asyncio.to_thread(asof.build, context.read_models.conninfo, context.services, compound_id, at)
+    context.read_models = AsOfModels(context.read_models, schema)
+    READING_AT.set(at)  # for this root field's subtree
+
+
+class DropAsOf(SchemaExtension):
+    """Drops the replayed schema once the request that asked for it is answered."""
+
+    async def on_execute(self) -> AsyncIterator[None]:
+        yield
+        context = self.execution_context.context
+        models = getattr(context, "read_models", None)
+        if isinstance(models, AsOfModels):
+            context.read_models = models.pool
+            await asyncio.to_thread(asof.drop, models.pool.conninfo, models.schema)
+
+
+@strawberry.type
+class AuditQueries:
+    @strawberry.field(description="The history of a subject (a compound, case, project, vote, contract, "
+                      "body…) across the four bodies, in the order it occurred: its own events and every "
+                      "event naming it, of that compound or of none.")
+    async def history(self, info: Info, compound_id: UUID, subject: UUID | None = None,
+                      until: datetime | None = None, first: int | None = None,
+                      after: str | None = None) -> Connection[LedgerEvent]:
+        params = subject_params(subject or compound_id, compound_id, until)
+        source = sql.SQL("({}) AS ledger").format(ledger(SUBJECT))
+        services = info.context.services
+        async with info.context.read_models.connection() as conn:
+            found = await page(conn, table=source, where=[], params=params, key=ORDER, first=first,
+                               after=after, node=lambda row: decoded(services, row))
+        shown = await info.context.shown([jsonable(edge.node.event.data) for edge in found.edges])
+        edges = [type(edge)(node=_ledger_event(edge.node, data), cursor=edge.cursor)
+                 for edge, data in zip(found.edges, shown, strict=True)]
+        return Connection(edges=edges, page_info=found.page_info, total_count=found.total_count)
+
+
+def _ledger_event(entry: Any, data: dict) -> LedgerEvent:
+    e = entry.event
+    return LedgerEvent(body=e.body.value, position=entry.position, sequence=entry.sequence, type=e.type,
+                       event_id=e.event_id, aggregate_id=e.aggregate_id, version=e.aggregate_version,
+                       compound_id=e.compound_id, occurred_at=e.occurred_at, actor=e.actor,
+                       correlation_id=e.correlation_id, causation_id=e.causation_id, data=data)

@@ -1,0 +1,134 @@
+"""Each body's log as a hash chain, written in the same transaction as the events it links.
+
+For every stored event the chain keeps a row in ``<body>.chain``:
+
+- ``sequence``: 1, 2, 3… with no gaps (notification ids may skip numbers; the chain may not);
+- ``position``: the event's notification id in the body's log;
+- ``event_hash``: SHA-256 of the event's canonical encoding: the stored row exactly as the store
+  holds it (aggregate id, version, topic, state). Personal data is sealed in the state before it
+  is stored (``services.common.personal``), so the hash is over ciphertext and erasing a person's
+  key leaves every hash intact;
+- ``link``: SHA-256 of the previous link, the sequence and the event hash; the first event links
+  to the body's genesis. Changing, removing or adding any event changes every later link.
+
+Besides, each row indexes the event for auditors: its aggregate, compound, time and every id it
+names (``subjects``), so that a subject's history across bodies is one indexed query. The index
+columns are not hashed; what they say is checked against the hashed state by ``audit verify``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.persistence import StoredEvent
+from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
+from psycopg import Cursor
+from psycopg.rows import DictRow
+from psycopg.sql import SQL, Identifier
+
+CHAIN_TABLE = "chain"
+HASH_VERSION = b"siwei-event-v1"
+
+
+def genesis(body: str) -> bytes:
+    """What a body's first link follows."""
+    return hashlib.sha256(b"siwei-chain-genesis:" + body.encode()).digest()
+
+
+def event_hash(aggregate_id: UUID, version: int, topic: str, state: bytes) -> bytes:
+    topic_bytes = topic.encode()
+    return hashlib.sha256(b"".join((
+        HASH_VERSION, aggregate_id.bytes, version.to_bytes(8, "big"),
+        len(topic_bytes).to_bytes(4, "big"), topic_bytes, state,
+    ))).digest()
+
+
+def next_link(previous: bytes, sequence: int, hashed: bytes) -> bytes:
+    return hashlib.sha256(previous + sequence.to_bytes(8, "big") + hashed).digest()
+
+
+@dataclass(frozen=True)
+class Indexed:
+    """What the chain's index columns say about a stored event, read from its state."""
+
+    compound_id: UUID | None
+    occurred_at: datetime
+    subjects: list[UUID]
+
+    @classmethod
+    def of(cls, aggregate_id: UUID, state: bytes) -> Indexed:
+        decoded = json.loads(state)
+        compound = decoded.get("compound_id")
+        subjects = dict.fromkeys([aggregate_id, *_ids_in(decoded)])
+        return cls(
+            compound_id=UUID(compound["_data_"]) if compound else None,
+            occurred_at=datetime.fromisoformat(decoded["timestamp"]["_data_"]),
+            subjects=list(subjects),
+        )
+
+
+def _ids_in(value: Any) -> Iterator[UUID]:
+    """Every id the library's JSON names, at any depth (``{"_type_": "uuid_hex", …}``)."""
+    if isinstance(value, dict):
+        if value.get("_type_") == "uuid_hex":
+            yield UUID(value["_data_"])
+            return
+        for item in value.values():
+            yield from _ids_in(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _ids_in(item)
+
+
+def chain_ddl(schema: str) -> list[SQL]:
+    table = Identifier(schema, CHAIN_TABLE)
+    return [
+        SQL("CREATE TABLE IF NOT EXISTS {} ("
+            " sequence bigint PRIMARY KEY, position bigint NOT NULL UNIQUE,"
+            " aggregate_id uuid NOT NULL, compound_id uuid, occurred_at timestamptz NOT NULL,"
+            " subjects uuid[] NOT NULL, event_hash bytea NOT NULL, link bytea NOT NULL)").format(table),
+        SQL("CREATE INDEX IF NOT EXISTS chain_subjects ON {} USING gin (subjects)").format(table),
+        SQL("CREATE INDEX IF NOT EXISTS chain_compound_time ON {} (compound_id, occurred_at)").format(table),
+    ]
+
+
+class ChainedRecorder(PostgresApplicationRecorder):
+    """The library's recorder, linking each insert into the body's chain before it commits.
+
+    The library locks the events table for the insert (so that notification ids follow commit
+    order); the chain is extended under the same lock, so the head read here is the latest."""
+
+    def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events") -> None:
+        super().__init__(datastore, events_table_name=events_table_name)
+        self.genesis = genesis(events_table_name.removesuffix("_events"))
+        self.chain_table = Identifier(datastore.schema, CHAIN_TABLE)
+        self.sql_create_statements.extend(chain_ddl(datastore.schema))
+
+    def _fetch_ids_after_insert_events(
+        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        positions = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+        curs.execute(SQL("SELECT sequence, link FROM {} ORDER BY sequence DESC LIMIT 1")
+                     .format(self.chain_table))
+        head = curs.fetchone()
+        sequence, link = (head["sequence"], head["link"]) if head else (0, self.genesis)
+        rows = []
+        for position, stored in zip(positions or (), stored_events, strict=True):
+            sequence += 1
+            hashed = event_hash(stored.originator_id, stored.originator_version, stored.topic, stored.state)
+            link = next_link(link, sequence, hashed)
+            indexed = Indexed.of(stored.originator_id, stored.state)
+            rows.append((sequence, position, stored.originator_id, indexed.compound_id,
+                         indexed.occurred_at, indexed.subjects, hashed, link))
+        curs.executemany(
+            SQL("INSERT INTO {} (sequence, position, aggregate_id, compound_id, occurred_at, subjects,"
+                " event_hash, link) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)").format(self.chain_table),
+            rows,
+        )
+        return positions

@@ -1,0 +1,219 @@
+"""``siwei witness`` and ``siwei audit …``: the auditor's commands."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import IO, Any
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+from psycopg import sql
+from tqdm import tqdm
+
+from infra.settings import ConfigurationError, Settings
+from services.common.bodies import Body
+
+CHINA = ZoneInfo("Asia/Shanghai")
+COLUMNS = ("occurred_at", "body", "position", "sequence", "type", "event_id", "aggregate_id", "version",
+           "compound_id", "actor", "correlation_id", "causation_id", "data")
+
+
+def moment(text: str) -> datetime:
+    """An ISO 8601 time; without a zone it is China time."""
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a time: write e.g. 2026-10-22 or "
+                                         "2026-10-22T18:00:00+08:00") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=CHINA)
+
+
+@contextmanager
+def _ledger(settings: Settings) -> Iterator[tuple[Settings, Any, Any]]:
+    from infra.database import connect
+    from infra.embedded import servers
+    from services.bootstrap import bootstrap
+
+    with servers(settings) as resolved:
+        services = bootstrap(resolved.database_url)
+        try:
+            with connect(resolved.database_url) as conn:
+                yield resolved, conn, services
+        finally:
+            services.close()
+
+
+@contextmanager
+def _output(path: str | None) -> Iterator[IO[str]]:
+    if path is None:
+        yield sys.stdout
+        return
+    with open(path, "w", encoding="utf-8", newline="") as out:
+        yield out
+
+
+def _rows(entries: Any, services: Any) -> Iterator[dict[str, Any]]:
+    """Ledger entries as flat rows, personal data opened (``[erased]`` where erased)."""
+    from audit.ledger import jsonable
+    from services.common.personal import person_of, shown, tokens_in
+
+    keys = services.owners_committee.personal_keys
+    for entry in entries:
+        e = entry.event
+        data = jsonable(e.data)
+        tokens = tokens_in(data)
+        if tokens:
+            data = shown(data, keys.keys({person_of(t) for t in tokens}))
+        yield {"occurred_at": e.occurred_at.isoformat(), "body": e.body.value, "position": entry.position,
+               "sequence": entry.sequence, "type": e.type, "event_id": str(e.event_id),
+               "aggregate_id": str(e.aggregate_id), "version": e.aggregate_version,
+               "compound_id": str(e.compound_id) if e.compound_id else None, "actor": e.actor,
+               "correlation_id": str(e.correlation_id), "causation_id": str(e.causation_id), "data": data}
+
+
+def _count(conn: Any, subject: UUID, compound: UUID | None, until: datetime | None) -> int:
+    from audit.ledger import SUBJECT, ledger, subject_params
+
+    return conn.execute(sql.SQL("SELECT count(*) FROM ({}) l").format(ledger(SUBJECT)),
+                        subject_params(subject, compound, until)).fetchone()[0]
+
+
+def cmd_history(args: argparse.Namespace, settings: Settings) -> int:
+    from audit.ledger import history
+
+    with _ledger(settings) as (_, conn, services), _output(args.out) as out:
+        total = _count(conn, args.subject, args.compound, args.until)
+        entries = tqdm(history(conn, services, args.subject, compound=args.compound, until=args.until),
+                       total=total, unit="event", desc="exporting", disable=args.out is None or total < 1000)
+        if args.format == "csv":
+            writer = csv.DictWriter(out, fieldnames=COLUMNS)
+            writer.writeheader()
+            for row in _rows(entries, services):
+                writer.writerow({**row, "data": json.dumps(row["data"], ensure_ascii=False)})
+        else:
+            for row in _rows(entries, services):
+                out.write(json.dumps(row, ensure_ascii=False) + "\n")
+    if args.out:
+        print(f"{total} events written to {args.out}", file=sys.stderr)
+    return 0
+
+
+def cmd_replay(args: argparse.Namespace, settings: Settings) -> int:
+    from audit.ledger import history
+
+    with _ledger(settings) as (_, conn, services), _output(args.out) as out:
+        total = _count(conn, args.compound, args.compound, args.until)
+        if total == 0:
+            print(f"siwei: the ledger holds no events of compound {args.compound}"
+                  + (f" up to {args.until:%Y-%m-%d %H:%M %z}" if args.until else ""), file=sys.stderr)
+            return 1
+        entries = history(conn, services, args.compound, compound=args.compound, until=args.until)
+        # The bar goes to the terminal (stderr) while the history goes to stdout or the file.
+        for row in tqdm(_rows(entries, services), total=total, unit="event", desc="replaying",
+                        disable=total < 1000 and args.out is None):
+            data = json.dumps(row["data"], ensure_ascii=False)
+            out.write(f"{row['occurred_at']}  {row['body']}#{row['position']}  {row['type']}"
+                      f"  v{row['version']}  by {row['actor']}  {data}\n")
+    return 0
+
+
+def cmd_verify(args: argparse.Namespace, settings: Settings) -> int:
+    from audit.verify import verify
+
+    bodies = [Body(b) for b in args.body] if args.body else list(Body)
+    with _ledger(settings) as (_, conn, _services):
+        reports = verify(conn, bodies, progress=True)
+    for report in reports:
+        print(report)
+    broken = [r for r in reports if r.broken is not None]
+    if broken:
+        print(f"The ledger does not verify: {len(broken)} of {len(reports)} logs are broken.")
+        return 1
+    print(f"The ledger verifies: {sum(r.events for r in reports)} events in {len(reports)} logs.")
+    return 0
+
+
+def cmd_erase(args: argparse.Namespace, settings: Settings) -> int:
+    from services.common.context import acting
+    from services.common.errors import DomainError
+
+    with _ledger(settings) as (_, _conn, services), acting("admin"):
+        try:
+            receipt = services.owners_committee.erase_owner(
+                compound_id=args.compound, owner=args.owner, reason=args.reason)
+        except DomainError as error:
+            print(f"siwei: {error}", file=sys.stderr)
+            return 1
+    print(f"Erased: the owner's key is deleted; the owners' roll records it (version {receipt.version}).")
+    return 0
+
+
+def cmd_witness(args: argparse.Namespace, settings: Settings) -> int:
+    from audit.witness import watch
+    from infra.cli import _services, _stop_on_signals
+    from infra.embedded import servers
+
+    if args.every <= 0:
+        raise ConfigurationError("--every must be a number of seconds above 0")
+    stop = _stop_on_signals()
+    with servers(settings) as resolved, _services(resolved) as services:
+        watch(resolved, services, stop, args.every)
+    return 0
+
+
+def add_commands(commands: Any) -> None:
+    witness = commands.add_parser(
+        "witness", help="have each body witness the others' hash chains",
+        description="Reads every body's topic for the chain link published with each event, and every "
+        "so often records in each body's own log the latest heads of the others' chains.")
+    witness.add_argument("--every", type=float, default=60.0, help="seconds between rounds (default 60)")
+    witness.set_defaults(run=cmd_witness)
+
+    audit = commands.add_parser("audit", help="history, replay, verification and erasure for auditors",
+                                description="What an auditor asks of the ledger.")
+    sub = audit.add_subparsers(dest="action", required=True, metavar="ACTION")
+
+    history = sub.add_parser(
+        "history", help="export a subject's history across the bodies",
+        description="Every event naming the subject (a compound, case, project, vote, contract, body…), "
+        "from every body's log, in the order it occurred, with actor, times, correlation and causation.")
+    history.add_argument("subject", type=UUID, help="the id of the subject")
+    history.add_argument("--compound", type=UUID, help="only events of this compound (and of none)")
+    history.add_argument("--until", type=moment, help="only events up to this time (ISO 8601; China time "
+                         "if no zone is given)")
+    history.add_argument("--format", choices=("jsonl", "csv"), default="jsonl", help="default jsonl")
+    history.add_argument("--out", help="write to this file instead of the terminal")
+    history.set_defaults(run=cmd_history)
+
+    replay = sub.add_parser("replay", help="replay a compound's history in order",
+                            description="Prints the compound's events in the order they occurred, one "
+                            "line each, up to --until; a progress bar on long runs.")
+    replay.add_argument("--compound", type=UUID, required=True, help="the compound's id")
+    replay.add_argument("--until", type=moment, help="up to this time (ISO 8601; China time if no zone)")
+    replay.add_argument("--out", help="write to this file instead of the terminal")
+    replay.set_defaults(run=cmd_replay)
+
+    verify = sub.add_parser(
+        "verify", help="verify every body's hash chain and what the others witnessed of it",
+        description="Walks each body's log against its hash chain and the other bodies' witness records; "
+        "reports the first broken link of each (body, position, link, event id, what differs). Exits 1 "
+        "if any log is broken.")
+    verify.add_argument("--body", action="append", choices=[b.value for b in Body],
+                        help="only this body's log (repeatable)")
+    verify.set_defaults(run=cmd_verify)
+
+    erase = sub.add_parser(
+        "erase", help="erase an owner's personal data (PIPL)",
+        description="Deletes the key that seals the owner's name in the compound: the name becomes "
+        "unreadable everywhere the ledger holds it, every hash still verifies, and the owners' roll "
+        "records the erasure by the person's id, with the reason.")
+    erase.add_argument("--compound", type=UUID, required=True, help="the compound's id")
+    erase.add_argument("--owner", required=True, help="the owner's name as registered")
+    erase.add_argument("--reason", required=True, help="why (the request, its date)")
+    erase.set_defaults(run=cmd_erase)

@@ -1,0 +1,145 @@
+"""The four bodies' logs read as one ledger, through each chain's index: a subject's history
+across bodies, a compound's events up to a time, each event as every consumer sees it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+import psycopg
+from eventsourcing.persistence import StoredEvent
+from psycopg import sql
+
+from audit.chain import CHAIN_TABLE
+from infra import wire
+from services.common.bodies import Body
+from services.common.published import PublishedEvent
+
+# Related compounds are followed this many steps (a joint branch's compounds, through the branch).
+RELATED_STEPS = 3
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One event of the ledger: where it stands in its body's log, and the event."""
+
+    position: int
+    sequence: int
+    event: PublishedEvent
+
+
+def jsonable(value: Any) -> Any:
+    """An event's data as JSON values: ids, amounts and dates as text."""
+    if isinstance(value, dict):
+        return {k: jsonable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [jsonable(v) for v in value]
+    if isinstance(value, (UUID, Decimal)):
+        return str(value)
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    return value
+
+
+def ledger(where: str) -> sql.Composable:
+    """All four logs with their chain's index, as one relation (``body``, ``position``,
+    ``sequence``, ``occurred_at``, ``compound_id``, ``aggregate_id``, ``version``, ``topic``,
+    ``state``), filtered by ``where`` on the chain ``c``, with named placeholders."""
+    return sql.SQL(" UNION ALL ").join(
+        sql.SQL(
+            "SELECT {} AS body, c.position, c.sequence, c.occurred_at, c.compound_id,"
+            " e.originator_id AS aggregate_id, e.originator_version AS version, e.topic, e.state"
+            " FROM {} c JOIN {} e ON e.notification_id = c.position WHERE " + where
+        ).format(sql.Literal(body.value), sql.Identifier(body.schema, CHAIN_TABLE),
+                 sql.Identifier(body.schema, f"{body.value}_events"))
+        for body in Body
+    )
+
+
+SUBJECT = "c.subjects @> ARRAY[%(subject)s::uuid] AND (%(compound)s::uuid IS NULL OR c.compound_id IS NULL" \
+          " OR c.compound_id = %(compound)s::uuid) AND (%(until)s::timestamptz IS NULL" \
+          " OR c.occurred_at <= %(until)s::timestamptz)"
+ORDER = ("occurred_at", "body", "position")
+
+
+def subject_params(subject: UUID, compound: UUID | None = None, until: datetime | None = None) -> dict:
+    return {"subject": subject, "compound": compound, "until": until}
+
+
+def decoded(services: Any, row: dict) -> Entry:
+    """A ledger row as the event every consumer sees: sealed personal data stays sealed."""
+    body = Body(row["body"])
+    stored = StoredEvent(originator_id=row["aggregate_id"], originator_version=row["version"],
+                         topic=row["topic"], state=bytes(row["state"]))
+    message = wire.encode(body, services.of(body).mapper.sealed(stored), generation=0)
+    return Entry(row["position"], row["sequence"], wire.decode(message.headers, message.value))
+
+
+def history(conn: psycopg.Connection, services: Any, subject: UUID, *, compound: UUID | None = None,
+            until: datetime | None = None) -> Iterator[Entry]:
+    """Every event naming ``subject`` (its own, and those of other aggregates, in any body, that
+    name it), in the order they occurred; only those of ``compound`` (and of no compound) if given."""
+    query = sql.SQL("SELECT * FROM ({}) l ORDER BY occurred_at, body, position").format(ledger(SUBJECT))
+    with conn.cursor(name="history", row_factory=psycopg.rows.dict_row) as cur:
+        cur.execute(query, subject_params(subject, compound, until))
+        for row in cur:
+            yield decoded(services, row)
+
+
+def related_compounds(conn: psycopg.Connection, compound_id: UUID, until: datetime) -> set[UUID]:
+    """The compound and those its state depends on: the compounds of the aggregates its events
+    name (a joint branch's), and the compounds those events name, to a few steps."""
+    found, frontier = {compound_id}, {compound_id}
+    for _ in range(RELATED_STEPS):
+        named = conn.execute(sql.SQL(
+            "SELECT DISTINCT unnest(subjects) FROM ({}) c").format(sql.SQL(" UNION ALL ").join(
+                sql.SQL("SELECT subjects FROM {} c WHERE c.compound_id = ANY(%(frontier)s)"
+                        " AND c.occurred_at <= %(until)s").format(sql.Identifier(b.schema, CHAIN_TABLE))
+                for b in Body)), {"frontier": list(frontier), "until": until}).fetchall()
+        names = [n for (n,) in named]
+        reached = {c for (c,) in conn.execute(sql.SQL(" UNION ").join(
+            sql.SQL("SELECT DISTINCT compound_id FROM {} c WHERE compound_id IS NOT NULL"
+                    " AND (aggregate_id = ANY(%(names)s) OR compound_id = ANY(%(names)s))"
+                    " AND occurred_at <= %(until)s").format(sql.Identifier(b.schema, CHAIN_TABLE))
+            for b in Body), {"names": names, "until": until}).fetchall()}
+        frontier = reached - found
+        if not frontier:
+            break
+        found |= frontier
+    return found
+
+
+REPLAYED = "(c.compound_id = ANY(%(compounds)s) OR (c.compound_id IS NULL AND c.subjects && %(named)s))" \
+           " AND c.occurred_at <= %(until)s"
+
+
+def compound_events(conn: psycopg.Connection, services: Any, compound_id: UUID,
+                    until: datetime) -> Iterator[Entry]:
+    """What a compound's state as of ``until`` is built from, in the order it occurred: the
+    events of the compound and its related compounds, and the events of no compound (a
+    property company's) that name any of those compounds' aggregates."""
+    compounds = list(related_compounds(conn, compound_id, until))
+    named = [n for (n,) in conn.execute(sql.SQL("SELECT DISTINCT unnest(subjects) FROM ({}) c").format(
+        sql.SQL(" UNION ALL ").join(
+            sql.SQL("SELECT subjects FROM {} c WHERE c.compound_id = ANY(%(compounds)s)"
+                    " AND c.occurred_at <= %(until)s").format(sql.Identifier(b.schema, CHAIN_TABLE))
+            for b in Body)), {"compounds": compounds, "until": until}).fetchall()]
+    query = sql.SQL("SELECT * FROM ({}) l ORDER BY occurred_at, body, position").format(ledger(REPLAYED))
+    with conn.cursor(name="compound_events", row_factory=psycopg.rows.dict_row) as cur:
+        cur.execute(query, {"compounds": compounds, "named": named, "until": until})
+        for row in cur:
+            yield decoded(services, row)
+
+
+def compound_of(conn: psycopg.Connection, aggregate_id: UUID) -> UUID | None:
+    """The compound an aggregate belongs to, from its first event."""
+    row = conn.execute(sql.SQL("SELECT compound_id FROM ({}) l ORDER BY sequence LIMIT 1").format(
+        sql.SQL(" UNION ALL ").join(
+            sql.SQL("(SELECT compound_id, sequence FROM {} WHERE aggregate_id = %(id)s ORDER BY sequence"
+                    " LIMIT 1)").format(sql.Identifier(b.schema, CHAIN_TABLE)) for b in Body)),
+        {"id": aggregate_id}).fetchone()
+    return row[0] if row else None

@@ -1,0 +1,85 @@
+"""The witness: reads every body's topic for the chain link each event is published with, keeps
+the latest head of each body, and every so often has each body record the others' heads in its
+own log (``services.common.witness``)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+import psycopg
+
+from infra.database import connect
+from infra.reader import TopicReader
+from infra.settings import Settings
+from services.bootstrap import Services
+from services.common.bodies import Body
+from services.common.context import acting
+from services.common.errors import DomainError
+from services.common.published import PublishedEvent
+from services.common.witness import Head
+
+WITNESS_SCHEMA = "witness"
+WITNESS_RECORDS = ("ChainWitnessOpened", "HeadsWitnessed")
+HEADS_DDL = """
+CREATE TABLE IF NOT EXISTS heads (
+    body text PRIMARY KEY,
+    sequence bigint NOT NULL,
+    link bytea NOT NULL,
+    content bigint NOT NULL  -- the sequence of the latest event that is not a witness record
+);
+"""
+
+
+class HeadReader(TopicReader):
+    role = "witness"
+
+    def __init__(self, settings: Settings, *, schema: str = WITNESS_SCHEMA) -> None:
+        super().__init__(settings, schema=schema)
+
+    def ddl(self) -> list[str]:
+        return [HEADS_DDL]
+
+    def handle(self, cur: psycopg.Cursor, event: PublishedEvent) -> None:
+        if event.chain is None:
+            return
+        content = 0 if event.name in WITNESS_RECORDS else event.chain.sequence
+        cur.execute(
+            "INSERT INTO heads (body, sequence, link, content) VALUES (%s, %s, %s, %s)"
+            " ON CONFLICT (body) DO UPDATE SET"
+            " link = CASE WHEN EXCLUDED.sequence > heads.sequence THEN EXCLUDED.link ELSE heads.link END,"
+            " sequence = GREATEST(heads.sequence, EXCLUDED.sequence),"
+            " content = GREATEST(heads.content, EXCLUDED.content)",
+            (event.body.value, event.chain.sequence, event.chain.link, content),
+        )
+
+
+def heads_seen(settings: Settings, schema: str = WITNESS_SCHEMA) -> dict[str, Head]:
+    with connect(settings.database_url) as conn:
+        rows = conn.execute(f"SELECT body, sequence, link, content FROM {schema}.heads").fetchall()
+    return {body: Head(sequence, bytes(link).hex(), content) for body, sequence, link, content in rows}
+
+
+def witness_round(settings: Settings, services: Services, schema: str = WITNESS_SCHEMA) -> list[Body]:
+    """Each body records the others' heads, if they moved; returns the bodies that recorded."""
+    heads = heads_seen(settings, schema)
+    recorded = []
+    for body in Body:
+        with acting(f"witness:{body.value}"):
+            try:
+                if services.of(body).witness(heads) is not None:
+                    recorded.append(body)
+            except DomainError as error:  # another witness recorded meanwhile: next round
+                logging.getLogger(__name__).warning("%s could not witness: %s", body.value, error)
+    return recorded
+
+
+def watch(settings: Settings, services: Services, stop: threading.Event, every: float) -> None:
+    """Reads the heads continuously; a witness round every ``every`` seconds until ``stop``."""
+    reader = HeadReader(settings)
+    reader.create_tables()
+    thread = threading.Thread(target=reader.run, args=(stop,), name="witness-reader", daemon=True)
+    thread.start()
+    while not stop.wait(every):
+        witness_round(settings, services)
+    thread.join()

@@ -1,0 +1,189 @@
+"""The hash chains against tampering: rows edited, deleted and inserted directly with SQL in the
+real PostgreSQL, and a log rewritten with its chain recomputed, caught by the other bodies'
+witness records."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from uuid import UUID
+
+import psycopg
+import pytest
+
+from audit.chain import event_hash, genesis, next_link
+from audit.verify import claims, verify
+from services.common.bodies import Body
+from services.common.context import acting
+from services.common.witness import Head
+from tests.conftest import BEIYUAN
+
+RESIDENTS = "residents.residents_events"
+CHAIN = "residents.chain"
+
+
+@pytest.fixture
+def ledger(system):
+    """A compound with three cases, units and a witness record by every body of the others."""
+    s = system.services
+    with acting("admin"):
+        compound = s.residents.register_compound(**BEIYUAN).aggregate_id
+        s.owners_committee.register_exclusive_unit(compound_id=compound, building="1栋", unit="101",
+                                                   exclusive_area="80", owner="田景余")
+    with acting(f"resident:{compound}:101"):
+        for where in ("后门", "1栋", "车库"):
+            s.residents.raise_case(compound_id=compound, category="repairs", description=f"{where}的灯坏了",
+                                   location=where)
+    return compound
+
+
+def check(system, *bodies: Body):
+    with psycopg.connect(system.settings.database_url) as conn:
+        return {r.body: r for r in verify(conn, bodies or tuple(Body))}
+
+
+def heads(system) -> dict[str, Head]:
+    """Every body's chain head, as a witness on the topics would see it."""
+    found = {}
+    for body in Body:
+        row = system.query(f"SELECT sequence, link FROM {body.schema}.chain ORDER BY sequence DESC LIMIT 1")
+        if row:
+            found[body.value] = Head(row[0][0], bytes(row[0][1]).hex(), row[0][0])
+    return found
+
+
+def witness_everything(system) -> None:
+    for body in Body:
+        with acting(f"witness:{body.value}"):
+            system.services.of(body).witness(heads(system))
+
+
+def event_id_at(system, position: int) -> str:
+    return str(UUID(system.query(f"SELECT convert_from(state, 'UTF8')::jsonb #>> '{{event_id,_data_}}' FROM {RESIDENTS}"
+                        " WHERE notification_id = %s", (position,))[0][0]))
+
+
+def positions(system) -> list[int]:
+    return [p for (p,) in system.query(f"SELECT notification_id FROM {RESIDENTS} ORDER BY notification_id")]
+
+
+def test_an_untouched_ledger_verifies_and_every_event_is_chained(system, ledger):
+    witness_everything(system)
+    reports = check(system)
+    assert all(r.broken is None for r in reports.values()), [str(r) for r in reports.values()]
+    for body in Body:
+        stored = system.query(f"SELECT count(*) FROM {body.schema}.{body.value}_events")[0][0]
+        assert reports[body].events == stored > 0
+        # Each body's chain was witnessed by the three others, at its head then.
+    assert set(reports[Body.RESIDENTS].witnessed_by) == {Body.BRANCH, Body.OWNERS_COMMITTEE, Body.PROPERTY}
+    sequences = [s for (s,) in system.query(f"SELECT sequence FROM {CHAIN} ORDER BY position")]
+    assert sequences == list(range(1, len(sequences) + 1))
+
+
+def test_an_event_edited_in_place_is_found_at_its_position(system, ledger):
+    target = positions(system)[2]
+    system.query(f"UPDATE {RESIDENTS} SET state = convert_to(replace(convert_from(state, 'UTF8'), 'repairs', 'safety'),"
+                 " 'UTF8') WHERE notification_id = %s", (target,))
+    broken = check(system)[Body.RESIDENTS].broken
+    assert (broken.kind, broken.position, str(broken.event_id)) == ("edited", target, event_id_at(system, target))
+    assert "the chain recorded" in broken.detail
+    assert all(r.broken is None for b, r in check(system).items() if b is not Body.RESIDENTS)
+
+
+def test_an_event_deleted_alone_or_with_its_link_is_found(system, ledger):
+    first, second = positions(system)[1:3]
+    sequence = system.query(f"SELECT sequence FROM {CHAIN} WHERE position = %s", (second,))[0][0]
+    system.query(f"DELETE FROM {RESIDENTS} WHERE notification_id = %s", (second,))
+    broken = check(system, Body.RESIDENTS)[Body.RESIDENTS].broken
+    assert (broken.kind, broken.position, broken.sequence) == ("deleted", second, sequence)
+
+    system.query(f"DELETE FROM {CHAIN} WHERE position = %s", (second,))  # and its link
+    broken = check(system, Body.RESIDENTS)[Body.RESIDENTS].broken
+    assert (broken.kind, broken.sequence) == ("deleted", sequence)
+    assert f"links {sequence} to {sequence} are missing" in broken.detail
+    assert first < second
+
+
+def test_an_event_inserted_is_found(system, ledger):
+    last = positions(system)[-1]
+    system.query(f"INSERT INTO {RESIDENTS} (originator_id, originator_version, topic, state)"
+                 f" SELECT originator_id, originator_version + 100, topic, state FROM {RESIDENTS}"
+                 " WHERE notification_id = %s", (last,))
+    broken = check(system, Body.RESIDENTS)[Body.RESIDENTS].broken
+    assert broken.kind == "inserted" and broken.position > last
+    assert "never linked" in broken.detail
+
+
+def test_a_chain_edited_to_hide_an_edit_breaks_at_the_next_link(system, ledger):
+    target = positions(system)[2]
+    system.query(f"UPDATE {RESIDENTS} SET state = convert_to(replace(convert_from(state, 'UTF8'), 'repairs', 'safety'),"
+                 " 'UTF8') WHERE notification_id = %s", (target,))
+    aggregate, version, topic, state = system.query(
+        f"SELECT originator_id, originator_version, topic, state FROM {RESIDENTS} WHERE notification_id = %s",
+        (target,))[0]
+    system.query(f"UPDATE {CHAIN} SET event_hash = %s WHERE position = %s",
+                 (event_hash(aggregate, version, topic, bytes(state)), target))
+    broken = check(system, Body.RESIDENTS)[Body.RESIDENTS].broken
+    assert (broken.kind, broken.position) == ("relinked", target)
+
+
+def rewrite_from(system, position: int) -> None:
+    """What a body rewriting its own history would do: edit an event, then recompute the chain
+    from there so that the chain alone verifies."""
+    system.query(f"UPDATE {RESIDENTS} SET state = convert_to(replace(convert_from(state, 'UTF8'), 'repairs', 'safety'),"
+                 " 'UTF8') WHERE notification_id = %s", (position,))
+    rows = system.query(f"SELECT c.sequence, c.position, e.originator_id, e.originator_version, e.topic, e.state"
+                        f" FROM {CHAIN} c JOIN {RESIDENTS} e ON e.notification_id = c.position ORDER BY c.sequence")
+    link = genesis("residents")
+    for sequence, at, aggregate, version, topic, state in rows:
+        hashed = event_hash(aggregate, version, topic, bytes(state))
+        link = next_link(link, sequence, hashed)
+        if at >= position:
+            system.query(f"UPDATE {CHAIN} SET event_hash = %s, link = %s WHERE sequence = %s",
+                         (hashed, link, sequence))
+
+
+def test_a_log_rewritten_with_its_chain_recomputed_contradicts_the_witnesses(system, ledger):
+    witness_everything(system)
+    target = positions(system)[2]
+    rewrite_from(system, target)
+    broken = check(system, Body.RESIDENTS)[Body.RESIDENTS].broken
+    # The chain links up again; what betrays it is what the other bodies recorded of it.
+    assert broken.kind == "rewritten"
+    rewritten_at = system.query(f"SELECT sequence FROM {CHAIN} WHERE position = %s", (target,))[0][0]
+    with psycopg.connect(system.settings.database_url) as conn:
+        witnessed = {c.sequence for c in claims(conn)[Body.RESIDENTS]}
+    assert broken.sequence == min(s for s in witnessed if s >= rewritten_at)  # the first witnessed since
+    assert "witnessed link" in broken.detail and "rewritten at or before" in broken.detail
+
+
+def test_a_rewritten_log_without_witnesses_is_not_detectable_by_its_chain_alone(system, ledger):
+    """The reason for witnesses: the chain by itself cannot tell a recomputed history."""
+    rewrite_from(system, positions(system)[2])
+    assert check(system, Body.RESIDENTS)[Body.RESIDENTS].broken is None
+
+
+def test_a_log_cut_short_contradicts_the_witnesses(system, ledger):
+    witness_everything(system)
+    last = positions(system)[-1]
+    system.query(f"DELETE FROM {CHAIN} WHERE position = %s", (last,))
+    system.query(f"DELETE FROM {RESIDENTS} WHERE notification_id = %s", (last,))
+    broken = check(system, Body.RESIDENTS)[Body.RESIDENTS].broken
+    assert broken.kind == "truncated"
+    assert "removed from its end" in broken.detail
+
+
+def test_the_verify_command_reports_the_broken_link_and_exits_1(system, ledger):
+    witness_everything(system)
+    target = positions(system)[2]
+    env = system.settings.child_environment()
+    run = [sys.executable, "-m", "infra.cli", "audit", "verify"]
+    intact = subprocess.run(run, env=env, capture_output=True, text=True, timeout=120)
+    assert intact.returncode == 0, intact.stderr
+    assert "The ledger verifies" in intact.stdout
+    system.query(f"UPDATE {RESIDENTS} SET state = convert_to(replace(convert_from(state, 'UTF8'), 'repairs', 'safety'),"
+                 " 'UTF8') WHERE notification_id = %s", (target,))
+    tampered = subprocess.run([*run, "--body", "residents"], env=env, capture_output=True, text=True, timeout=120)
+    assert tampered.returncode == 1
+    assert f"residents: BROKEN, edited at position {target}" in tampered.stdout
+    assert event_id_at(system, target) in tampered.stdout
