@@ -61,15 +61,11 @@ def _output(path: str | None) -> Iterator[IO[str]]:
 def _rows(entries: Any, services: Any) -> Iterator[dict[str, Any]]:
     """Ledger entries as flat rows, personal data opened (``[erased]`` where erased)."""
     from audit.ledger import jsonable
-    from services.common.personal import person_of, shown, tokens_in
 
     keys = services.owners_committee.personal_keys
     for entry in entries:
         e = entry.event
-        data = jsonable(e.data)
-        tokens = tokens_in(data)
-        if tokens:
-            data = shown(data, keys.keys({person_of(t) for t in tokens}))
+        data = keys.shown(jsonable(e.data))
         yield {"occurred_at": e.occurred_at.isoformat(), "body": e.body.value, "position": entry.position,
                "sequence": entry.sequence, "type": e.type, "event_id": str(e.event_id),
                "aggregate_id": str(e.aggregate_id), "version": e.aggregate_version,

@@ -90,27 +90,37 @@ def history(conn: psycopg.Connection, services: Any, subject: UUID, *, compound:
             yield decoded(services, row)
 
 
-def related_compounds(conn: psycopg.Connection, compound_id: UUID, until: datetime) -> set[UUID]:
-    """The compound and those its state depends on: the compounds of the aggregates its events
-    name (a joint branch's), and the compounds those events name, to a few steps."""
-    found, frontier = {compound_id}, {compound_id}
+def _over_chains(conn: psycopg.Connection, select: str, params: dict[str, Any]) -> list[Any]:
+    """The distinct single values one ``select`` from ``{} c`` answers over every body's chain."""
+    query = sql.SQL(" UNION ").join(
+        sql.SQL(select).format(sql.Identifier(body.schema, CHAIN_TABLE)) for body in Body)
+    return [value for (value,) in conn.execute(query, params).fetchall()]
+
+
+# Every id the events of some compounds name, up to a time.
+NAMES_IN = ("SELECT DISTINCT unnest(subjects) FROM {} c WHERE c.compound_id = ANY(%(frontier)s)"
+            " AND c.occurred_at <= %(until)s")
+
+
+def related_compounds(conn: psycopg.Connection, compound_id: UUID,
+                      until: datetime) -> tuple[list[UUID], list[UUID]]:
+    """The compound and those its state depends on (the compounds of the aggregates its events
+    name, a joint branch's, and the compounds those events name, to a few steps); and every id
+    their events name."""
+    found, frontier, named = {compound_id}, {compound_id}, set()
     for _ in range(RELATED_STEPS):
-        named = conn.execute(sql.SQL(
-            "SELECT DISTINCT unnest(subjects) FROM ({}) c").format(sql.SQL(" UNION ALL ").join(
-                sql.SQL("SELECT subjects FROM {} c WHERE c.compound_id = ANY(%(frontier)s)"
-                        " AND c.occurred_at <= %(until)s").format(sql.Identifier(b.schema, CHAIN_TABLE))
-                for b in Body)), {"frontier": list(frontier), "until": until}).fetchall()
-        names = [n for (n,) in named]
-        reached = {c for (c,) in conn.execute(sql.SQL(" UNION ").join(
-            sql.SQL("SELECT DISTINCT compound_id FROM {} c WHERE compound_id IS NOT NULL"
-                    " AND (aggregate_id = ANY(%(names)s) OR compound_id = ANY(%(names)s))"
-                    " AND occurred_at <= %(until)s").format(sql.Identifier(b.schema, CHAIN_TABLE))
-            for b in Body), {"names": names, "until": until}).fetchall()}
+        names = _over_chains(conn, NAMES_IN, {"frontier": list(frontier), "until": until})
+        named.update(names)
+        reached = set(_over_chains(conn, "SELECT DISTINCT compound_id FROM {} c WHERE compound_id IS NOT NULL"
+                                   " AND (aggregate_id = ANY(%(names)s) OR compound_id = ANY(%(names)s))"
+                                   " AND occurred_at <= %(until)s", {"names": names, "until": until}))
         frontier = reached - found
         if not frontier:
             break
         found |= frontier
-    return found
+    else:  # the last step's compounds: their names too
+        named.update(_over_chains(conn, NAMES_IN, {"frontier": list(frontier), "until": until}))
+    return list(found), list(named)
 
 
 REPLAYED = "(c.compound_id = ANY(%(compounds)s) OR (c.compound_id IS NULL AND c.subjects && %(named)s))" \
@@ -122,24 +132,9 @@ def compound_events(conn: psycopg.Connection, services: Any, compound_id: UUID,
     """What a compound's state as of ``until`` is built from, in the order it occurred: the
     events of the compound and its related compounds, and the events of no compound (a
     property company's) that name any of those compounds' aggregates."""
-    compounds = list(related_compounds(conn, compound_id, until))
-    named = [n for (n,) in conn.execute(sql.SQL("SELECT DISTINCT unnest(subjects) FROM ({}) c").format(
-        sql.SQL(" UNION ALL ").join(
-            sql.SQL("SELECT subjects FROM {} c WHERE c.compound_id = ANY(%(compounds)s)"
-                    " AND c.occurred_at <= %(until)s").format(sql.Identifier(b.schema, CHAIN_TABLE))
-            for b in Body)), {"compounds": compounds, "until": until}).fetchall()]
+    compounds, named = related_compounds(conn, compound_id, until)
     query = sql.SQL("SELECT * FROM ({}) l ORDER BY occurred_at, body, position").format(ledger(REPLAYED))
     with conn.cursor(name="compound_events", row_factory=psycopg.rows.dict_row) as cur:
         cur.execute(query, {"compounds": compounds, "named": named, "until": until})
         for row in cur:
             yield decoded(services, row)
-
-
-def compound_of(conn: psycopg.Connection, aggregate_id: UUID) -> UUID | None:
-    """The compound an aggregate belongs to, from its first event."""
-    row = conn.execute(sql.SQL("SELECT compound_id FROM ({}) l ORDER BY sequence LIMIT 1").format(
-        sql.SQL(" UNION ALL ").join(
-            sql.SQL("(SELECT compound_id, sequence FROM {} WHERE aggregate_id = %(id)s ORDER BY sequence"
-                    " LIMIT 1)").format(sql.Identifier(b.schema, CHAIN_TABLE)) for b in Body)),
-        {"id": aggregate_id}).fetchone()
-    return row[0] if row else None

@@ -34,6 +34,7 @@ from eventsourcing.persistence import Mapper, StoredEvent
 PREFIX = "pii:"
 ERASED = "[erased]"
 KEY_BYTES = 32
+NOT_CACHED = object()
 NONCE = bytes(12)  # one key seals one value, so one nonce per key is safe
 
 KEYS_DDL = """
@@ -115,19 +116,20 @@ class PersonalKeys:
         return _token(person_id, key, value)
 
     def open(self, value: Any) -> Any:
-        """Tokens (at any depth) opened into names; a token whose key is erased stays as it is."""
-        found = list(_tokens_in(value))
-        if not found:
-            return value
-        keys = self.keys({person_of(t) for t in found})
-        return _replaced(value, lambda token: _opened(token, key) if (key := keys.get(person_of(token)))
-                         else token)
+        """Tokens (at any depth) opened into names; a token whose key is erased stays as it is
+        (what the body's own service reads: the erased person stays one person)."""
+        return shown(value, self.keys({person_of(t) for t in _tokens_in(value)}), keep_erased=True)
+
+    def shown(self, value: Any) -> Any:
+        """A value for a reader entitled to it, erased names as ``[erased]``."""
+        return shown(value, self.keys({person_of(t) for t in _tokens_in(value)}))
 
 
-def shown(value: Any, keys: Mapping[UUID, bytes | None]) -> Any:
-    """A value for a reader entitled to it: tokens opened, erased ones shown as ``[erased]``."""
+def shown(value: Any, keys: Mapping[UUID, bytes | None], *, keep_erased: bool = False) -> Any:
+    """Tokens (at any depth) opened with ``keys``; a token whose key is erased shown as
+    ``[erased]``, or kept as it is."""
     return _replaced(value, lambda token: _opened(token, key) if (key := keys.get(person_of(token)))
-                     else ERASED)
+                     else token if keep_erased else ERASED)
 
 
 def tokens_in(value: Any) -> list[str]:
@@ -173,16 +175,17 @@ class PostgresKeys(PersonalKeys):
         with schema_changes(database_url) as conn:
             conn.execute(KEYS_DDL)
 
-    def _cached(self, key: object) -> object | None:
+    def _cached(self, key: object) -> object:
+        """What was remembered under ``key`` (None for an erased key), or ``NOT_CACHED``."""
         found = self._cache.get(key)
-        return found[1] if found and time.monotonic() - found[0] < self.CACHE_SECONDS else None
+        return found[1] if found and time.monotonic() - found[0] < self.CACHE_SECONDS else NOT_CACHED
 
     def _remember(self, key: object, value: object) -> None:
         self._cache[key] = (time.monotonic(), value)
 
     def key_for(self, compound_id: UUID, subject: str) -> tuple[UUID, bytes]:
         found = self._cached((compound_id, subject))
-        if found is not None:
+        if found is not NOT_CACHED:
             return found  # type: ignore[return-value]
         with self._connect() as conn:
             conn.execute(
@@ -205,9 +208,8 @@ class PostgresKeys(PersonalKeys):
         wanted = set(person_ids)
         found: dict[UUID, bytes | None] = {}
         for person_id in wanted:
-            entry = self._cache.get(person_id)
-            if entry and time.monotonic() - entry[0] < self.CACHE_SECONDS:
-                found[person_id] = entry[1]  # type: ignore[assignment]
+            if (key := self._cached(person_id)) is not NOT_CACHED:
+                found[person_id] = key  # type: ignore[assignment]
         missing = wanted - found.keys()
         if missing:
             with self._connect() as conn:
