@@ -167,7 +167,9 @@ class TopicReader:
         """Applies one polled batch and its offsets in one transaction."""
         applied = duplicates = set_aside = 0
         rewound: list[TopicPartition] = []
-        with conn.transaction(), conn.cursor() as cur:
+        # In pipeline mode: statements go to the server without waiting for each one's answer
+        # (a view that reads a result waits for that one only).
+        with conn.pipeline(), conn.transaction(), conn.cursor() as cur:
             decoded: list[tuple[ConsumerRecord, PublishedEvent | str]] = []
             touched: dict[TopicPartition, PartitionState] = {}
             for tp, records in batch.items():

@@ -105,7 +105,9 @@ class ProjectsView(View):
                             " VALUES (%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
                             (event.aggregate_id, d["number"], d["bidder"], d["amount"], d["note"]))
             case "ProjectContractorChosen":
-                bidder, amount = cur.execute(
+                # A cursor of its own: the reader runs in pipeline mode, where a cursor that has
+                # queued other statements may not hand back this one's rows.
+                bidder, amount = cur.connection.execute(
                     "SELECT bidder, amount FROM project_bids WHERE project_id = %s AND number = %s",
                     (event.aggregate_id, d["bid"])).fetchone()
                 yield from (("contractor", bidder), ("contract_amount", amount))
