@@ -18,6 +18,7 @@ from uuid import UUID
 from api.principals import SPECS, InvalidPrincipal
 from api.tokens import UnknownToken
 from audit.commands import add_commands as add_audit_commands
+from bench.commands import add_commands as add_bench_commands
 from infra.settings import ConfigurationError, Settings
 
 if TYPE_CHECKING:
@@ -360,6 +361,7 @@ def parser() -> argparse.ArgumentParser:
                    "refuses an incompatible change.").set_defaults(run=cmd_schemas_publish)
 
     add_audit_commands(commands)
+    add_bench_commands(commands)
 
     token_cmd = commands.add_parser("tokens", help="issue, list and revoke bearer tokens",
                                     description="Bearer tokens for the API.")

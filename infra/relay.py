@@ -59,12 +59,13 @@ class RelayState:
 
 
 class Relay:
-    def __init__(self, settings: Settings, application: BodyApplication) -> None:
+    def __init__(self, settings: Settings, application: BodyApplication, topic: str | None = None) -> None:
+        """Publishes ``application``'s log to its body's topic (or to ``topic``: the benchmark's)."""
         assert settings.database_url and settings.kafka_bootstrap
         self.settings = settings
         self.body: Body = application.body
         self.application = application
-        self.topic = self.body.topic
+        self.topic = topic or self.body.topic
         self._table = sql.Identifier(self.body.schema, "relay_state")
         self._lock_connection: psycopg.Connection | None = None
         self._producer: KafkaProducer | None = None
@@ -103,7 +104,7 @@ class Relay:
     def _take_lock(self) -> None:
         conn = connect(self.settings.database_url, autocommit=True)
         taken = conn.execute(
-            "SELECT pg_try_advisory_lock(hashtext(%s))", (f"siwei relay {self.body.value}",)
+            "SELECT pg_try_advisory_lock(hashtext(%s))", (f"siwei relay {self.topic}",)
         ).fetchone()[0]
         if not taken:
             conn.close()
