@@ -19,8 +19,10 @@ from uuid import UUID
 
 from services.bootstrap import Services
 from services.branch.case_file import CaseFile
+from services.branch.powers import REPORTED, SupervisionNotice
 from services.common.context import acting, china_date
 from services.property.work_order import WorkOrder
+from services.residents.case import Case
 
 # Chengdu's twelve districts (the seeds' city); streets and communities are numbered within them.
 DISTRICTS = ["锦江区", "青羊区", "金牛区", "武侯区", "成华区", "龙泉驿区", "青白江区", "新都区",
@@ -132,9 +134,9 @@ def plan(seed: int, index: int, active_share: float = 1.0) -> CompoundPlan:
 class Recorder:
     """Records compounds' plans through the services, round by round."""
 
-    def __init__(self, services: Services, today: datetime | None = None) -> None:
+    def __init__(self, services: Services) -> None:
         self.s = services
-        self.now = today or datetime.now(tz=timezone.utc)
+        self.now = datetime.now(tz=timezone.utc)
         self.today = china_date(self.now)
         self.companies: dict[int, UUID] = {}
 
@@ -345,8 +347,6 @@ class Recorder:
             return [lambda case=case: s.property.exists(WorkOrder, case.order_id)
                     for case in p.cases if case.order_id is not None]
         if round_ == "close":
-            from services.branch.powers import REPORTED, SupervisionNotice
-            from services.residents.case import Case
             waits = [lambda case=case: s.residents.load(Case, case.case_id, "case").state == "resolved"
                      for case in p.cases if case.path in ("property", "volunteer")]
             if "notice" in p.ids:

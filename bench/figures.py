@@ -18,10 +18,9 @@ class Figure:
     baseline_samples: list[float] = field(default_factory=list)
     target: str = ""
 
-    def add(self, sample: float, baseline: float | None = None) -> None:
+    def add(self, sample: float, baseline: float) -> None:
         self.samples.append(sample)
-        if baseline is not None:
-            self.baseline_samples.append(baseline)
+        self.baseline_samples.append(baseline)
 
     @property
     def ratio(self) -> float | None:
