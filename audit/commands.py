@@ -123,8 +123,8 @@ def cmd_verify(args: argparse.Namespace, settings: Settings) -> int:
     from audit.verify import verify
 
     bodies = [Body(b) for b in args.body] if args.body else list(Body)
-    with _ledger(settings) as (_, conn, _services):
-        reports = verify(conn, bodies, progress=True)
+    with _ledger(settings) as (resolved, _conn, _services):
+        reports = verify(resolved.database_url, bodies, progress=True)
     for report in reports:
         print(report)
     broken = [r for r in reports if r.broken is not None]

@@ -4,7 +4,6 @@ another's caches."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import multiprocessing
 import threading
@@ -232,10 +231,9 @@ def verify(settings: Settings) -> dict:
     """``siwei audit verify``: every body's log against its chain and the others' witness records."""
     from audit.verify import verify as verify_logs
 
-    with connect(settings.database_url) as conn:
-        started = time.perf_counter()
-        reports = verify_logs(conn)
-        elapsed = time.perf_counter() - started
+    started = time.perf_counter()
+    reports = verify_logs(settings.database_url)
+    elapsed = time.perf_counter() - started
     broken = [str(r) for r in reports if r.broken is not None]
     if broken:
         raise MeasureFailed("the ledger does not verify: " + "; ".join(broken))
@@ -243,22 +241,20 @@ def verify(settings: Settings) -> dict:
 
 
 def raw_hash(settings: Settings) -> dict:
-    """PostgreSQL and SHA-256 alone: the same rows read the same way, each event's state hashed."""
-    from audit.chain import CHAIN_TABLE
-    from audit.verify import FETCH_ROWS
+    """PostgreSQL alone hashing each stored event once and reading it as JSON, on the same
+    stretches of the logs, by as many connections sharing one snapshot as ``audit verify``."""
+    from audit.verify import in_snapshot, snapshot_of, stretches
 
-    count = 0
-    with connect(settings.database_url) as conn:
+    def hash_stretch(conn, stretch) -> int:
+        return conn.execute(sql.SQL(
+            "SELECT count(*) FROM {} WHERE notification_id BETWEEN %s AND %s"
+            " AND sha256(state) IS NOT NULL AND convert_from(state, 'UTF8')::jsonb IS NOT NULL").format(
+                sql.Identifier(stretch.body.schema, f"{stretch.body.value}_events")),
+            (stretch.first, stretch.last)).fetchone()[0]
+
+    with snapshot_of(settings.database_url) as (conn, snapshot):
         started = time.perf_counter()
-        for body in Body:
-            with conn.transaction(), conn.cursor(name=f"raw_{body.value}") as cur:
-                cur.itersize = FETCH_ROWS
-                cur.execute(sql.SQL(
-                    "SELECT e.state, c.event_hash FROM {} e FULL OUTER JOIN {} c ON c.position = e.notification_id"
-                    " ORDER BY coalesce(c.position, e.notification_id)").format(
-                        sql.Identifier(body.schema, f"{body.value}_events"), sql.Identifier(body.schema, CHAIN_TABLE)))
-                for state, _ in cur:
-                    hashlib.sha256(bytes(state)).digest()
-                    count += 1
+        work = [s for body in Body for s in stretches(conn, body)]
+        count = sum(in_snapshot(settings.database_url, snapshot, work, hash_stretch))
         elapsed = time.perf_counter() - started
     return {"count": count, "seconds": elapsed}

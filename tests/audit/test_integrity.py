@@ -38,8 +38,7 @@ def ledger(system):
 
 
 def check(system, *bodies: Body):
-    with psycopg.connect(system.settings.database_url) as conn:
-        return {r.body: r for r in verify(conn, bodies or tuple(Body))}
+    return {r.body: r for r in verify(system.settings.database_url, bodies or tuple(Body))}
 
 
 def heads(system) -> dict[str, Head]:
@@ -127,11 +126,44 @@ def test_a_chain_edited_to_hide_an_edit_breaks_at_the_next_link(system, ledger):
     assert (broken.kind, broken.position) == ("relinked", target)
 
 
+def test_an_index_column_edited_is_found_as_misindexed(system, ledger):
+    """The chain's index columns are what a subject's history is looked up by: a case dropped
+    from them, or a compound changed, would hide the event; verify compares them with the event."""
+    target = positions(system)[-1]
+    case, = system.query(f"SELECT aggregate_id FROM {CHAIN} WHERE position = %s", (target,))[0]
+    system.query(f"UPDATE {CHAIN} SET subjects = subjects[1:1] WHERE position = %s", (target,))
+    broken = check(system, Body.RESIDENTS)[Body.RESIDENTS].broken
+    assert (broken.kind, broken.position) == ("misindexed", target)
+    assert f"naming {case}" in broken.detail
+
+    system.query(f"UPDATE {CHAIN} c SET subjects = i.subjects FROM (SELECT subjects FROM {CHAIN}"
+                 " WHERE position = %s) i WHERE c.position = %s", (target - 1, target))
+    earlier = positions(system)[2]
+    system.query(f"UPDATE {CHAIN} SET compound_id = gen_random_uuid() WHERE position = %s", (earlier,))
+    broken = check(system, Body.RESIDENTS)[Body.RESIDENTS].broken
+    assert (broken.kind, broken.position) == ("misindexed", earlier)  # the first of the two
+
+
+def test_an_unreadable_event_with_its_chain_recomputed_is_reported_not_fatal(system, ledger):
+    """Bytes that are not JSON at all, hashed and linked as if recorded: PostgreSQL cannot read
+    them for the index, and verify still names the row."""
+    target = positions(system)[1]
+    system.query(f"UPDATE {RESIDENTS} SET state = '\\xff00'::bytea WHERE notification_id = %s", (target,))
+    recompute_chain_from(system, target)
+    broken = check(system, Body.RESIDENTS)[Body.RESIDENTS].broken
+    assert (broken.kind, broken.position) == ("misindexed", target)
+    assert "cannot be read" in broken.detail
+
+
 def rewrite_from(system, position: int) -> None:
     """What a body rewriting its own history would do: edit an event, then recompute the chain
     from there so that the chain alone verifies."""
     system.query(f"UPDATE {RESIDENTS} SET state = convert_to(replace(convert_from(state, 'UTF8'), 'repairs', 'safety'),"
                  " 'UTF8') WHERE notification_id = %s", (position,))
+    recompute_chain_from(system, position)
+
+
+def recompute_chain_from(system, position: int) -> None:
     rows = system.query(f"SELECT c.sequence, c.position, e.originator_id, e.originator_version, e.topic, e.state"
                         f" FROM {CHAIN} c JOIN {RESIDENTS} e ON e.notification_id = c.position ORDER BY c.sequence")
     link = genesis("residents")
