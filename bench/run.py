@@ -19,6 +19,7 @@ from datetime import datetime, timedelta, timezone
 from uuid import UUID
 
 import httpx
+from psycopg import sql
 from tqdm import tqdm
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
@@ -153,14 +154,18 @@ def _topic_ends(settings: Settings) -> dict[tuple[str, int], int]:
 
 
 def _projected(settings: Settings) -> dict[tuple[str, int], int]:
+    """The live projector's position in each partition, counted only in the generation the relay
+    publishes now (a position in an older one is to be read again)."""
     from projections.projector import LIVE_SCHEMA
 
     with connect(settings.database_url) as conn:
         exists = conn.execute("SELECT to_regclass(%s)", (f"{LIVE_SCHEMA}.projector_offsets",)).fetchone()[0]
         if exists is None:
             return {}
-        return {(t, p): o for t, p, o in conn.execute(
-            f"SELECT topic, partition, next_offset FROM {LIVE_SCHEMA}.projector_offsets")}
+        current = {topic: generation for body in Body for topic, generation in conn.execute(
+            sql.SQL("SELECT topic, generation FROM {}").format(sql.Identifier(body.schema, "relay_state")))}
+        return {(t, p): o if g == current.get(t) else 0 for t, p, o, g in conn.execute(
+            f"SELECT topic, partition, next_offset, generation FROM {LIVE_SCHEMA}.projector_offsets")}
 
 
 def _rebuild(settings: Settings, report: Report) -> None:

@@ -261,8 +261,34 @@ class TopicReader:
             allow_auto_create_topics=False,
         )
         partitions = [tp for topic in self.topics for tp in partitions_of(consumer, topic)]
+        self._rewind_republished(consumer, partitions)
         self._assign(consumer, partitions)
         return consumer, partitions
+
+    def _rewind_republished(self, consumer: KafkaConsumer, partitions: list[TopicPartition]) -> None:
+        """Partitions the relay republished while we were away are read again from the start now:
+        those that end below our position, and those whose record before our position is of a
+        newer generation. Otherwise the next event to arrive would wait until the whole partition
+        had been read again behind it (and a run ``until_caught_up`` would stop short)."""
+        marks = high_watermarks(consumer, partitions)
+        rewound = self.shrunk(consumer, partitions)
+        suspects = {tp: self.position(tp) - 1 for tp in partitions
+                    if 0 < self.position(tp) <= marks[tp] and self.states[tp].generation is not None}
+        for tp, offset in suspects.items():
+            consumer.seek(tp, offset)
+        last: dict[TopicPartition, ConsumerRecord] = {}
+        deadline = time.monotonic() + RETRY_SECONDS * 10
+        while len(last) < len(suspects) and time.monotonic() < deadline:
+            for tp, records in consumer.poll(timeout_ms=POLL_MS).items():
+                if tp in suspects:
+                    last.setdefault(tp, records[0])
+        for tp, record in last.items():
+            generation = generation_of(record)
+            if generation is not None and generation > self.states[tp].generation:
+                self.states[tp] = PartitionState(0, generation)
+                rewound.append(tp)
+        for tp in rewound:
+            log.warning("%s: partition %s was republished; reading it again from the start", tp.topic, tp.partition)
 
     def _assign(self, consumer: KafkaConsumer, partitions: list[TopicPartition]) -> None:
         consumer.assign(partitions)

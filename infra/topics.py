@@ -47,6 +47,8 @@ def high_watermarks(
     """Each partition's high watermark (the offset the next message will get), as fetch responses
     report it. Not from ListOffsets: some Kafka-compatible brokers (Tansu) answer it with the last
     batch's base offset, not its end. Reassigns and moves the consumer."""
+    if not partitions:  # a topic the broker does not hold (it came back empty)
+        return {}
     consumer.assign(partitions)
     consumer.seek_to_end(*partitions)
     deadline = time.monotonic() + timeout

@@ -153,6 +153,36 @@ def test_the_relay_republishes_when_the_broker_comes_back_empty(system, broker, 
         reborn.stop()
 
 
+def test_a_projector_started_after_a_republish_reads_the_new_generation_at_once(system, broker, tmp_path):
+    """Stopped while the broker lost its topics and the relay republished them (as the same
+    number of messages), the projector reads them again when it starts, not when the next event
+    arrives: that event would otherwise wait behind the whole topic."""
+    compound = register_compound(system)
+    receipts = register_units(system, compound, 0, 20)
+    system.start_relay()
+    system.start_projector()
+    system.wait_projected(compound, *receipts)
+    stop_projector(system)
+    body = Body.OWNERS_COMMITTEE
+    generation = generation_of(system, body.value)
+
+    broker.stop()
+    reborn = EmbeddedBroker(tmp_path / "reborn", port=broker.port)
+    reborn.start()
+    try:
+        wait_until(lambda: generation_of(system, body.value) > generation, "the relay to start a new generation")
+        wait_until(lambda: published_everything(system, body.value), "the relay to republish its log")
+        # Caught up means caught up with the topics as they are now, with nothing new recorded.
+        Projector(system.settings).run(threading.Event(), until_caught_up=True)
+        read = system.query(f"SELECT generation FROM {LIVE_SCHEMA}.projector_offsets"
+                            " WHERE topic = %s AND next_offset > 0", (body.topic,))
+        assert read and {g for (g,) in read} == {generation_of(system, body.value)}
+        assert_equals_a_rebuild(system)
+    finally:
+        system.stop_all()
+        reborn.stop()
+
+
 def test_messages_that_are_not_readable_events_are_set_aside_and_the_projector_goes_on(system):
     compound = register_compound(system)
     with acting("admin"):
