@@ -36,7 +36,7 @@ from infra import wire
 from services.common.published import PublishedEvent
 from infra.database import connect, ensure_schema, schema_changes
 from infra.settings import Settings
-from infra.topics import ensure_topics, high_watermarks, partitions_of
+from infra.topics import ensure_topics, high_watermarks, partitions_of, records_at
 from services.common.bodies import Body
 
 log = logging.getLogger(__name__)
@@ -185,6 +185,8 @@ class TopicReader:
                             continue
                         if generation > state.generation and record.offset != 0:
                             # The relay republished this topic: read it again from its start.
+                            log.warning("%s: partition %s was republished; reading it again from the start",
+                                        tp.topic, tp.partition)
                             state.generation = generation
                             state.next_offset = 0
                             rewound.append(tp)
@@ -270,25 +272,16 @@ class TopicReader:
         those that end below our position, and those whose record before our position is of a
         newer generation. Otherwise the next event to arrive would wait until the whole partition
         had been read again behind it (and a run ``until_caught_up`` would stop short)."""
-        marks = high_watermarks(consumer, partitions)
-        rewound = self.shrunk(consumer, partitions)
-        suspects = {tp: self.position(tp) - 1 for tp in partitions
-                    if 0 < self.position(tp) <= marks[tp] and self.states[tp].generation is not None}
-        for tp, offset in suspects.items():
-            consumer.seek(tp, offset)
-        last: dict[TopicPartition, ConsumerRecord] = {}
-        deadline = time.monotonic() + RETRY_SECONDS * 10
-        while len(last) < len(suspects) and time.monotonic() < deadline:
-            for tp, records in consumer.poll(timeout_ms=POLL_MS).items():
-                if tp in suspects:
-                    last.setdefault(tp, records[0])
-        for tp, record in last.items():
+        high_watermarks(consumer, partitions)
+        self.shrunk(consumer, partitions)
+        before = {tp: self.position(tp) - 1 for tp in partitions
+                  if self.position(tp) > 0 and self.states[tp].generation is not None}
+        for tp, record in records_at(consumer, before).items():
             generation = generation_of(record)
             if generation is not None and generation > self.states[tp].generation:
+                log.warning("%s: partition %s was republished; reading it again from the start",
+                            tp.topic, tp.partition)
                 self.states[tp] = PartitionState(0, generation)
-                rewound.append(tp)
-        for tp in rewound:
-            log.warning("%s: partition %s was republished; reading it again from the start", tp.topic, tp.partition)
 
     def _assign(self, consumer: KafkaConsumer, partitions: list[TopicPartition]) -> None:
         consumer.assign(partitions)
@@ -308,13 +301,21 @@ class TopicReader:
         return self.states.get(tp, PartitionState()).next_offset
 
     def shrunk(self, consumer: KafkaConsumer, partitions: list[TopicPartition]) -> list[TopicPartition]:
-        """Partitions that now end below our position: recreated, to be read from the start."""
-        found = []
-        for tp in partitions:
-            mark = consumer.highwater(tp)
-            if mark is not None and mark < self.position(tp):
-                self.states[tp] = PartitionState(0, self.states[tp].generation)
-                found.append(tp)
+        """Partitions that now end below our position: recreated, to be read from the start. The
+        end a fetch reports can trail (Tansu's does), so such a partition counts only if the
+        record before our position cannot be read either."""
+        marks = {tp: consumer.highwater(tp) for tp in partitions}
+        below = {tp: self.position(tp) - 1 for tp, mark in marks.items()
+                 if mark is not None and mark < self.position(tp)}
+        if not below:
+            return []
+        held = records_at(consumer, below)
+        self._assign(consumer, partitions)
+        found = [tp for tp in below if tp not in held]
+        for tp in found:
+            log.warning("%s: partition %s ends at %d, below our position %d; reading it again from the start",
+                        tp.topic, tp.partition, marks[tp], self.position(tp))
+            self.states[tp] = PartitionState(0, self.states[tp].generation)
         return found
 
     def run(self, stop: threading.Event, *, until_caught_up: bool = False,
@@ -362,7 +363,5 @@ class TopicReader:
                     self._add_new_partitions(consumer, partitions)
                     last_check = time.monotonic()
             for tp in rewound:
-                log.warning("%s: partition %s was republished; reading it again from the start",
-                            tp.topic, tp.partition)
                 consumer.seek(tp, 0)
         return False

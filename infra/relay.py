@@ -21,7 +21,7 @@ import time
 from dataclasses import dataclass, field
 
 import psycopg
-from kafka import KafkaConsumer, KafkaProducer
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.errors import KafkaError
 from psycopg import sql
 
@@ -29,7 +29,7 @@ from audit.chain import CHAIN_TABLE
 from infra import wire
 from infra.database import connect, schema_changes
 from infra.settings import Settings
-from infra.topics import ensure_topics, high_watermarks, offsets_consumer, partitions_of
+from infra.topics import ensure_topics, high_watermarks, offsets_consumer, partitions_of, records_at
 from services.common.application import BodyApplication
 from services.common.bodies import Body
 
@@ -144,7 +144,11 @@ class Relay:
         """Partitions holding fewer messages than the broker acknowledged, and the ends seen."""
         partitions = partitions_of(self._consumer, self.topic)
         ends = {tp.partition: mark for tp, mark in high_watermarks(self._consumer, partitions).items()}
-        return {p: n for p, n in state.acknowledged.items() if ends.get(p, 0) < n}, ends
+        short = {p: n for p, n in state.acknowledged.items() if ends.get(p, 0) < n}
+        # A reported end below what was acknowledged is a loss only if the last acknowledged
+        # message cannot be read either.
+        held = records_at(self._consumer, {TopicPartition(self.topic, p): n - 1 for p, n in short.items() if n > 0})
+        return {p: n for p, n in short.items() if TopicPartition(self.topic, p) not in held}, ends
 
     def reconcile(self, state: RelayState | None) -> RelayState:
         """Starts a new generation if the topic holds less than the broker acknowledged. A

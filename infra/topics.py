@@ -10,6 +10,7 @@ import contextlib
 import time
 
 from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
+from kafka.consumer.fetcher import ConsumerRecord
 from kafka.admin import NewTopic
 from kafka.errors import KafkaTimeoutError, TopicAlreadyExistsError
 
@@ -66,3 +67,23 @@ def partitions_of(consumer: KafkaConsumer, topic: str, *, fresh: bool = False) -
         consumer.topics()  # a metadata request: the cache may lag a just-created topic
         partitions = consumer.partitions_for_topic(topic) or set()
     return [TopicPartition(topic, p) for p in sorted(partitions)]
+
+
+def records_at(consumer: KafkaConsumer, offsets: dict[TopicPartition, int],
+               timeout: float = 2.0) -> dict[TopicPartition, ConsumerRecord]:
+    """The record at each given offset, for the partitions that still hold it. Having it proves
+    the broker holds the partition up to there, whatever end it reports (Tansu's reported end
+    can trail what it acknowledged). Reassigns and moves the consumer."""
+    if not offsets:
+        return {}
+    consumer.assign(list(offsets))
+    for tp, offset in offsets.items():
+        consumer.seek(tp, offset)
+    found: dict[TopicPartition, ConsumerRecord] = {}
+    deadline = time.monotonic() + timeout
+    while len(found) < len(offsets) and time.monotonic() < deadline:
+        for tp, records in consumer.poll(timeout_ms=100).items():
+            for record in records:
+                if record.offset == offsets[tp]:
+                    found[tp] = record
+    return found
