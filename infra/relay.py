@@ -6,8 +6,9 @@ batch again on restart; consumers drop the repeats by aggregate version.
 
 The stores are the truth and Kafka is derived. The relay remembers how many messages the broker
 acknowledged on each partition in the current *generation* of the topic; when a partition ends
-below that count the broker has lost messages (the embedded Tansu keeps topics in memory, so
-every restart does this), and the relay starts a new generation and republishes from the start.
+below that count and its last acknowledged message cannot be read, the broker has lost messages
+(the embedded Tansu keeps topics in memory, so every restart does this), and the relay starts a
+new generation and republishes from the start.
 Generations are increasing numbers (the microsecond they began) and every message carries its
 own, so a consumer reads a newer generation from the start and skips what an older one left.
 """
