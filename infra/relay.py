@@ -152,9 +152,10 @@ class Relay:
         return {p: n for p, n in short.items() if TopicPartition(self.topic, p) not in held}, ends
 
     def reconcile(self, state: RelayState | None) -> RelayState:
-        """Starts a new generation if the topic holds less than the broker acknowledged. A
-        broker's high watermark may trail its acknowledgements for a moment (Tansu's does), so a
-        shortfall counts only if it is still there after ``LOSS_CONFIRMATIONS`` more readings."""
+        """Starts a new generation if the topic holds less than the broker acknowledged. Each
+        reading fetches the last acknowledged message of a partition that reports a short end
+        (Tansu's reported end can trail); a fetch can also time out under load, so a shortfall
+        counts only if it is still there after ``LOSS_CONFIRMATIONS`` more readings."""
         if state is not None:
             lost, ends = self._shortfall(state)
             for _ in range(LOSS_CONFIRMATIONS):
