@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -16,9 +17,10 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from strawberry.asgi import GraphQL
 
 from api import tokens
-from api.context import Context, reach_of
+from api.context import Context
 from api.enforcement import DENIALS_DDL
 from api.limits import MAX_BODY_BYTES, RateLimiter
+from api.memory import Memory
 from api.schema import schema
 from infra.database import schema_changes
 from infra.settings import Settings
@@ -31,12 +33,11 @@ class SiweiGraphQL(GraphQL):
         principal = request.scope.get("siwei.principal")
         if principal is None:  # the GraphiQL page, which runs no resolver
             return None
-        read_models = request.app.state.read_models
         return Context(
             principal=principal,
-            reach=await reach_of(principal, read_models),
+            reach=await request.app.state.memory.reach(principal),
             services=request.app.state.services,
-            read_models=read_models,
+            read_models=request.app.state.read_models,
         )
 
 
@@ -80,8 +81,7 @@ class Gate:
             return _refusal(401, "UNAUTHENTICATED",
                             "a bearer token is required: Authorization: Bearer <token>",
                             {"WWW-Authenticate": 'Bearer realm="siwei"'})
-        async with request.app.state.read_models.connection() as conn:
-            principal = await tokens.principal_of(conn, token)
+        principal = await request.app.state.memory.principal(token)
         if principal is None:
             return _refusal(401, "UNAUTHENTICATED", "the bearer token is not valid, or has expired or been revoked",
                             {"WWW-Authenticate": 'Bearer realm="siwei", error="invalid_token"'})
@@ -122,11 +122,24 @@ def create_app(settings: Settings) -> Starlette:
             kwargs={"autocommit": True, "options": f"-c search_path={LIVE_SCHEMA}"},
         )
         await app.state.read_models.open()
+        app.state.memory = Memory(settings.database_url, app.state.read_models)
+        listening = asyncio.create_task(app.state.memory.listen())
+        # What startup made (the schema, the services) lives as long as the process: kept out
+        # of the collector's scans, which would otherwise walk them again while requests wait.
+        gc.collect()
+        gc.freeze()
         try:
             yield
         finally:
+            listening.cancel()
             await app.state.read_models.close()
             app.state.services.close()
 
     graphql = Gate(SiweiGraphQL(schema, graphql_ide="graphiql"), settings.rate_limit)
     return Starlette(routes=[Route("/graphql", graphql, methods=["GET", "POST"])], lifespan=lifespan)
+
+
+def from_environment() -> Starlette:
+    """The application of each ``siwei api`` worker, on the servers ``siwei api`` put in its
+    environment."""
+    return create_app(Settings.from_env())

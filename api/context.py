@@ -35,20 +35,6 @@ def reading_now() -> datetime:
     return READING_AT.get() or utc_now()
 
 
-async def reach_of(principal: Principal, read_models: AsyncConnectionPool) -> Reach:
-    """The compounds a principal acts in or supervises."""
-    if principal.kind == "admin":
-        return EVERYWHERE
-    if principal.kind in ("auditor", "integration"):
-        column = "street" if principal.level == "street" else "community"
-        async with read_models.connection() as conn:
-            rows = await (await conn.execute(
-                f"SELECT compound_id FROM compounds WHERE {column} = %s", (principal.area,)
-            )).fetchall()
-        return frozenset(row[0] for row in rows)
-    return frozenset(principal.compound_ids)
-
-
 @dataclass
 class Context:
     principal: Principal

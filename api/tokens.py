@@ -15,6 +15,7 @@ from api.principals import Principal
 from infra.database import connect, schema_changes
 
 DEFAULT_LIFETIME = timedelta(days=90)
+REVOKED_CHANNEL = "siwei_token_revoked"  # NOTIFY'd with each revocation, for the API's memory of tokens
 
 TOKENS_DDL = """
 CREATE SCHEMA IF NOT EXISTS api;
@@ -69,6 +70,7 @@ def revoke(database_url: str, token_id: UUID) -> None:
             "UPDATE api.tokens SET revoked_at = coalesce(revoked_at, now()) WHERE token_id = %s",
             (token_id,),
         ).rowcount
+        conn.execute("SELECT pg_notify(%s, %s)", (REVOKED_CHANNEL, str(token_id)))
     if not revoked:
         raise UnknownToken(f"no token has the id {token_id}")
 
@@ -91,10 +93,11 @@ def is_valid(database_url: str, secret: str) -> bool:
         ).fetchone() is not None
 
 
-async def principal_of(conn: psycopg.AsyncConnection, secret: str) -> Principal | None:
+async def principal_of(conn: psycopg.AsyncConnection, secret: str) -> tuple[Principal, datetime] | None:
+    """The principal of a valid token, and when the token expires."""
     row = await (await conn.execute(
-        "SELECT principal FROM api.tokens WHERE token_hash = %s AND revoked_at IS NULL"
+        "SELECT principal, expires_at FROM api.tokens WHERE token_hash = %s AND revoked_at IS NULL"
         " AND expires_at > now()",
         (token_hash(secret),),
     )).fetchone()
-    return Principal.parse(row[0]) if row else None
+    return (Principal.parse(row[0]), row[1]) if row else None

@@ -6,13 +6,8 @@ import argparse
 import json
 from typing import Any
 
+from infra.arguments import positive
 from infra.settings import ConfigurationError, Settings
-
-
-def positive(text: str) -> int:
-    if not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"a whole number above 0, not {text!r}")
-    return int(text)
 
 
 def duration(text: str) -> float:

@@ -102,3 +102,11 @@ def processes_named(prefix: str) -> list[int]:
             except OSError:
                 continue
     return found
+
+
+def children_of(pid: int) -> list[int]:
+    """Pids of a process's children."""
+    try:
+        return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []

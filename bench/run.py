@@ -9,7 +9,7 @@ benchmark's own commands while it measures."""
 
 from __future__ import annotations
 
-import asyncio
+import os
 import random
 import threading
 import time
@@ -24,7 +24,8 @@ from tqdm import tqdm
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 from bench import measures
-from bench.figures import Report, peak_mib, percentile, processes_named
+from bench.figures import Report, children_of, peak_mib, percentile, processes_named
+from bench.load import load
 from bench.measures import in_child
 from infra.database import connect
 from infra.settings import Settings
@@ -34,6 +35,7 @@ from services.common.bodies import Body
 FIGURES = ["relay", "rebuild", "commands", "catch-up", "freshness", "graphql", "asof", "verify"]
 CLIENTS = (1, 16)
 GRAPHQL_CLIENTS = 32
+API_WORKERS = os.cpu_count() or 1  # one API process a core, as a deployment would run it
 FRESHNESS_RATE = 100.0  # commands a second
 SAMPLE_MESSAGES = 500
 ASOF_REQUESTS = 20
@@ -214,7 +216,8 @@ def _live(settings: Settings, report: Report, manifest: dict, compounds: list[st
 
     port = free_port()
     supervisor = Supervisor(settings, {"relay": ["relay"], "projector": ["project"],
-                                       "api": ["api", "--port", str(port)]})
+                                       "api": ["api", "--port", str(port),
+                                               "--workers", str(API_WORKERS)]})
     url = f"http://127.0.0.1:{port}/graphql"
     try:
         supervisor.start_all()
@@ -242,8 +245,10 @@ def _live(settings: Settings, report: Report, manifest: dict, compounds: list[st
                     _graphql_figures(report, name, _graphql(url, about(query), seconds), trivial)
             if step("asof"):
                 _as_of(report, url, [about(AS_OF)() for _ in range(ASOF_REQUESTS)])
-        for name in ("api", "projector", "relay"):
+        for name in ("projector", "relay"):
             report.note_memory(f"{name} (live)", peak_mib(supervisor.children[name].pid))
+        for worker in children_of(supervisor.children["api"].pid):
+            report.note_memory("api worker (live)", peak_mib(worker))
     finally:
         supervisor.stop()
 
@@ -357,29 +362,7 @@ def _broker_latency(settings: Settings, seconds: float) -> list[float]:
 def _graphql(url: str, query: Callable[[], tuple[str, dict, str]], seconds: float) -> tuple[list[float], float]:
     """``GRAPHQL_CLIENTS`` clients asking ``query`` back to back for ``seconds``: latencies in ms and
     requests a second."""
-
-    async def load() -> tuple[list[float], float]:
-        latencies: list[float] = []
-        limits = httpx.Limits(max_connections=GRAPHQL_CLIENTS)
-        async with httpx.AsyncClient(limits=limits, timeout=30) as client:
-            deadline = time.perf_counter() + seconds
-
-            async def one_client() -> None:
-                while time.perf_counter() < deadline:
-                    text, variables, token = query()
-                    asked = time.perf_counter()
-                    answer = await client.post(url, json={"query": text, "variables": variables},
-                                               headers=_auth(token))
-                    latencies.append((time.perf_counter() - asked) * 1000)
-                    body = answer.json()
-                    if answer.status_code != 200 or body.get("errors"):
-                        raise RuntimeError(f"GraphQL answered {answer.status_code}: {body.get('errors')}")
-
-            started = time.perf_counter()
-            await asyncio.gather(*(one_client() for _ in range(GRAPHQL_CLIENTS)))
-            return latencies, len(latencies) / (time.perf_counter() - started)
-
-    return asyncio.run(load())
+    return load(url, GRAPHQL_CLIENTS, seconds, query)
 
 
 def _graphql_figures(report: Report, name: str, measured: tuple[list[float], float],

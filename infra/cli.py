@@ -19,6 +19,7 @@ from api.principals import SPECS, InvalidPrincipal
 from api.tokens import UnknownToken
 from audit.commands import add_commands as add_audit_commands
 from bench.commands import add_commands as add_bench_commands
+from infra.arguments import positive
 from infra.settings import ConfigurationError, Settings
 
 if TYPE_CHECKING:
@@ -93,11 +94,12 @@ def cmd_deadlines(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_api(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
-    from api.app import create_app
     from infra.embedded import servers
 
     with servers(settings) as resolved:
-        uvicorn.run(create_app(resolved), host=args.host, port=args.port, log_level="warning")
+        os.environ.update(resolved.child_environment())  # each worker reads its settings from it
+        uvicorn.run("api.app:from_environment", factory=True, workers=args.workers,
+                    host=args.host, port=args.port, log_level="warning")
     return 0
 
 
@@ -170,7 +172,7 @@ def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
             "projector": ["project"],
             "reactor": ["react"],
             "witness": ["witness"],
-            "api": ["api", "--host", args.host, "--port", str(args.port)],
+            "api": ["api", "--host", args.host, "--port", str(args.port), "--workers", str(args.workers)],
         })
         try:
             supervisor.start_all()
@@ -313,6 +315,7 @@ def parser() -> argparse.ArgumentParser:
     up.add_argument("--no-demo", action="store_true", help="do not seed the demo compounds")
     up.add_argument("--host", default="127.0.0.1", help="API address (default 127.0.0.1)")
     up.add_argument("--port", type=int, default=8000, help="API port (default 8000)")
+    up.add_argument("--workers", type=positive, default=1, help="API processes (default 1)")
     up.set_defaults(run=cmd_up)
 
     relay = commands.add_parser("relay", help="publish the bodies' event stores to Kafka",
@@ -339,6 +342,8 @@ def parser() -> argparse.ArgumentParser:
     api = commands.add_parser("api", help="serve GraphQL", description="Serves GraphQL at /graphql.")
     api.add_argument("--host", default="127.0.0.1", help="address (default 127.0.0.1)")
     api.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    api.add_argument("--workers", type=positive, default=1,
+                     help="processes serving requests (default 1); each limits a token's rate on its own")
     api.set_defaults(run=cmd_api)
 
     projections = commands.add_parser("projections", help="rebuild or verify the read models",

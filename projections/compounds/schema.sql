@@ -21,3 +21,10 @@ CREATE TABLE IF NOT EXISTS exclusive_units (
     registered_at timestamptz NOT NULL
 );
 CREATE INDEX IF NOT EXISTS exclusive_units_by_compound ON exclusive_units (compound_id);
+
+-- The API remembers which compounds each auditor's area holds; any change here tells it to forget
+-- (``CHANGED_CHANNEL`` in view.py).
+CREATE OR REPLACE FUNCTION compounds_changed() RETURNS trigger LANGUAGE plpgsql AS
+    $$ BEGIN PERFORM pg_notify('siwei_compounds_changed', ''); RETURN NULL; END $$;
+CREATE OR REPLACE TRIGGER compounds_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON compounds
+    FOR EACH STATEMENT EXECUTE FUNCTION compounds_changed();

@@ -7,6 +7,8 @@ from psycopg import Cursor
 from services.common.published import PublishedEvent
 from projections.view import View, handles
 
+CHANGED_CHANNEL = "siwei_compounds_changed"  # NOTIFY'd by schema.sql's trigger when compounds change
+
 
 class CompoundsView(View):
     name = "compounds"

@@ -54,4 +54,4 @@ def test_a_small_city_is_generated_and_every_figure_measured(system, tmp_path):
         assert len(figures[name]["samples"]) == 1 and figures[name]["samples"][0] > 0, name
         assert figures[name]["baseline_samples"][0] > 0, name
     assert re.search(r"\| audit verify \| events/s \| [\d,.]+ / [\d,.]+ / [\d,.]+ \|", ran.stdout)
-    assert "| api (live) |" in ran.stdout and "| relay |" in ran.stdout
+    assert "| api worker (live) |" in ran.stdout and "| relay |" in ran.stdout
