@@ -19,7 +19,7 @@ from psycopg import sql
 
 from bench.figures import peak_mib
 from infra import wire
-from infra.database import connect, ensure_schema, eventsourcing_env
+from infra.database import connect, ensure_schema, eventsourcing_env, schema_changes
 from infra.settings import Settings
 from services.common.bodies import Body
 
@@ -42,17 +42,34 @@ def _child(queue: Any, measure: Callable[..., dict], args: tuple) -> None:
         queue.put(("failed", f"{measure.__name__}: {type(error).__name__}: {error}"))
 
 
+SPAWN = multiprocessing.get_context("spawn")
+
+
 def in_child(measure: Callable[..., dict], *args: Any) -> dict:
     """Runs ``measure(*args)`` in a fresh process; its result and peak memory (``peak_mib``)."""
-    context = multiprocessing.get_context("spawn")
-    queue = context.Queue()
-    process = context.Process(target=_child, args=(queue, measure, args))
-    process.start()
-    status, value = queue.get()
-    process.join()
-    if status != "ok":
-        raise MeasureFailed(value)
-    return value
+    return in_children(measure, [args])[0]
+
+
+def in_children(measure: Callable[..., dict], args_of_each: list[tuple]) -> list[dict]:
+    """Runs ``measure`` in one fresh process for each tuple of arguments, all at once. The first
+    to fail stops the others (which may be waiting for it at a barrier)."""
+    queue = SPAWN.Queue()
+    processes = [SPAWN.Process(target=_child, args=(queue, measure, args)) for args in args_of_each]
+    for process in processes:
+        process.start()
+    results = []
+    try:
+        for _ in processes:
+            status, value = queue.get()
+            if status != "ok":
+                raise MeasureFailed(value)
+            results.append(value)
+    finally:
+        for process in processes:
+            if len(results) < len(processes):
+                process.terminate()
+            process.join()
+    return results
 
 
 def _timed(work: Callable[[], Any]) -> float:
@@ -81,18 +98,21 @@ def _in_threads(work: Callable[[int], Any], count: int) -> None:
 
 # -- commands ----------------------------------------------------------------------------------
 
-def commands(settings: Settings, compounds: list[str], clients: int, seconds: float) -> dict:
-    """Residents raising cases through the residents' service, each client in its own compound,
-    as fast as they can for ``seconds``."""
+def commands(settings: Settings, compounds: list[str], seconds: float, start: Any) -> dict:
+    """Residents raising cases through the residents' service, one client for each of
+    ``compounds`` (a compound may be named more than once), as fast as they can for ``seconds``
+    from when every process passed ``start`` (a barrier)."""
     from services.bootstrap import bootstrap
     from services.common.context import acting
 
     services = bootstrap(settings.database_url)
+    clients = len(compounds)
     done = [0] * clients
+    start.wait()
     deadline = time.perf_counter() + seconds
 
     def client(n: int) -> None:
-        compound = UUID(compounds[n % len(compounds)])
+        compound = UUID(compounds[n])
         with acting(f"resident:{compound}:1单元101"):
             while time.perf_counter() < deadline:
                 services.residents.raise_case(compound_id=compound, category="repairs",
@@ -108,15 +128,16 @@ class Tally(Aggregate):
     """The trivial aggregate of the baseline: created, nothing else."""
 
 
-def trivial_appends(settings: Settings, clients: int, seconds: float) -> dict:
+def trivial_appends(settings: Settings, clients: int, seconds: float, start: Any) -> dict:
     """The eventsourcing library alone: each client creating and saving a trivial aggregate (one
     event) with the library's own PostgreSQL recorder, on the same server and pool settings."""
     env = eventsourcing_env(settings.database_url, "bench_baseline")
     del env["APPLICATION_RECORDER_TOPIC"]
-    with connect(settings.database_url, autocommit=True) as conn:
+    with schema_changes(settings.database_url) as conn:
         ensure_schema(conn, "bench_baseline")
-    app = Application(env={**env, "CREATE_TABLE": "y"})
+        app = Application(env={**env, "CREATE_TABLE": "y"})
     done = [0] * clients
+    start.wait()
     deadline = time.perf_counter() + seconds
 
     def client(n: int) -> None:

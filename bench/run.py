@@ -26,7 +26,7 @@ from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from bench import measures
 from bench.figures import Report, children_of, peak_mib, percentile, processes_named
 from bench.load import load
-from bench.measures import in_child
+from bench.measures import in_child, in_children
 from infra.database import connect
 from infra.settings import Settings
 from infra.topics import high_watermarks, offsets_consumer, partitions_of
@@ -102,6 +102,11 @@ def run(settings: Settings, manifest: dict, *, repeats: int, seconds: float,
 
 def _rate(result: dict) -> float:
     return result["count"] / result["seconds"]
+
+
+def _combined_rate(results: list[dict]) -> float:
+    """The rate of processes that started together."""
+    return sum(r["count"] for r in results) / max(r["seconds"] for r in results)
 
 
 # -- publishing and projecting ---------------------------------------------------------------------
@@ -180,13 +185,21 @@ def _rebuild(settings: Settings, report: Report) -> None:
 
 
 def _commands(settings: Settings, report: Report, compounds: list[str], seconds: float) -> None:
+    """The clients share out over ``API_WORKERS`` processes, as the API's workers would take them."""
     for clients in CLIENTS:
-        result = in_child(measures.commands, settings, compounds[:clients], clients, seconds)
-        baseline = in_child(measures.trivial_appends, settings, clients, seconds)
+        processes = min(clients, API_WORKERS)
+        shares = [range(clients)[p::processes] for p in range(processes)]
+        start = measures.SPAWN.Barrier(processes)
+        results = in_children(measures.commands, [
+            (settings, [compounds[n % len(compounds)] for n in share], seconds, start) for share in shares])
+        start = measures.SPAWN.Barrier(processes)
+        baselines = in_children(measures.trivial_appends, [
+            (settings, len(share), seconds, start) for share in shares])
         report.figure(f"commands, {clients} client{'s' if clients > 1 else ''}", "commands/s",
                       "eventsourcing saving a trivial aggregate", "≥ 1,000" if clients == 16 else "").add(
-            _rate(result), _rate(baseline))
-        report.note_memory(f"services ({clients} clients)", result["peak_mib"])
+            _combined_rate(results), _combined_rate(baselines))
+        for result in results:
+            report.note_memory(f"services ({clients} clients, {processes} processes)", result["peak_mib"])
 
 
 def _catch_up(settings: Settings, report: Report) -> None:

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from uuid import UUID
 
 import psycopg
@@ -77,6 +79,27 @@ def test_an_untouched_ledger_verifies_and_every_event_is_chained(system, ledger)
     assert set(reports[Body.RESIDENTS].witnessed_by) == {Body.BRANCH, Body.OWNERS_COMMITTEE, Body.PROPERTY}
     sequences = [s for (s,) in system.query(f"SELECT sequence FROM {CHAIN} ORDER BY position")]
     assert sequences == list(range(1, len(sequences) + 1))
+
+
+def test_writers_racing_on_one_body_leave_one_unbroken_chain(system, ledger):
+    """Sixteen threads raising cases at once, each on its own connection: every insert reads the
+    chain's head under the table lock it shares with the others."""
+    barrier = threading.Barrier(16)
+
+    def raise_cases(n: int) -> None:
+        barrier.wait()
+        with acting(f"resident:{ledger}:{n}01"):
+            for k in range(5):
+                system.services.residents.raise_case(compound_id=ledger, category="repairs",
+                                                     description=f"第{k}盏灯", location=f"{n}栋")
+
+    with ThreadPoolExecutor(16) as pool:
+        list(pool.map(raise_cases, range(16)))
+    report = check(system, Body.RESIDENTS)[Body.RESIDENTS]
+    assert report.broken is None, str(report)
+    chained = system.query(f"SELECT sequence, position FROM {CHAIN} ORDER BY sequence")
+    assert [s for s, _ in chained] == list(range(1, len(chained) + 1))
+    assert [p for _, p in chained] == positions(system) and len(chained) == report.events
 
 
 def test_an_event_edited_in_place_is_found_at_its_position(system, ledger):
