@@ -104,6 +104,10 @@ def _rate(result: dict) -> float:
     return result["count"] / result["seconds"]
 
 
+def _counted(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}{'es' if noun.endswith('s') else 's'}"
+
+
 def _combined_rate(results: list[dict]) -> float:
     """The rate of processes that started together."""
     return sum(r["count"] for r in results) / max(r["seconds"] for r in results)
@@ -195,11 +199,12 @@ def _commands(settings: Settings, report: Report, compounds: list[str], seconds:
         start = measures.SPAWN.Barrier(processes)
         baselines = in_children(measures.trivial_appends, [
             (settings, len(share), seconds, start) for share in shares])
-        report.figure(f"commands, {clients} client{'s' if clients > 1 else ''}", "commands/s",
+        report.figure(f"commands, {_counted(clients, 'client')}", "commands/s",
                       "eventsourcing saving a trivial aggregate", "≥ 1,000" if clients == 16 else "").add(
             _combined_rate(results), _combined_rate(baselines))
         for result in results:
-            report.note_memory(f"services ({clients} clients, {processes} processes)", result["peak_mib"])
+            report.note_memory(f"services ({_counted(clients, 'client')}, {_counted(processes, 'process')})",
+                               result["peak_mib"])
 
 
 def _catch_up(settings: Settings, report: Report) -> None:
