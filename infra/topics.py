@@ -17,6 +17,7 @@ from kafka.errors import KafkaTimeoutError, TopicAlreadyExistsError
 from services.common.bodies import Body
 
 TOPIC_CONFIG = {"retention.ms": "-1", "cleanup.policy": "delete"}
+FETCH_AT_ONCE_MS = 10  # how long the broker may hold a fetch of the offsets consumer for new messages
 
 
 def ensure_topics(bootstrap: str, partitions: int, topics: list[str] | None = None) -> None:
@@ -35,10 +36,13 @@ def ensure_topics(bootstrap: str, partitions: int, topics: list[str] | None = No
 
 
 def offsets_consumer(bootstrap: str, client_id: str) -> KafkaConsumer:
-    """A consumer that belongs to no group: used to read offsets and to fetch by assignment."""
+    """A consumer that belongs to no group: used to read offsets and to fetch by assignment. Its
+    fetches do not wait for new messages (the default waits up to 500 ms at a partition's end,
+    which is where a high watermark is read): the relay checks its topic while it publishes, and
+    nothing is published while it checks."""
     return KafkaConsumer(
         bootstrap_servers=bootstrap, client_id=client_id, group_id=None, enable_auto_commit=False,
-        allow_auto_create_topics=False,
+        allow_auto_create_topics=False, fetch_max_wait_ms=FETCH_AT_ONCE_MS,
     )
 
 
@@ -54,7 +58,7 @@ def high_watermarks(
     consumer.seek_to_end(*partitions)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        consumer.poll(timeout_ms=100)
+        consumer.poll(timeout_ms=FETCH_AT_ONCE_MS)  # a poll lasts its timeout when no records come
         marks = {tp: consumer.highwater(tp) for tp in partitions}
         if all(mark is not None for mark in marks.values()):
             return marks
