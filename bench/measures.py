@@ -65,8 +65,9 @@ def in_children(measure: Callable[..., dict], args_of_each: list[tuple]) -> list
                 raise MeasureFailed(value)
             results.append(value)
     finally:
+        stop = len(results) < len(processes)  # one failed: the rest may never finish
         for process in processes:
-            if len(results) < len(processes):
+            if stop:
                 process.terminate()
             process.join()
     return results

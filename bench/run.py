@@ -189,7 +189,7 @@ def _rebuild(settings: Settings, report: Report) -> None:
 
 
 def _commands(settings: Settings, report: Report, compounds: list[str], seconds: float) -> None:
-    """The clients share out over ``API_WORKERS`` processes, as the API's workers would take them."""
+    """The clients share out over up to ``API_WORKERS`` processes, as the API's workers would take them."""
     for clients in CLIENTS:
         processes = min(clients, API_WORKERS)
         shares = [range(clients)[p::processes] for p in range(processes)]
