@@ -8,12 +8,11 @@ import json
 import subprocess
 import sys
 import threading
-from datetime import date
 
 from audit.verify import verify
 from infra.relay import run_relays
 from projections.projector import Projector
-from services.common.context import acting
+from services.common.context import acting, china_date, utc_now
 from tests.conftest import BEIYUAN, graphql
 
 OWNERS = {"101": "田景余", "102": "李华", "103": "王芳"}
@@ -44,7 +43,7 @@ def test_an_erased_owner_is_unreadable_everywhere_and_the_ledger_still_verifies(
             oc.register_exclusive_unit(compound_id=compound, building="1栋", unit=unit, exclusive_area="80",
                                        owner=owner)
         vote = oc.open_vote(compound_id=compound, matter="other_major", title="加装电梯", description="1栋",
-                            closes_on=date.today()).aggregate_id
+                            closes_on=china_date(utc_now())).aggregate_id
         for unit in ("101", "102"):
             oc.cast_ballot(compound_id=compound, vote_id=vote, building="1栋", unit=unit, choice="yes",
                            channel="paper")
