@@ -21,6 +21,7 @@ from api.context import Context
 from api.enforcement import DENIALS_DDL
 from api.limits import MAX_BODY_BYTES, RateLimiter
 from api.memory import Memory
+from api.pagination import use_shared_cursor_key
 from api.schema import schema
 from infra.database import schema_changes
 from infra.settings import Settings
@@ -66,15 +67,19 @@ class Gate:
             await self.app(scope, receive, send)
             return
         refusal = await self._check(request)
+        if refusal is None:
+            body = await _body_within_limit(receive)
+            if body is None:
+                refusal = _too_large()
         if refusal is not None:
             await refusal(scope, receive, send)
             return
-        await self.app(scope, _limited(receive), send)
+        await self.app(scope, _replaying(body, receive), send)
 
     async def _check(self, request: Request) -> Response | None:
-        length = request.headers.get("content-length", "0")
-        if not length.isdigit() or int(length) > MAX_BODY_BYTES:
-            return _refusal(413, "TOO_LARGE", f"a request may carry at most {MAX_BODY_BYTES} bytes")
+        length = request.headers.get("content-length")
+        if length is not None and (not length.isdigit() or int(length) > MAX_BODY_BYTES):
+            return _too_large()
         scheme, _, token = request.headers.get("authorization", "").partition(" ")
         token = token.strip()
         if scheme.lower() != "bearer" or not token:
@@ -93,19 +98,40 @@ class Gate:
         return None
 
 
-def _limited(receive: Receive) -> Receive:
-    """Stops a body that is longer than its Content-Length said."""
-    received = 0
+def _too_large() -> Response:
+    return _refusal(413, "TOO_LARGE", f"a request may carry at most {MAX_BODY_BYTES} bytes")
 
-    async def limited() -> dict:
-        nonlocal received
+
+async def _body_within_limit(receive: Receive) -> bytes | None:
+    """The whole body, whatever its transfer encoding (a length, or chunks), if it is within
+    the limit; None as soon as it is not."""
+    chunks, size = [], 0
+    while True:
         message = await receive()
-        received += len(message.get("body", b""))
-        if received > MAX_BODY_BYTES:
-            raise ValueError("request body over the limit")
-        return message
+        if message["type"] != "http.request":  # the client went away
+            return b"".join(chunks)
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            return None
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
 
-    return limited
+
+def _replaying(body: bytes, receive: Receive) -> Receive:
+    """Gives the application the body already read, then whatever the client sends next (its
+    disconnect)."""
+    sent = False
+
+    async def replay() -> dict:
+        nonlocal sent
+        if sent:
+            return await receive()
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return replay
 
 
 def create_app(settings: Settings) -> Starlette:
@@ -114,6 +140,7 @@ def create_app(settings: Settings) -> Starlette:
         tokens.create_tables(settings.database_url)
         with schema_changes(settings.database_url) as conn:
             conn.execute(DENIALS_DDL)
+            use_shared_cursor_key(conn)
         # A fresh system answers with empty lists, not missing tables.
         await asyncio.to_thread(Projector(settings).create_tables)
         app.state.services = await asyncio.to_thread(bootstrap, settings.database_url)

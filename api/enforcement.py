@@ -5,6 +5,7 @@ Refusals are recorded in ``api.denials`` for audit, once the operation has run."
 from __future__ import annotations
 
 import inspect
+import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
@@ -15,6 +16,8 @@ from strawberry.extensions import SchemaExtension
 
 from api.errors import NotAllowed
 from api.rights import MASK, RIGHTS, Right, is_carried
+
+log = logging.getLogger("siwei.api")
 
 DENIALS_DDL = """
 CREATE SCHEMA IF NOT EXISTS api;
@@ -71,6 +74,7 @@ class EnforceRights(SchemaExtension):
         if compound is not None:
             message += f" for compound {compound}"
         message += f": it needs {needed}"
+        log.warning("refused: %s", message)  # one line; the denial is also recorded in api.denials
         if info.parent_type.name == "Mutation":
             return NotAllowed(code="NOT_ALLOWED", message=message, right=key)
         raise PermissionDenied(message, key)

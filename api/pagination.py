@@ -1,14 +1,23 @@
-"""Relay-style connections over read-model tables, paged by keyset (no OFFSET scans)."""
+"""Relay-style connections over read-model tables, paged by keyset (no OFFSET scans).
+
+A cursor is the page's last sort key, sealed with AES-GCM under the API's cursor key (kept in
+PostgreSQL, shared by every worker): a partner cannot read what it holds (a unit, an owner's
+name), and a cursor the API did not give out, or gave out for another list, is refused as
+``INVALID_INPUT`` before any query runs."""
 
 from __future__ import annotations
 
 import base64
+import binascii
 import json
+import os
 from collections.abc import Callable, Sequence
 from typing import Any, Generic, TypeVar
 
 import strawberry
-from psycopg import AsyncConnection, sql
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from psycopg import AsyncConnection, Connection, sql
 from psycopg.rows import dict_row
 
 T = TypeVar("T")
@@ -17,7 +26,26 @@ MAX_PAGE = 100
 
 
 class InvalidPage(ValueError):
-    """A page request that cannot be answered."""
+    """A page request that cannot be answered; the error names the argument."""
+
+    def __init__(self, message: str, field: str) -> None:
+        super().__init__(message)
+        self.extensions = {"code": "INVALID_INPUT", "field": field}
+
+
+NONCE_BYTES = 12
+_cipher = AESGCM(AESGCM.generate_key(bit_length=256))  # replaced by the API's shared key at start
+
+
+def use_shared_cursor_key(conn: Connection) -> None:
+    """Seals and opens cursors with the key kept in ``api.cursor_key`` (made on first use), so
+    that every worker reads every cursor, and cursors outlive a restart."""
+    global _cipher
+    conn.execute("CREATE SCHEMA IF NOT EXISTS api")
+    conn.execute("CREATE TABLE IF NOT EXISTS api.cursor_key (id integer PRIMARY KEY CHECK (id = 1), key bytea NOT NULL)")
+    conn.execute("INSERT INTO api.cursor_key VALUES (1, %s) ON CONFLICT DO NOTHING",
+                 (AESGCM.generate_key(bit_length=256),))
+    _cipher = AESGCM(bytes(conn.execute("SELECT key FROM api.cursor_key").fetchone()[0]))
 
 
 @strawberry.type
@@ -39,17 +67,22 @@ class Connection(Generic[T]):
     total_count: int
 
 
-def encode_cursor(values: Sequence[Any]) -> str:
-    return base64.urlsafe_b64encode(json.dumps([str(v) for v in values]).encode()).decode()
+def encode_cursor(values: Sequence[Any], listing: str) -> str:
+    """The sealed position after ``values`` in the list ``listing`` (its sort key's columns)."""
+    nonce = os.urandom(NONCE_BYTES)
+    sealed = _cipher.encrypt(nonce, json.dumps([str(v) for v in values]).encode(), listing.encode())
+    return base64.urlsafe_b64encode(nonce + sealed).decode()
 
 
-def decode_cursor(cursor: str, size: int) -> list[str]:
+def decode_cursor(cursor: str, size: int, listing: str) -> list[str]:
+    refused = InvalidPage("after is not a cursor this API gave out for this list", "after")
     try:
-        values = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-    except (ValueError, TypeError):
-        raise InvalidPage(f"{cursor!r} is not a cursor this API gave out") from None
+        raw = base64.urlsafe_b64decode(cursor.encode())
+        values = json.loads(_cipher.decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], listing.encode()))
+    except (ValueError, TypeError, binascii.Error, InvalidTag):
+        raise refused from None
     if not isinstance(values, list) or len(values) != size:
-        raise InvalidPage(f"{cursor!r} is not a cursor this API gave out")
+        raise refused
     return values
 
 
@@ -80,8 +113,9 @@ async def page(
     source = sql.Identifier(table) if isinstance(table, str) else table
     size = DEFAULT_PAGE if first is None else first
     if not 0 <= size <= MAX_PAGE:
-        raise InvalidPage(f"first must be between 0 and {MAX_PAGE}")
-    position = decode_cursor(after, len(key)) if after is not None else None
+        raise InvalidPage(f"first must be between 0 and {MAX_PAGE}", "first")
+    listing = f"{table if isinstance(table, str) else repr(table)}:{','.join(key)}"
+    position = decode_cursor(after, len(key), listing) if after is not None else None
     conditions = list(where) or [sql.SQL("true")]
     columns = sql.SQL(", ").join(sql.Identifier(k) for k in key)
     count_query = sql.SQL("SELECT count(*) FROM {} WHERE {}").format(
@@ -101,7 +135,7 @@ async def page(
         source, sql.SQL(" AND ").join(conditions), columns, sql.Literal(size + 1))
     async with conn.cursor(row_factory=dict_row) as cur:
         rows = await (await cur.execute(query, page_params)).fetchall()
-    edges = [Edge(node=node(row), cursor=encode_cursor([row[k] for k in key])) for row in rows[:size]]
+    edges = [Edge(node=node(row), cursor=encode_cursor([row[k] for k in key], listing)) for row in rows[:size]]
     return Connection(
         edges=edges,
         page_info=PageInfo(has_next_page=len(rows) > size,

@@ -3,9 +3,12 @@ on every field and the abuse limits applied to every operation."""
 
 from __future__ import annotations
 
+import logging
+
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import AddValidationRules, MaskErrors, ParserCache, QueryDepthLimiter, ValidationCache
+from strawberry.types import ExecutionContext
 
 from api.assembly.schema import AssemblyMutations, AssemblyQueries
 from api.audit.schema import AuditQueries, DropAsOf
@@ -23,7 +26,10 @@ from api.pagination import InvalidPage
 from api.projects.schema import ProjectMutations, ProjectQueries
 from api.property.mutations import PropertyMutations
 from api.property.queries import PropertyQueries
+from api.inputs import SCALAR_OVERRIDES, CheckTexts
 from api.viewer import ViewerQueries
+
+log = logging.getLogger("siwei.api")
 
 
 @strawberry.type
@@ -50,10 +56,21 @@ CACHED_DOCUMENTS = 512
 # (QueryDepthLimiter makes a new class each time it is built).
 VALIDATION_RULES = [*QueryDepthLimiter(max_depth=MAX_DEPTH).validation_rules, CostLimit]
 
-schema = strawberry.Schema(
+class SiweiSchema(strawberry.Schema):
+    def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
+        """A fault is logged with its traceback; a client's mistake not at all (the answer says
+        it); a refusal was logged in one line where it was decided (``api.enforcement``)."""
+        for error in errors:
+            if is_unexpected(error):
+                log.error("%s", error, exc_info=error.original_error)
+
+
+schema = SiweiSchema(
     query=Query,
     mutation=Mutation,
+    scalar_overrides=SCALAR_OVERRIDES,
     extensions=[  # factories: each request gets fresh extensions
+        CheckTexts,
         EnforceRights,
         DropAsOf,
         lambda: AddValidationRules(VALIDATION_RULES),

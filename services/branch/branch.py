@@ -95,7 +95,7 @@ class Branch(GovernanceAggregate):
             raise RuleViolated(f"{len(self.members)} members still report to the branch: they leave "
                                "or transfer out first")
         self._dissolved(dissolved_on=require_date(dissolved_on, "dissolvedOn", not_after=today()),
-                        reason=require_text(reason, "reason", max_length=2000))
+                        reason=require_text(reason, "reason", max_length=2000, multiline=True))
 
     @event("BranchDissolved")
     def _dissolved(self, dissolved_on: date, reason: str) -> None:
@@ -147,7 +147,7 @@ class Branch(GovernanceAggregate):
             destination = require_text(destination, "destination")
         self._left(member_id=member_id, how=how, destination=(destination or "").strip(),
                    left_on=require_date(left_on, "leftOn", not_after=today()),
-                   reason=require_text(reason, "reason", max_length=2000))
+                   reason=require_text(reason, "reason", max_length=2000, multiline=True))
 
     @event("MemberLeft")
     def _left(self, member_id: UUID, how: str, destination: str, left_on: date, reason: str) -> None:

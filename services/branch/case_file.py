@@ -116,7 +116,7 @@ class CaseFile(GovernanceAggregate):
     def refuse(self, reason: str) -> None:
         self._require_own_taker(DISPATCHED, "refused")
         self._refused(case_id=self.case_id, dispatch_no=self.dispatches, taker=self.taker,
-                      reason=require_text(reason, "reason", max_length=2000))
+                      reason=require_text(reason, "reason", max_length=2000, multiline=True))
 
     @event("CaseRefused")
     def _refused(self, case_id: UUID, dispatch_no: int, taker: str, reason: str) -> None:
@@ -125,7 +125,7 @@ class CaseFile(GovernanceAggregate):
     def record_progress(self, note: str) -> None:
         self._require_own_taker(ACCEPTED, "progressed")
         self._progressed(case_id=self.case_id, dispatch_no=self.dispatches,
-                         note=require_text(note, "note", max_length=2000))
+                         note=require_text(note, "note", max_length=2000, multiline=True))
 
     @event("CaseProgressRecorded")
     def _progressed(self, case_id: UUID, dispatch_no: int, note: str) -> None:
@@ -134,7 +134,7 @@ class CaseFile(GovernanceAggregate):
     def resolve(self, summary: str) -> None:
         self._require_own_taker(ACCEPTED, "resolved")
         self._resolved(case_id=self.case_id, dispatch_no=self.dispatches, taker=self.taker,
-                       summary=require_text(summary, "summary", max_length=2000))
+                       summary=require_text(summary, "summary", max_length=2000, multiline=True))
 
     @event("CaseResolved")
     def _resolved(self, case_id: UUID, dispatch_no: int, taker: str, summary: str) -> None:
@@ -151,7 +151,7 @@ class CaseFile(GovernanceAggregate):
         if self.taker != Taker.MEDIATION_ROOM.value or self.state != ACCEPTED:
             raise RuleViolated("only a dispute the mediation room has accepted can be concluded")
         self._mediation_concluded(case_id=self.case_id, dispatch_no=self.dispatches,
-                                  outcome=result.value, note=require_text(note, "note", max_length=2000))
+                                  outcome=result.value, note=require_text(note, "note", max_length=2000, multiline=True))
 
     @event("MediationConcluded")
     def _mediation_concluded(self, case_id: UUID, dispatch_no: int, outcome: str, note: str) -> None:

@@ -59,7 +59,7 @@ class Claimable(GovernanceAggregate):
     @classmethod
     def publish(cls, *, compound_id: UUID, title: str, description: str, kind: str) -> Claimable:
         return cls(compound_id=compound_id, title=require_text(title, "title"),
-                   description=require_text(description, "description", max_length=2000),
+                   description=require_text(description, "description", max_length=2000, multiline=True),
                    kind=require_choice(ClaimableKind, kind, "kind"))
 
     def claim(self, organisation: Organisation) -> None:
@@ -77,7 +77,7 @@ class Claimable(GovernanceAggregate):
     def report_solved(self, report: str) -> None:
         if self.state != CLAIMED:
             raise RuleViolated(f"it is {self.state}: only a claimed item can be reported solved")
-        self._solved(report=require_text(report, "report", max_length=2000))
+        self._solved(report=require_text(report, "report", max_length=2000, multiline=True))
 
     @event("ClaimSolved")
     def _solved(self, report: str) -> None:

@@ -85,7 +85,7 @@ class JointMeeting(GovernanceAggregate):
             raise RuleViolated("a joint meeting brings at least two bodies together", field="bodies")
         if any(require_count(n, "attendees") == 0 for n in attendees):
             raise InvalidInput("each body named attends with at least one person", field="attendees")
-        decisions = [require_text(d, "decisions", max_length=2000) for d in decisions]
+        decisions = [require_text(d, "decisions", max_length=2000, multiline=True) for d in decisions]
         return cls(compound_id=compound_id, branch_id=branch_id,
                    held_on=require_date(held_on, "heldOn", not_after=today()),
                    topic=require_text(topic, "topic"), bodies=bodies, attendees=list(attendees),
@@ -131,7 +131,7 @@ class Suggestion(GovernanceAggregate):
         made_on = require_date(made_on, "madeOn", not_after=today())
         return cls(compound_id=compound_id, branch_id=branch_id,
                    addressed_to=require_body(addressed_to, SUGGESTED_TO, "addressedTo", present),
-                   subject=require_text(subject, "subject"), text=require_text(text, "text", max_length=2000),
+                   subject=require_text(subject, "subject"), text=require_text(text, "text", max_length=2000, multiline=True),
                    made_on=made_on, answer_by=require_deadline(answer_by, "answerBy", made_on))
 
 
@@ -158,7 +158,7 @@ class SupervisionNotice(GovernanceAggregate):
         return cls(compound_id=compound_id, branch_id=branch_id,
                    addressed_to=require_body(addressed_to, SUPERVISED, "addressedTo", present),
                    matter=require_text(matter, "matter"),
-                   requirement=require_text(requirement, "requirement", max_length=2000),
+                   requirement=require_text(requirement, "requirement", max_length=2000, multiline=True),
                    issued_on=issued_on, rectify_by=require_deadline(rectify_by, "rectifyBy", issued_on))
 
     def note_rectification(self, round_: int, report: str, reported_on: date) -> bool:
@@ -176,7 +176,7 @@ class SupervisionNotice(GovernanceAggregate):
         if self.state != REPORTED:
             raise RuleViolated(f"the notice is {self.state}: it is closed once the "
                                f"{BODY_NAMES[Body(self.addressed_to)]} reports its rectification")
-        self._closed(note=require_text(note, "note", max_length=2000))
+        self._closed(note=require_text(note, "note", max_length=2000, multiline=True))
 
     @event("SupervisionNoticeClosed")
     def _closed(self, note: str) -> None:
@@ -185,7 +185,7 @@ class SupervisionNotice(GovernanceAggregate):
     def reopen(self, reason: str, rectify_by: date) -> None:
         if self.state == OPEN:
             raise RuleViolated("the notice is open: it awaits the rectification report")
-        self._reopened(round=self.round + 1, reason=require_text(reason, "reason", max_length=2000),
+        self._reopened(round=self.round + 1, reason=require_text(reason, "reason", max_length=2000, multiline=True),
                        rectify_by=require_deadline(rectify_by, "rectifyBy", today(), same_day=True))
 
     @event("SupervisionNoticeReopened")

@@ -6,6 +6,8 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from enum import Enum
 
+from services.common.inputs import BadText, clean_text
+
 
 class DomainError(Exception):
     """A command was refused. ``code`` is stable and machine-readable; the message is for people."""
@@ -36,12 +38,15 @@ class RuleViolated(DomainError):
     code = "RULE_VIOLATED"
 
 
-def require_text(value: str, field: str, *, max_length: int = 200) -> str:
-    text = (value or "").strip()
+def require_text(value: str, field: str, *, max_length: int = 200, multiline: bool = False) -> str:
+    """A text that keeps the rules of ``services.common.inputs``, not empty, at most ``max_length``
+    characters; one line unless ``multiline``."""
+    try:
+        text = clean_text(value or "", multiline=multiline, max_length=max_length).strip()
+    except BadText as problem:
+        raise InvalidInput(f"{field} {problem}", field=field) from None
     if not text:
         raise InvalidInput(f"{field} must not be empty", field=field)
-    if len(text) > max_length:
-        raise InvalidInput(f"{field} must be at most {max_length} characters", field=field)
     return text
 
 
@@ -65,11 +70,17 @@ MAX_AMOUNT = Decimal("10000000000")
 
 def require_decimal(value: Decimal | str | int, field: str, *, unit: str, maximum: Decimal,
                     zero: bool = False) -> Decimal:
-    """A positive amount (or zero, if ``zero``) to the cent, at most ``maximum``."""
+    """A positive amount (or zero, if ``zero``) to the cent, at most ``maximum``: a value with
+    more decimals is refused, never rounded."""
     try:
-        amount = Decimal(str(value)).quantize(CENT)
+        given = Decimal(str(value))
+        amount = given.quantize(CENT) if given.is_finite() else None
     except InvalidOperation:
-        raise InvalidInput(f"{field} must be a number of {unit}", field=field) from None
+        amount = None
+    if amount is None:
+        raise InvalidInput(f"{field} must be a number of {unit}", field=field)
+    if amount != given:
+        raise InvalidInput(f"{field} must have at most 2 decimals (it is kept to the hundredth)", field=field)
     if not (Decimal(0) <= amount if zero else Decimal(0) < amount) or amount > maximum:
         lowest = "0 or more" if zero else "above 0"
         raise InvalidInput(f"{field} must be {lowest} and at most {maximum} {unit}", field=field)

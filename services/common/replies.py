@@ -59,7 +59,7 @@ class Replies(GovernanceAggregate):
         response = require_choice(Response, response, "response")
         reason = (reason or "").strip()
         if response != Response.ACCEPTED:
-            reason = require_text(reason, "reason", max_length=2000)  # declining, even partly, says why
+            reason = require_text(reason, "reason", max_length=2000, multiline=True)  # declining, even partly, says why
         self._answered(suggestion_id=suggestion_id, response=response, reason=reason,
                        answered_on=require_date(answered_on, "answeredOn", not_after=today(),
                                                 not_before=item.since))
@@ -74,7 +74,7 @@ class Replies(GovernanceAggregate):
         if (notice_id, item.round) in self.reported or not item.awaiting:
             raise RuleViolated("the rectification of this round is reported already; the branch "
                                "closes the notice or re-opens it", field="noticeId")
-        self._reported(notice_id=notice_id, round=item.round, report=require_text(report, "report", max_length=2000),
+        self._reported(notice_id=notice_id, round=item.round, report=require_text(report, "report", max_length=2000, multiline=True),
                        reported_on=require_date(reported_on, "reportedOn", not_after=today(),
                                                 not_before=item.since))
 

@@ -120,7 +120,7 @@ class CommitteeTerm(GovernanceAggregate):
         if not self.in_office():
             raise RuleViolated("the compound has no owners' committee in office")
         self._dissolved(dissolved_on=require_date(dissolved_on, "dissolvedOn", not_after=today()),
-                        reason=require_text(reason, "reason", max_length=2000))
+                        reason=require_text(reason, "reason", max_length=2000, multiline=True))
 
     @event("CommitteeDissolved")
     def _dissolved(self, dissolved_on: date, reason: str) -> None:
@@ -144,7 +144,7 @@ class FundUse(GovernanceAggregate):
     def authorise(cls, *, resolution: AssemblyVote, compound_id: UUID, purpose: str) -> FundUse:
         resolution.require_passed(Matter.USE_MAINTENANCE_FUND, compound_id)
         return cls(compound_id=compound_id, resolution_id=resolution.id, amount=resolution.amount,
-                   purpose=require_text(purpose, "purpose", max_length=2000))
+                   purpose=require_text(purpose, "purpose", max_length=2000, multiline=True))
 
     def disburse(self, amount: Decimal | str, payee: str, paid_on: date) -> None:
         amount = require_amount(amount, "amount")

@@ -92,7 +92,7 @@ class AssemblyVote(GovernanceAggregate):
         return cls(
             compound_id=compound_id, matter=matter.value, majority=majority_of(matter).value,
             title=require_text(title, "title"),
-            description=require_text(description, "description", max_length=4000),
+            description=require_text(description, "description", max_length=4000, multiline=True),
             closes_on=closes_on, amount=amount, company_id=company_id, candidates=names,
             units=[u.label for u in electorate], unit_owners=[u.owner for u in electorate],
             unit_areas=[u.exclusive_area for u in electorate],
@@ -149,7 +149,7 @@ class AssemblyVote(GovernanceAggregate):
         """A late paper ballot or a recount, after closing; the count follows it."""
         choice = require_choice(Choice, choice, "choice")
         kind = require_choice(Correction, kind, "kind")
-        reason = require_text(reason, "reason", max_length=2000)
+        reason = require_text(reason, "reason", max_length=2000, multiline=True)
         owner = self.owner_voting_for(unit)
         if self.state != CLOSED:
             raise RuleViolated("corrections come after closing; until then the owner casts a ballot")

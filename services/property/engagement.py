@@ -52,7 +52,7 @@ class Engagement(GovernanceAggregate):
             raise RuleViolated("no property company serves the compound")
         self._handed_over(company_id=self.company_id,
                           until=require_date(until, "until", not_after=today(), not_before=self.since),
-                          reason=require_text(reason, "reason", max_length=2000))
+                          reason=require_text(reason, "reason", max_length=2000, multiline=True))
 
     @event("ServiceHandedOver")
     def _handed_over(self, company_id: UUID, until: date, reason: str) -> None:

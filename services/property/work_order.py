@@ -40,7 +40,7 @@ class WorkOrder(GovernanceAggregate):
         if self.state != OPEN:
             raise RuleViolated(f"the work order is {self.state}: only an open one can be refused")
         self._refused(case_id=self.case_id, dispatch_no=self.dispatch_no,
-                      reason=require_text(reason, "reason", max_length=2000))
+                      reason=require_text(reason, "reason", max_length=2000, multiline=True))
 
     @event("WorkOrderRefused")
     def _refused(self, case_id: UUID, dispatch_no: int, reason: str) -> None:
@@ -50,7 +50,7 @@ class WorkOrder(GovernanceAggregate):
         if self.state != ACCEPTED:
             raise RuleViolated(f"the work order is {self.state}: progress is recorded once accepted")
         self._progressed(case_id=self.case_id, dispatch_no=self.dispatch_no,
-                         note=require_text(note, "note", max_length=2000))
+                         note=require_text(note, "note", max_length=2000, multiline=True))
 
     @event("WorkOrderProgressRecorded")
     def _progressed(self, case_id: UUID, dispatch_no: int, note: str) -> None:
@@ -60,7 +60,7 @@ class WorkOrder(GovernanceAggregate):
         if self.state != ACCEPTED:
             raise RuleViolated(f"the work order is {self.state}: only an accepted one can be resolved")
         self._resolved(case_id=self.case_id, dispatch_no=self.dispatch_no,
-                       summary=require_text(summary, "summary", max_length=2000))
+                       summary=require_text(summary, "summary", max_length=2000, multiline=True))
 
     @event("WorkOrderResolved")
     def _resolved(self, case_id: UUID, dispatch_no: int, summary: str) -> None:

@@ -32,7 +32,7 @@ class Case(GovernanceAggregate):
         return cls(
             compound_id=compound_id,
             category=require_category(category).value,
-            description=require_text(description, "description", max_length=MAX_TEXT),
+            description=require_text(description, "description", max_length=MAX_TEXT, multiline=True),
             location=require_text(location, "location", max_length=200),
             photo_ref=require_text(photo_ref, "photoRef", max_length=500) if photo_ref else None,
         )
@@ -40,7 +40,7 @@ class Case(GovernanceAggregate):
     def add_information(self, text: str) -> None:
         if self.state in (WITHDRAWN, CLOSED):
             raise RuleViolated(f"the case is {self.state}: nothing can be added to it")
-        self._information_added(text=require_text(text, "text", max_length=MAX_TEXT))
+        self._information_added(text=require_text(text, "text", max_length=MAX_TEXT, multiline=True))
 
     @event("CaseInformationAdded")
     def _information_added(self, text: str) -> None:
@@ -49,7 +49,7 @@ class Case(GovernanceAggregate):
     def withdraw(self, reason: str) -> None:
         if self.state != RAISED:
             raise RuleViolated(f"the case is {self.state}: it can be withdrawn only before it is taken")
-        self._withdrawn(reason=require_text(reason, "reason", max_length=MAX_TEXT))
+        self._withdrawn(reason=require_text(reason, "reason", max_length=MAX_TEXT, multiline=True))
 
     @event("CaseWithdrawn")
     def _withdrawn(self, reason: str) -> None:

@@ -38,7 +38,7 @@ class Council(GovernanceAggregate):
         if name not in self.members:
             raise RuleViolated(f"{name} does not sit on the council", field="name")
         self._unseated(name=name, left_on=require_date(left_on, "leftOn", not_after=today()),
-                       reason=require_text(reason, "reason", max_length=2000))
+                       reason=require_text(reason, "reason", max_length=2000, multiline=True))
 
     @event("CouncilMemberLeft")
     def _unseated(self, name: str, left_on: date, reason: str) -> None:

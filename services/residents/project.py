@@ -95,7 +95,7 @@ class Project(GovernanceAggregate):
     @classmethod
     def propose(cls, *, compound_id: UUID, title: str, description: str, proposed_by: str) -> Project:
         return cls(compound_id=compound_id, title=require_text(title, "title"),
-                   description=require_text(description, "description", max_length=4000),
+                   description=require_text(description, "description", max_length=4000, multiline=True),
                    proposed_by=require_choice(Proposer, proposed_by, "proposedBy"))
 
     def _require(self, step: str, *states: State) -> None:
@@ -115,7 +115,7 @@ class Project(GovernanceAggregate):
             held_on=self._dated(held_on, "heldOn"),
             attendees=[require_text(a, "attendees", max_length=80) for a in attendees],
             bodies=[require_choice(AttendingBody, b, "bodies") for b in bodies],
-            minutes=require_text(minutes, "minutes", max_length=8000))
+            minutes=require_text(minutes, "minutes", max_length=8000, multiline=True))
 
     @event("ProjectMeetingHeld")
     def _meeting_held(self, held_on: date, attendees: list[str], bodies: list[str], minutes: str) -> None:
@@ -133,7 +133,7 @@ class Project(GovernanceAggregate):
         if funding == Funding.SELF_RAISED.value and not (households and per_household):
             raise InvalidInput("a self-raised plan names the contributing households and what each gives",
                                field="contributingHouseholds")
-        self._plan_drafted(content=require_text(content, "content", max_length=8000),
+        self._plan_drafted(content=require_text(content, "content", max_length=8000, multiline=True),
                            budget=require_amount(budget, "budget"), funding=funding,
                            contributing_households=households,
                            contribution_per_household=per_household)
@@ -165,7 +165,7 @@ class Project(GovernanceAggregate):
             raise RuleViolated(f"the notice period ended on {self.notice_ends}", field="lodgedOn")
         number = len(self.objections) + 1
         self._objection_lodged(number=number, lodged_on=lodged_on,
-                               objection=require_text(objection, "objection", max_length=4000))
+                               objection=require_text(objection, "objection", max_length=4000, multiline=True))
         return number
 
     @event("ProjectObjectionLodged")
@@ -178,7 +178,7 @@ class Project(GovernanceAggregate):
             raise InvalidInput(f"no objection number {number}", field="number")
         if self.objections[number]:
             raise RuleViolated(f"objection {number} is answered already", field="number")
-        self._objection_answered(number=number, answer=require_text(answer, "answer", max_length=4000))
+        self._objection_answered(number=number, answer=require_text(answer, "answer", max_length=4000, multiline=True))
 
     @event("ProjectObjectionAnswered")
     def _objection_answered(self, number: int, answer: str) -> None:
@@ -222,7 +222,7 @@ class Project(GovernanceAggregate):
         if self.bids[bid] > self.budget:
             raise RuleViolated(f"bid {bid} of ¥{self.bids[bid]} is above the budget of ¥{self.budget}",
                                field="bid")
-        self._contractor_chosen(bid=bid, reason=require_text(reason, "reason", max_length=2000))
+        self._contractor_chosen(bid=bid, reason=require_text(reason, "reason", max_length=2000, multiline=True))
 
     @event("ProjectContractorChosen")
     def _contractor_chosen(self, bid: int, reason: str) -> None:
@@ -242,7 +242,7 @@ class Project(GovernanceAggregate):
         self._require("works are inspected", S.IN_WORKS)
         self._inspected(inspected_on=self._dated(inspected_on, "inspectedOn"),
                         inspector=require_text(inspector, "inspector"),
-                        finding=require_text(finding, "finding", max_length=4000))
+                        finding=require_text(finding, "finding", max_length=4000, multiline=True))
 
     @event("ProjectInspected")
     def _inspected(self, inspected_on: date, inspector: str, finding: str) -> None:
@@ -261,7 +261,7 @@ class Project(GovernanceAggregate):
         """The council's acceptance of the completed works (验收)."""
         self._require("the council accepts the works", S.COMPLETED)
         self._accepted(accepted_on=self._dated(accepted_on, "acceptedOn"),
-                       note=require_text(note, "note", max_length=4000))
+                       note=require_text(note, "note", max_length=4000, multiline=True))
 
     @event("ProjectAccepted")
     def _accepted(self, accepted_on: date, note: str) -> None:
@@ -274,7 +274,7 @@ class Project(GovernanceAggregate):
         self._require("the budget is amended", S.APPROVED, S.CONTRACTED, S.IN_WORKS, S.COMPLETED, S.ACCEPTED)
         budget = require_amount(budget, "budget")
         passed = council_passes(members, yes, no, abstain)
-        self._budget_amended(budget=budget, reason=require_text(reason, "reason", max_length=2000),
+        self._budget_amended(budget=budget, reason=require_text(reason, "reason", max_length=2000, multiline=True),
                              voted_on=self._dated(voted_on, "votedOn"), members=members, yes=yes,
                              no=no, abstain=abstain, passed=passed)
         return passed
@@ -304,7 +304,7 @@ class Project(GovernanceAggregate):
     def withdraw(self, reason: str) -> None:
         self._require("the project is withdrawn (before works start)", S.PROPOSED, S.DELIBERATING, S.PLANNED,
                       S.PUBLICISED, S.APPROVED, S.REJECTED, S.CONTRACTED)
-        self._withdrawn(reason=require_text(reason, "reason", max_length=2000))
+        self._withdrawn(reason=require_text(reason, "reason", max_length=2000, multiline=True))
 
     @event("ProjectWithdrawn")
     def _withdrawn(self, reason: str) -> None:
