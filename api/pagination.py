@@ -17,7 +17,8 @@ from typing import Any, Generic, TypeVar
 import strawberry
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from psycopg import AsyncConnection, Connection, sql
+import psycopg
+from psycopg import AsyncConnection, sql
 from psycopg.rows import dict_row
 
 T = TypeVar("T")
@@ -37,7 +38,7 @@ NONCE_BYTES = 12
 _cipher = AESGCM(AESGCM.generate_key(bit_length=256))  # replaced by the API's shared key at start
 
 
-def use_shared_cursor_key(conn: Connection) -> None:
+def use_shared_cursor_key(conn: psycopg.Connection) -> None:
     """Seals and opens cursors with the key kept in ``api.cursor_key`` (made on first use), so
     that every worker reads every cursor, and cursors outlive a restart."""
     global _cipher

@@ -152,13 +152,13 @@ def cmd_erase(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_witness(args: argparse.Namespace, settings: Settings) -> int:
     from audit.witness import watch
-    from infra.cli import _services, _stop_on_signals
+    from infra.running import services_on, stop_on_signals
     from infra.embedded import servers
 
     if args.every <= 0:
         raise ConfigurationError("--every must be a number of seconds above 0")
-    stop = _stop_on_signals()
-    with servers(settings) as resolved, _services(resolved) as services:
+    stop = stop_on_signals()
+    with servers(settings) as resolved, services_on(resolved) as services:
         watch(resolved, services, stop, args.every)
     return 0
 

@@ -10,7 +10,7 @@ import threading
 import psycopg
 
 from infra.database import connect
-from infra.reader import TopicReader
+from infra.reader import Handler, TopicReader
 from infra.settings import Settings
 from services.bootstrap import Services
 from services.common.bodies import Body
@@ -40,7 +40,10 @@ class HeadReader(TopicReader):
     def ddl(self) -> list[str]:
         return [HEADS_DDL]
 
-    def handle(self, cur: psycopg.Cursor, event: PublishedEvent) -> None:
+    def handlers(self, event_type: str) -> list[tuple[str, Handler]]:
+        return [("heads", self.record_head)]
+
+    def record_head(self, cur: psycopg.Cursor, event: PublishedEvent) -> None:
         if event.chain is None:
             return
         content = 0 if event.name in WITNESS_RECORDS else event.chain.sequence

@@ -38,7 +38,7 @@ def await_reactions(conditions: list[Callable[[], bool]], what: str) -> None:
 
 def generate(settings: Settings, compounds: int, seed: int, workers: int, active_share: float = 1.0) -> dict:
     """Records the city and writes its manifest (ids by street, the seed, the counts)."""
-    from infra.cli import Supervisor, _services
+    from infra.running import Supervisor, services_on
     from infra.topics import ensure_topics
 
     if manifest_path(settings).exists():
@@ -50,7 +50,7 @@ def generate(settings: Settings, compounds: int, seed: int, workers: int, active
     started = time.monotonic()
     try:
         supervisor.start_all()
-        with _services(settings) as services:
+        with services_on(settings) as services:
             recorder = Recorder(services)
             for number in sorted({p.company for p in plans if p.company is not None}):
                 recorder.register_company(number)

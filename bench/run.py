@@ -57,7 +57,7 @@ RECENT = """query ($id: UUID!, $since: DateTime!) {
 
 def run(settings: Settings, manifest: dict, *, repeats: int, seconds: float,
         only: list[str] | None = None) -> Report:
-    from infra.cli import _topics_current
+    from infra.relay import topics_current
 
     wanted = set(only or FIGURES)
     if "catch-up" in wanted:
@@ -67,7 +67,7 @@ def run(settings: Settings, manifest: dict, *, repeats: int, seconds: float,
     report = Report(facts={"compounds": manifest["compounds"], "active": manifest.get("active", manifest["compounds"]),
                            "events generated": sum(manifest["events"].values()), "repeats": repeats,
                            "seconds per load": seconds})
-    _topics_current(settings)  # the embedded broker starts empty: the stores published once, untimed
+    topics_current(settings)  # the embedded broker starts empty: the stores published once, untimed
     with tqdm(total=repeats * len(wanted), unit="measure", desc="bench") as progress:
         def step(name: str) -> bool:
             if name in wanted:
@@ -208,9 +208,9 @@ def _commands(settings: Settings, report: Report, compounds: list[str], seconds:
 
 
 def _catch_up(settings: Settings, report: Report) -> None:
-    from infra.cli import _topics_current
+    from infra.relay import topics_current
 
-    _topics_current(settings)  # the commands' events published
+    topics_current(settings)  # the commands' events published
     before, ends = _projected(settings), _topic_ends(settings)
     ranges = {tp: (before.get(tp, 0), end) for tp, end in ends.items() if end > before.get(tp, 0)}
     count = sum(end - start for start, end in ranges.values())
@@ -229,7 +229,7 @@ def _live(settings: Settings, report: Report, manifest: dict, compounds: list[st
           seconds: float, step: Callable[[str], bool]) -> None:
     from api import tokens
     from api.principals import Principal
-    from infra.cli import Supervisor
+    from infra.running import Supervisor
     from infra.embedded import free_port
 
     port = free_port()

@@ -3,15 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import logging
 import os
-import signal
-import subprocess
 import sys
-import threading
-
-from collections.abc import Iterator
 from typing import TYPE_CHECKING
 from uuid import UUID
 
@@ -20,20 +14,13 @@ from api.tokens import UnknownToken
 from audit.commands import add_commands as add_audit_commands
 from bench.commands import add_commands as add_bench_commands
 from infra.arguments import positive
+from infra.running import Shutdown, Supervisor, services_on, stop_on_signals
 from infra.settings import ConfigurationError, Settings
 
 if TYPE_CHECKING:
     from services.bootstrap import Services
 
 log = logging.getLogger("siwei")
-
-
-def _stop_on_signals() -> threading.Event:
-    """An event set by Ctrl-C or SIGTERM, for long-running commands to end cleanly."""
-    stop = threading.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: stop.set())
-    return stop
 
 
 # -- long-running parts ----------------------------------------------------------------------
@@ -43,7 +30,7 @@ def cmd_relay(args: argparse.Namespace, settings: Settings) -> int:
     from infra.relay import run_relays
     from services.common.bodies import Body
 
-    stop = _stop_on_signals()
+    stop = stop_on_signals()
     with servers(settings) as resolved:
         run_relays(resolved, stop, [Body(b) for b in args.body] if args.body else None)
     return 0
@@ -53,30 +40,18 @@ def cmd_project(args: argparse.Namespace, settings: Settings) -> int:
     from infra.embedded import servers
     from projections.projector import Projector
 
-    stop = _stop_on_signals()
+    stop = stop_on_signals()
     with servers(settings) as resolved:
         Projector(resolved).run(stop)
     return 0
-
-
-@contextlib.contextmanager
-def _services(settings: Settings) -> Iterator[Services]:
-    """The four bodies' services on the servers, for a command that acts through them."""
-    from services.bootstrap import bootstrap
-
-    services = bootstrap(settings.database_url)
-    try:
-        yield services
-    finally:
-        services.close()
 
 
 def cmd_react(args: argparse.Namespace, settings: Settings) -> int:
     from infra.embedded import servers
     from infra.reactor import Reactor
 
-    stop = _stop_on_signals()
-    with servers(settings) as resolved, _services(resolved) as services:
+    stop = stop_on_signals()
+    with servers(settings) as resolved, services_on(resolved) as services:
         Reactor(resolved, services).run(stop)
     return 0
 
@@ -85,8 +60,8 @@ def cmd_deadlines(args: argparse.Namespace, settings: Settings) -> int:
     from infra.deadlines import watch
     from infra.embedded import servers
 
-    stop = _stop_on_signals()
-    with servers(settings) as resolved, _services(resolved) as services:
+    stop = stop_on_signals()
+    with servers(settings) as resolved, services_on(resolved) as services:
         watch(resolved, services, stop, args.every)
     return 0
 
@@ -101,48 +76,6 @@ def cmd_api(args: argparse.Namespace, settings: Settings) -> int:
         uvicorn.run("api.app:from_environment", factory=True, workers=args.workers,
                     host=args.host, port=args.port, log_level="warning")
     return 0
-
-
-class Supervisor:
-    """Runs the relay, the projector, the reactor, the witness, the deadline watcher and the API
-    as child processes; restarts one that dies."""
-
-    def __init__(self, settings: Settings, parts: dict[str, list[str]]) -> None:
-        self.env = settings.child_environment()
-        self.parts = parts
-        self.children: dict[str, subprocess.Popen] = {}
-
-    def start(self, name: str) -> None:
-        self.children[name] = subprocess.Popen(
-            [sys.executable, "-m", "infra.cli", *self.parts[name]], env=self.env,
-            start_new_session=True,  # Ctrl-C reaches the supervisor, which stops the children in order
-        )
-
-    def start_all(self) -> None:
-        for name in self.parts:
-            self.start(name)
-
-    def add(self, name: str, args: list[str]) -> None:
-        self.parts[name] = args
-        self.start(name)
-
-    def watch(self, stop: threading.Event) -> None:
-        while not stop.wait(0.5):
-            for name, child in list(self.children.items()):
-                if child.poll() is not None:
-                    log.warning("%s exited with code %s; restarting it", name, child.returncode)
-                    self.start(name)
-
-    def stop(self) -> None:
-        for child in self.children.values():
-            if child.poll() is None:
-                child.terminate()
-        for child in self.children.values():
-            try:
-                child.wait(10)
-            except subprocess.TimeoutExpired:
-                child.kill()
-                child.wait()
 
 
 def _demo_token(settings: Settings) -> str:
@@ -164,8 +97,10 @@ def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
     from infra.embedded import servers
     from infra.topics import ensure_topics
 
-    stop = _stop_on_signals()
+    shutdown = Shutdown()
     with servers(settings) as resolved:
+        if shutdown.event.is_set():  # signalled while the servers started
+            return 0
         ensure_topics(resolved.kafka_bootstrap, resolved.topic_partitions)
         supervisor = Supervisor(resolved, {
             "relay": ["relay"],
@@ -178,7 +113,7 @@ def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
             supervisor.start_all()
             if not args.no_demo:
                 print("Seeding the demo compounds…", flush=True)
-                with _services(resolved) as services:
+                with services_on(resolved) as services, shutdown.interruptible():
                     seed(services)  # its cross-body steps wait on the reactor started above
             # After the seed, so that it escalates only what the seed left overdue.
             supervisor.add("deadlines", ["deadlines"])
@@ -188,7 +123,7 @@ def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
                   f"  Administrator token (kept in {resolved.data_dir / 'admin-token'}):\n    {token}\n"
                   f'  In GraphiQL\'s Headers tab: {{"Authorization": "Bearer {token}"}}\n'
                   "  Ctrl-C stops everything.", flush=True)
-            supervisor.watch(stop)
+            supervisor.watch(shutdown.event)
         finally:
             print("Stopping…", flush=True)
             supervisor.stop()
@@ -197,23 +132,14 @@ def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
 
 # -- operations --------------------------------------------------------------------------------
 
-def _topics_current(settings: Settings) -> None:
-    """Publishes what the topics lack (all of it, to a broker that started empty), unless a
-    running relay is already keeping them current."""
-    from infra.relay import RelayAlreadyRunning, run_relays
-
-    try:
-        run_relays(settings, threading.Event(), until_caught_up=True)
-    except RelayAlreadyRunning:
-        pass
-
-
 def cmd_projections_rebuild(args: argparse.Namespace, settings: Settings) -> int:
     from infra.embedded import servers
     from projections.projector import Projector
 
+    from infra.relay import topics_current
+
     with servers(settings) as resolved:
-        _topics_current(resolved)
+        topics_current(resolved)
         Projector(resolved).rebuild(progress=True)
     print("Read models rebuilt from offset zero.")
     return 0
@@ -223,8 +149,10 @@ def cmd_projections_verify(args: argparse.Namespace, settings: Settings) -> int:
     from infra.embedded import servers
     from projections.projector import LIVE_SCHEMA, Projector, differences
 
+    from infra.relay import topics_current
+
     with servers(settings) as resolved:
-        _topics_current(resolved)
+        topics_current(resolved)
         shadow = Projector(resolved, schema="projections_verify")
         shadow.rebuild(progress=True)
         found = differences(resolved, LIVE_SCHEMA, shadow.schema)
@@ -235,6 +163,55 @@ def cmd_projections_verify(args: argparse.Namespace, settings: Settings) -> int:
     for table, (live_only, rebuilt_only) in found.items():
         print(f"{table}: {live_only} rows only in the live tables, {rebuilt_only} only in the rebuild")
     return 1
+
+
+def _readers(settings: Settings, services: Services) -> list:
+    """Every reader of the topics, each with the events it set aside."""
+    from audit.witness import HeadReader
+    from infra.reactor import Reactor
+    from projections.projector import Projector
+
+    return [Projector(settings), Reactor(settings, services), HeadReader(settings)]
+
+
+def cmd_projections_dead_letters(args: argparse.Namespace, settings: Settings) -> int:
+    from infra.embedded import servers
+
+    with servers(settings) as resolved, services_on(resolved) as services:
+        found = 0
+        for reader in _readers(resolved, services):
+            reader.create_tables()
+            with reader.connect() as conn:
+                rows = conn.execute(
+                    'SELECT id, set_aside_at, topic, partition, "offset", event_type, event_id, view, handler,'
+                    " reason FROM dead_letters ORDER BY id").fetchall()
+            for id_, at, topic, partition, offset, event_type, event_id, view, handler, reason in rows:
+                what = f"{event_type} {event_id}" if event_id else "a message"
+                where = f"{view} ({handler})" if view else "every view"
+                print(f"{reader.role} #{id_}  {at:%Y-%m-%d %H:%M:%S}  {topic}/{partition}@{offset}  {what}"
+                      f"  for {where}: {reason}")
+            found += len(rows)
+    print(f"{found} set aside." if found else "Nothing is set aside.")
+    return 1 if found else 0
+
+
+def cmd_projections_retry(args: argparse.Namespace, settings: Settings) -> int:
+    from infra.embedded import servers
+    from infra.reader import ReaderAlreadyRunning
+
+    left = 0
+    with servers(settings) as resolved, services_on(resolved) as services:
+        for reader in _readers(resolved, services):
+            reader.create_tables()
+            try:
+                with reader.exclusive(), reader.connect() as conn:
+                    applied, still = reader.retry(conn)
+            except ReaderAlreadyRunning:
+                print(f"{reader.role}: running; it applies again what it set aside each time it starts")
+                continue
+            print(f"{reader.role}: {applied} applied, {still} still set aside")
+            left += still
+    return 1 if left else 0
 
 
 def cmd_schemas_check(args: argparse.Namespace, settings: Settings) -> int:
@@ -352,6 +329,15 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser("rebuild", help="drop the read models and rebuild them from offset zero",
                    description="Drops the read models and rebuilds them from offset zero. "
                    "The projector must not be running.").set_defaults(run=cmd_projections_rebuild)
+    sub.add_parser("dead-letters", help="list the events set aside by the projector, reactor and witness",
+                   description="Lists what each reader set aside (a message it could not read, or an "
+                   "event one of its handlers could not apply), with the reason; exits 1 if any."
+                   ).set_defaults(run=cmd_projections_dead_letters)
+    sub.add_parser("retry", help="apply again what was set aside, in order",
+                   description="Applies again, in order, each event set aside, for the handler that "
+                   "failed; what now applies leaves the list. A running reader is skipped: it does "
+                   "the same each time it starts. Exits 1 if anything is still set aside."
+                   ).set_defaults(run=cmd_projections_retry)
     sub.add_parser("verify", help="check the live read models equal a rebuild from zero",
                    description="Rebuilds into a scratch schema and compares it with the live "
                    "read models; exits 1 if they differ.").set_defaults(run=cmd_projections_verify)

@@ -8,7 +8,7 @@ import logging
 
 import psycopg
 
-from infra.reader import TopicReader
+from infra.reader import Handler, TopicReader
 from infra.settings import Settings
 from services.bootstrap import Services, policies
 from services.common.policy import by_event_type, react
@@ -39,7 +39,10 @@ class Reactor(TopicReader):
     def ddl(self) -> list[str]:
         return [REFUSED_DDL]
 
-    def handle(self, cur: psycopg.Cursor, event: PublishedEvent) -> None:
+    def handlers(self, event_type: str) -> list[tuple[str, Handler]]:
+        return [("reactions", self.react)]
+
+    def react(self, cur: psycopg.Cursor, event: PublishedEvent) -> None:
         for body, error in react(self.reactions, event):
             log.warning("the %s policy refused to react to %s %s: %s",
                         body.value, event.type, event.event_id, error)

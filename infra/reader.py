@@ -6,9 +6,15 @@ so a crash loses nothing and handles nothing twice. Repeats from the relay (at-l
 dropped by aggregate version. When the relay republishes a lost topic under a newer generation,
 the reader reads that partition again from the start, skipping what older generations left;
 versions make the replay harmless. A partition that ends below the reader's position was
-recreated: it is read again from the start too. Messages
-that are not Siwei events this code can read are set aside in ``dead_letters`` with the reason,
-and the reader goes on.
+recreated: it is read again from the start too.
+
+No single message stops a reader. One that is not a Siwei event this code can read is set aside
+in ``dead_letters`` with the reason. An event a handler cannot apply (any error but a lost
+connection) is set aside for that handler alone, with the event id, the handler and the error:
+the batch is applied again event by event, each handler in a savepoint, and every other handler
+and every later event goes on. Each time a reader starts it applies again what it set aside, in
+order (``retry``), so that a fixed handler catches up by itself; ``siwei projections retry`` does
+the same on demand.
 
 Partitions are assigned, not joined through a consumer group, and offsets live in PostgreSQL:
 nothing depends on the broker's group coordination, nor on its ListOffsets answers.
@@ -20,12 +26,14 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass, replace
 from uuid import UUID
 
 import psycopg
+from eventsourcing.persistence import InterfaceError as PersistenceInterfaceError
+from eventsourcing.persistence import OperationalError as PersistenceOperationalError
 from kafka import KafkaConsumer, TopicPartition
 from kafka.consumer.fetcher import ConsumerRecord
 from kafka.errors import KafkaError
@@ -69,14 +77,33 @@ CREATE TABLE IF NOT EXISTS dead_letters (
     key bytea,
     headers jsonb NOT NULL,
     value bytea,
-    set_aside_at timestamptz NOT NULL DEFAULT now(),
-    UNIQUE (topic, partition, "offset", generation)
+    set_aside_at timestamptz NOT NULL DEFAULT now()
 );
+-- Since handlers' failures are set aside too: which event, for which view (or part of the
+-- reader: '' for the whole message, unreadable or out of its aggregate's order), which handler.
+ALTER TABLE dead_letters ADD COLUMN IF NOT EXISTS event_id uuid,
+    ADD COLUMN IF NOT EXISTS event_type text,
+    ADD COLUMN IF NOT EXISTS view text NOT NULL DEFAULT '',
+    ADD COLUMN IF NOT EXISTS handler text;
+ALTER TABLE dead_letters DROP CONSTRAINT IF EXISTS dead_letters_topic_partition_offset_generation_key;
+CREATE UNIQUE INDEX IF NOT EXISTS dead_letters_once ON dead_letters (topic, partition, "offset", generation, view);
 """
+
+WHOLE_MESSAGE = ""  # the view of a dead letter that concerns no single view
 
 
 class ReaderAlreadyRunning(RuntimeError):
     """Another reader writes the same tables."""
+
+
+Handler = Callable[[psycopg.Cursor, PublishedEvent], None]
+
+
+def is_transient(error: BaseException) -> bool:
+    """A failure of the servers, not of the event: the part stops and is restarted, and the
+    event is read again; never set aside."""
+    return isinstance(error, (psycopg.OperationalError, psycopg.InterfaceError, KafkaError,
+                              PersistenceOperationalError, PersistenceInterfaceError))
 
 
 @dataclass
@@ -110,8 +137,11 @@ class TopicReader:
         self.schema = schema
         self.topics = [body.topic for body in Body]
         self.states: dict[TopicPartition, PartitionState] = {}
+        self.relay_generations: dict[str, int] = {}  # topic -> the newest generation its relay recorded
 
-    def handle(self, cur: psycopg.Cursor, event: PublishedEvent) -> None:
+    def handlers(self, event_type: str) -> list[tuple[str, Handler]]:
+        """The handlers of events of this type, each with the view (or part of the reader) it
+        writes: what fails is set aside for that view."""
         raise NotImplementedError
 
     def ddl(self) -> list[str]:
@@ -160,16 +190,47 @@ class TopicReader:
             )
         }
 
+    def believed(self, topic: str, generation: int) -> bool:
+        """Whether the relay of ``topic`` recorded ``generation``: a header anyone able to
+        produce to the topic could forge, believed only if the relay's own record in PostgreSQL
+        (written before it publishes in a generation) bears it out."""
+        if generation <= self.relay_generations.get(topic, -1):
+            return True
+        body = next(b for b in Body if b.topic == topic)
+        with connect(self.settings.database_url) as conn:
+            table = conn.execute("SELECT to_regclass(%s)", (f"{body.schema}.relay_state",)).fetchone()[0]
+            row = conn.execute(sql.SQL("SELECT generation FROM {} WHERE topic = %s").format(
+                sql.Identifier(body.schema, "relay_state")), (topic,)).fetchone() if table else None
+        if row is not None:
+            self.relay_generations[topic] = row[0]
+        return row is not None and generation <= row[0]
+
     # -- applying a batch ------------------------------------------------------------------------
 
     def apply(self, conn: psycopg.Connection,
               batch: dict[TopicPartition, list[ConsumerRecord]]) -> BatchOutcome:
-        """Applies one polled batch and its offsets in one transaction."""
+        """Applies one polled batch and its offsets in one transaction. If a handler fails on
+        an event, the batch is applied again with each handler's work in a savepoint, and what
+        fails is set aside."""
+        states = {tp: replace(state) for tp, state in self.states.items()}
+        try:
+            return self._apply(conn, batch, isolated=False)
+        except Exception as error:
+            if is_transient(error):
+                raise
+            log.warning("%s: a handler failed in a batch (%s: %s); applying it again event by event",
+                        self.role, type(error).__name__, error)
+            self.states = states
+            return self._apply(conn, batch, isolated=True)
+
+    def _apply(self, conn: psycopg.Connection, batch: dict[TopicPartition, list[ConsumerRecord]],
+               *, isolated: bool) -> BatchOutcome:
         applied = duplicates = set_aside = 0
         rewound: list[TopicPartition] = []
         # In pipeline mode: statements go to the server without waiting for each one's answer
-        # (a view that reads a result waits for that one only).
-        with conn.pipeline(), conn.transaction(), conn.cursor() as cur:
+        # (a view that reads a result waits for that one only). Isolated, each handler's work
+        # is a savepoint of its own, its failure known at once.
+        with (nullcontext() if isolated else conn.pipeline()), conn.transaction(), conn.cursor() as cur:
             decoded: list[tuple[ConsumerRecord, PublishedEvent | str]] = []
             touched: dict[TopicPartition, PartitionState] = {}
             for tp, records in batch.items():
@@ -177,6 +238,11 @@ class TopicReader:
                 touched[tp] = state
                 for record in records:
                     generation = generation_of(record)
+                    if generation is not None and not self.believed(tp.topic, generation):
+                        decoded.append((record, f"generation {generation} was never recorded by the relay"
+                                                " of this topic: a forged or foreign header"))
+                        state.next_offset = record.offset + 1
+                        continue
                     if generation is not None and state.generation is not None:
                         if generation < state.generation:
                             # Left by a generation the relay has since republished: superseded.
@@ -219,7 +285,7 @@ class TopicReader:
                                     f" is version {event.aggregate_version}, expected {seen + 1}")
                     set_aside += 1
                     continue
-                self.handle(cur, event)
+                set_aside += self._handle(cur, record, event, isolated)
                 versions[event.aggregate_id] = event.aggregate_version
                 changed[event.aggregate_id] = (event.body.value, event.aggregate_version)
                 applied += 1
@@ -237,16 +303,111 @@ class TopicReader:
             )
         return BatchOutcome(applied, duplicates, set_aside, rewound)
 
-    def _set_aside(self, cur: psycopg.Cursor, record: ConsumerRecord, reason: str) -> None:
-        log.warning("set aside %s/%s@%s: %s", record.topic, record.partition, record.offset, reason)
+    def _handle(self, cur: psycopg.Cursor, record: ConsumerRecord, event: PublishedEvent,
+                isolated: bool) -> int:
+        """Runs the event's handlers; isolated, each in a savepoint, setting aside the work of
+        any that fails. Answers how many were set aside."""
+        failed = 0
+        for view, handler in self.handlers(event.type):
+            if not isolated:
+                handler(cur, event)
+                continue
+            try:
+                with cur.connection.transaction():
+                    handler(cur, event)
+            except Exception as error:
+                if is_transient(error):
+                    raise
+                self._set_aside(cur, record, f"{type(error).__name__}: {error}", event=event, view=view,
+                                handler=handler.__qualname__)
+                failed += 1
+        return failed
+
+    def _set_aside(self, cur: psycopg.Cursor, record: ConsumerRecord, reason: str, *,
+                   event: PublishedEvent | None = None, view: str = WHOLE_MESSAGE,
+                   handler: str | None = None) -> None:
+        log.warning("%s set aside %s/%s@%s%s: %s", self.role, record.topic, record.partition, record.offset,
+                    f" for {view} ({handler})" if view else "", reason)
         headers = {k: (v.decode("utf-8", "replace") if v is not None else None) for k, v in record.headers}
         cur.execute(
             "INSERT INTO dead_letters (topic, partition, \"offset\", generation, reason, key, headers,"
-            " value) VALUES (%s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
-            (record.topic, record.partition, record.offset,
-             generation_of(record) or 0, reason, record.key, json.dumps(headers),
-             record.value),
+            " value, event_id, event_type, view, handler) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+            " ON CONFLICT (topic, partition, \"offset\", generation, view) DO UPDATE SET reason = EXCLUDED.reason",
+            (record.topic, record.partition, record.offset, generation_of(record) or 0, reason,
+             record.key, json.dumps(headers), record.value,
+             event.event_id if event else None, event.type if event else None, view, handler),
         )
+
+    # -- what was set aside ----------------------------------------------------------------------
+
+    def retry(self, conn: psycopg.Connection) -> tuple[int, int]:
+        """Applies again, in the order they were set aside, the events set aside, each for the
+        handler that failed (or for all, if the whole message was); what now applies leaves the
+        list. Answers how many applied and how many are still set aside."""
+        rows = conn.execute('SELECT id, headers, value, view FROM dead_letters ORDER BY id').fetchall()
+        applied = 0
+        for letter, headers, value, view in rows:
+            with conn.transaction(), conn.cursor() as cur:
+                try:
+                    event = wire.decode([(k, v.encode() if v is not None else None) for k, v in headers.items()],
+                                        value)
+                except wire.UndecodableMessage as error:
+                    cur.execute("UPDATE dead_letters SET reason = %s WHERE id = %s", (error.reason, letter))
+                    continue
+                if view == WHOLE_MESSAGE:
+                    done = self._retry_message(cur, letter, event)
+                else:
+                    done = self._retry_view(cur, letter, event, view)
+                if done:
+                    cur.execute("DELETE FROM dead_letters WHERE id = %s", (letter,))
+                    applied += 1
+        left = conn.execute("SELECT count(*) FROM dead_letters").fetchone()[0]
+        if rows:
+            log.warning("%s: %d set-aside events applied on retry, %d still set aside", self.role, applied, left)
+        return applied, left
+
+    def _retry_view(self, cur: psycopg.Cursor, letter: int, event: PublishedEvent, view: str) -> bool:
+        handler = dict(self.handlers(event.type)).get(view)
+        if handler is None:  # the view no longer handles such events: nothing is left to apply
+            return True
+        try:
+            with cur.connection.transaction():
+                handler(cur, event)
+        except Exception as error:
+            if is_transient(error):
+                raise
+            cur.execute("UPDATE dead_letters SET reason = %s WHERE id = %s",
+                        (f"{type(error).__name__}: {error}", letter))
+            return False
+        return True
+
+    def _retry_message(self, cur: psycopg.Cursor, letter: int, event: PublishedEvent) -> bool:
+        """A whole event now readable: applied if it is its aggregate's next version, dropped if
+        it was applied since (a repeat), kept if its predecessor is still missing."""
+        seen = cur.execute("SELECT version FROM projected_aggregates WHERE aggregate_id = %s",
+                           (event.aggregate_id,)).fetchone()
+        seen = seen[0] if seen else 0
+        if event.aggregate_version > seen + 1:
+            return False
+        if event.aggregate_version <= seen:
+            return True
+        for view, handler in self.handlers(event.type):
+            try:
+                with cur.connection.transaction():
+                    handler(cur, event)
+            except Exception as error:
+                if is_transient(error):
+                    raise
+                cur.execute(  # set aside again, for that view alone
+                    "INSERT INTO dead_letters (topic, partition, \"offset\", generation, reason, key, headers,"
+                    " value, event_id, event_type, view, handler) SELECT topic, partition, \"offset\", generation,"
+                    " %s, key, headers, value, %s, %s, %s, %s FROM dead_letters WHERE id = %s ON CONFLICT DO NOTHING",
+                    (f"{type(error).__name__}: {error}", event.event_id, event.type, view, handler.__qualname__,
+                     letter))
+        cur.execute("INSERT INTO projected_aggregates (aggregate_id, body, version) VALUES (%s, %s, %s)"
+                    " ON CONFLICT (aggregate_id) DO UPDATE SET version = EXCLUDED.version",
+                    (event.aggregate_id, event.body.value, event.aggregate_version))
+        return True
 
     # -- consuming -------------------------------------------------------------------------------
 
@@ -278,7 +439,8 @@ class TopicReader:
                   if self.position(tp) > 0 and self.states[tp].generation is not None}
         for tp, record in records_at(consumer, before).items():
             generation = generation_of(record)
-            if generation is not None and generation > self.states[tp].generation:
+            if (generation is not None and generation > self.states[tp].generation
+                    and self.believed(tp.topic, generation)):
                 log.warning("%s: partition %s was republished; reading it again from the start",
                             tp.topic, tp.partition)
                 self.states[tp] = PartitionState(0, generation)
@@ -326,6 +488,7 @@ class TopicReader:
         with (self.exclusive(), self.connect() as conn,
               tqdm(disable=not progress, unit="event", desc=f"reading into {self.schema}") as bar):
             self.load_offsets(conn)
+            self.retry(conn)  # a handler fixed since it last ran catches up with what it missed
             while not stop.is_set():
                 consumer = None
                 try:

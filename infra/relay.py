@@ -281,3 +281,12 @@ def run_relays(settings: Settings, stop: threading.Event, bodies: list[Body] | N
     services.close()
     if errors:
         raise errors[0]
+
+
+def topics_current(settings: Settings) -> None:
+    """Publishes what the topics lack (all of it, to a broker that started empty), unless a
+    running relay is already keeping them current."""
+    try:
+        run_relays(settings, threading.Event(), until_caught_up=True)
+    except RelayAlreadyRunning:
+        pass

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import threading
 
-import psycopg
 from psycopg import sql
 
-from services.common.published import PublishedEvent
 from infra.database import connect
-from infra.reader import TopicReader
+from infra.reader import Handler, TopicReader
 from infra.settings import Settings
 from projections.catalogue import all_views
 from projections.view import View
@@ -24,17 +22,16 @@ class Projector(TopicReader):
                  views: list[View] | None = None) -> None:
         super().__init__(settings, schema=schema)
         self.views = views if views is not None else all_views()
-        self.handlers: dict[str, list] = {}
+        self.by_type: dict[str, list[tuple[str, Handler]]] = {}
         for view in self.views:
             for event_type, handler in view.handlers().items():
-                self.handlers.setdefault(event_type, []).append(handler)
+                self.by_type.setdefault(event_type, []).append((view.name, handler))
 
     def ddl(self) -> list[str]:
         return [view.ddl() for view in self.views]
 
-    def handle(self, cur: psycopg.Cursor, event: PublishedEvent) -> None:
-        for handler in self.handlers.get(event.type, ()):
-            handler(cur, event)
+    def handlers(self, event_type: str) -> list[tuple[str, Handler]]:
+        return self.by_type.get(event_type, [])
 
     def rebuild(self, *, progress: bool = False) -> None:
         """Drops these read models and builds them again from offset zero."""

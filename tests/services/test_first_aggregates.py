@@ -69,8 +69,11 @@ def test_an_exclusive_unit_needs_a_real_area(services, beiyuan, area):
 
 def test_an_exclusive_unit_is_registered_once_with_its_area_to_the_hundredth(services, beiyuan):
     with acting("admin"):
+        with pytest.raises(InvalidInput, match="exclusiveArea must have at most 2 decimals"):
+            services.owners_committee.register_exclusive_unit(  # refused, never rounded
+                compound_id=beiyuan, building="1栋", unit="101", exclusive_area="89.456", owner="田景余")
         receipt = services.owners_committee.register_exclusive_unit(
-            compound_id=beiyuan, building="1栋", unit="101", exclusive_area="89.456", owner="田景余")
+            compound_id=beiyuan, building="1栋", unit="101", exclusive_area="89.460", owner="田景余")
         with pytest.raises(RuleViolated, match="1栋-101 is already registered"):
             services.owners_committee.register_exclusive_unit(
                 compound_id=beiyuan, building="1栋", unit="101", exclusive_area="70", owner="李秀英")

@@ -51,7 +51,7 @@ MEETING = {"attendees": ["王主任", "李会长", "张师傅"], "bodies": ["com
 def to_vote(step, project, posted=12, days=7):
     step("hold_project_meeting", project, held_on=day(40), **MEETING)
     step("draft_project_plan", project, content="更换后门及门禁", budget=Decimal("36000"), funding="self_raised",
-         contributing_households=28, contribution_per_household=Decimal("2000") / 28)
+         contributing_households=28, contribution_per_household=Decimal("71.43"))
     step("publicise_project", project, posted_on=day(posted), days=days)
 
 

@@ -1,0 +1,136 @@
+"""Running Siwei's long-lived parts: stopping on a signal, supervising child processes, and the
+services a command acts through.
+
+A signal handler that takes a lock can deadlock: the handler runs in the main thread between two
+bytecodes, possibly while that thread holds the very lock (``threading.Event.set`` takes the
+lock of the condition that ``Event.wait`` holds). So the handler takes none. Python's C-level
+handler writes each signal to a pipe (``signal.set_wakeup_fd``), and a thread reading the pipe
+sets the event the parts wait on. Work that does not wait on the event (seeding the demo) runs in
+``Shutdown.interruptible()``, where the handler raises ``Interrupted`` instead.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from infra.settings import Settings
+
+if TYPE_CHECKING:
+    from services.bootstrap import Services
+
+log = logging.getLogger("siwei")
+
+CHILD_STOP_SECONDS = 10.0  # a child that has not stopped by then is killed
+RESTART_BACKOFF_SECONDS = (0.5, 1.0, 2.0, 5.0, 10.0)
+
+
+class Interrupted(KeyboardInterrupt):
+    """A signal arrived while the main thread was in an interruptible block."""
+
+
+class Shutdown:
+    """Set by SIGINT or SIGTERM; ``event`` is what the parts wait on. Made in the main thread."""
+
+    def __init__(self) -> None:
+        self.event = threading.Event()
+        self._interruptible = False
+        readable, writable = os.pipe()
+        os.set_blocking(writable, False)
+        signal.set_wakeup_fd(writable)
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, self._on_signal)
+        threading.Thread(target=self._relay, args=(readable,), name="shutdown", daemon=True).start()
+
+    def _on_signal(self, signum: int, _frame: object) -> None:
+        # No lock, no I/O: the wakeup pipe has the signal already.
+        if self._interruptible:
+            self._interruptible = False
+            raise Interrupted(signal.Signals(signum).name)
+
+    def _relay(self, readable: int) -> None:
+        os.read(readable, 1)
+        self.event.set()
+
+    @contextlib.contextmanager
+    def interruptible(self) -> Iterator[None]:
+        """Runs the block so that a signal ends it with ``Interrupted``."""
+        if self.event.is_set():
+            raise Interrupted("stopping")
+        self._interruptible = True
+        try:
+            yield
+        finally:
+            self._interruptible = False
+
+
+def stop_on_signals() -> threading.Event:
+    """An event set by Ctrl-C or SIGTERM, for long-running commands to end cleanly."""
+    return Shutdown().event
+
+
+class Supervisor:
+    """Runs parts of Siwei as child processes (``siwei <args>``); restarts one that dies, after a
+    pause that grows while it keeps dying; stops them all, each within ``CHILD_STOP_SECONDS``."""
+
+    def __init__(self, settings: Settings, parts: dict[str, list[str]]) -> None:
+        self.env = settings.child_environment()
+        self.parts = parts
+        self.children: dict[str, subprocess.Popen] = {}
+        self.restarts: dict[str, int] = {}
+
+    def start(self, name: str) -> None:
+        self.children[name] = subprocess.Popen(
+            [sys.executable, "-m", "infra.cli", *self.parts[name]], env=self.env,
+            start_new_session=True,  # Ctrl-C reaches the supervisor, which stops the children in order
+        )
+
+    def start_all(self) -> None:
+        for name in self.parts:
+            self.start(name)
+
+    def add(self, name: str, args: list[str]) -> None:
+        self.parts[name] = args
+        self.start(name)
+
+    def watch(self, stop: threading.Event) -> None:
+        while not stop.wait(0.5):
+            for name, child in list(self.children.items()):
+                if child.poll() is not None:
+                    count = self.restarts.get(name, 0)
+                    pause = RESTART_BACKOFF_SECONDS[min(count, len(RESTART_BACKOFF_SECONDS) - 1)]
+                    log.warning("%s exited with code %s; restarting it in %.1fs", name, child.returncode, pause)
+                    if stop.wait(pause):
+                        return
+                    self.restarts[name] = count + 1
+                    self.start(name)
+
+    def stop(self) -> None:
+        for child in self.children.values():
+            if child.poll() is None:
+                child.terminate()
+        for child in self.children.values():
+            try:
+                child.wait(CHILD_STOP_SECONDS)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
+
+
+@contextlib.contextmanager
+def services_on(settings: Settings) -> Iterator[Services]:
+    """The four bodies' services on the servers, for a command that acts through them."""
+    from services.bootstrap import bootstrap
+
+    services = bootstrap(settings.database_url)
+    try:
+        yield services
+    finally:
+        services.close()

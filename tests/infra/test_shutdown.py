@@ -1,0 +1,94 @@
+"""``siwei up`` stops on SIGINT or SIGTERM within its bound, at any moment (starting its servers,
+seeding the demo, serving), and leaves no process of its own behind: no part, no API worker, no
+embedded PostgreSQL or broker."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+
+from infra.embedded import free_port
+
+# A child gets CHILD_STOP_SECONDS (10 s) before it is killed; then the servers stop.
+STOP_BOUND_SECONDS = 30.0
+ROUNDS = 20
+# Where in its life ``siwei up`` is signalled: some time after it starts, or after it says it
+# is seeding the demo, or after it says it is up.
+MOMENTS = (None, "Seeding the demo compounds", "Siwei is up.")
+
+
+def processes_marked(mark: str) -> list[str]:
+    """The live processes (not zombies) whose environment carries ``mark``: every descendant of
+    ``siwei up``, which all inherit it."""
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            environment = Path(f"/proc/{pid}/environ").read_bytes()
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if mark.encode() in environment and state != "Z":
+            found.append(f"{pid} {Path(f'/proc/{pid}/cmdline').read_bytes()[:120]!r}")
+    return found
+
+
+class Up:
+    """One ``siwei up``, its output read as it comes."""
+
+    def __init__(self, environment: dict[str, str], log: Path) -> None:
+        self.lines: list[str] = []
+        self.log = log
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "infra.cli", "up", "--port", str(free_port())], env=environment,
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        with open(self.log, "a") as log:
+            for line in self.process.stdout:
+                self.lines.append(line)
+                log.write(line)
+
+    def said(self, text: str) -> bool:
+        return any(text in line for line in self.lines)
+
+
+def test_siwei_up_stops_within_its_bound_whenever_it_is_signalled(tmp_path):
+    mark = f"siwei-shutdown-{uuid.uuid4().hex}"
+    environment = {k: v for k, v in os.environ.items() if k not in ("SIWEI_DATABASE_URL", "SIWEI_KAFKA_BOOTSTRAP")}
+    environment.update(SIWEI_DATA_DIR=str(tmp_path / "siwei"), SIWEI_SHUTDOWN_TEST=mark)
+    chance = random.Random(18)  # the same moments on every run
+    log = tmp_path / "up.log"
+
+    for round_ in range(ROUNDS):
+        moment = MOMENTS[round_ % len(MOMENTS)]
+        sig = (signal.SIGINT, signal.SIGTERM)[round_ % 2]
+        delay = chance.uniform(0.0, 1.5) if moment else chance.uniform(0.0, 4.0)
+        up = Up(environment, log)
+        deadline = time.monotonic() + 180
+        while moment and not up.said(moment):
+            assert up.process.poll() is None, f"round {round_}: siwei up exited early; see {log}"
+            assert time.monotonic() < deadline, f"round {round_}: siwei up never said {moment!r}"
+            time.sleep(0.05)
+        time.sleep(delay)
+        assert up.process.poll() is None, f"round {round_}: siwei up exited before it was signalled; see {log}"
+
+        up.process.send_signal(sig)
+        signalled = time.monotonic()
+        try:
+            up.process.wait(STOP_BOUND_SECONDS)
+        except subprocess.TimeoutExpired:
+            up.process.kill()
+            raise AssertionError(f"round {round_}: {sig.name} {delay:.1f}s after {moment or 'start'}"
+                                 f" did not stop siwei up within {STOP_BOUND_SECONDS:.0f}s") from None
+        took = time.monotonic() - signalled
+        left = processes_marked(mark)
+        assert not left, f"round {round_}: {sig.name} after {moment or 'start'} left {left}"
+        assert took < STOP_BOUND_SECONDS
