@@ -175,8 +175,15 @@ def test_no_hostile_value_reaches_a_500_is_half_recorded_or_stops_the_views(syst
         {"i": {"compoundId": str(compound), "category": "repairs", "description": "门禁坏了",
                "location": "2单元"}}).json()["data"]["raiseCase"]
     system.wait_until_projected_ids({uuid.UUID(raised["aggregateId"]): raised["version"]})
-    # Refusals are a line each in the API's log; a traceback would be a fault.
-    assert "Traceback" not in (system.settings.data_dir / "api.log").read_text()
+
+    # Refusals are a line each in the API's log (who, which right, which compound); a traceback
+    # would be a fault.
+    refused = graphql(url, system.token(f"resident:{compound}:2单元202"),
+                      "query($a: UUID!) { history(compoundId: $a) { totalCount } }", {"a": str(compound)}).json()
+    assert refused["errors"][0]["extensions"]["code"] == "NOT_ALLOWED"
+    log = (system.settings.data_dir / "api.log").read_text()
+    assert f"refused: resident:{compound}:2单元202 may not use Query.history for compound {compound}" in log
+    assert "Traceback" not in log
 
 
 def test_a_body_sent_in_chunks_is_held_to_the_same_limit(system):
