@@ -16,7 +16,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 from strawberry.asgi import GraphQL
 
-from api import tokens
+from api import graphiql, tokens
 from api.context import Context
 from api.enforcement import DENIALS_DDL
 from api.limits import MAX_BODY_BYTES, RateLimiter
@@ -30,6 +30,9 @@ from services.bootstrap import bootstrap
 
 
 class SiweiGraphQL(GraphQL):
+    async def render_graphql_ide(self, request: Request) -> Response:
+        return graphiql.page()  # served from Siwei itself, not a CDN
+
     async def get_context(self, request: Request, response: Response) -> Context | None:
         principal = request.scope.get("siwei.principal")
         if principal is None:  # the GraphiQL page, which runs no resolver
@@ -163,7 +166,9 @@ def create_app(settings: Settings) -> Starlette:
             app.state.services.close()
 
     graphql = Gate(SiweiGraphQL(schema, graphql_ide="graphiql"), settings.rate_limit)
-    return Starlette(routes=[Route("/graphql", graphql, methods=["GET", "POST"])], lifespan=lifespan)
+    return Starlette(routes=[Route("/graphql", graphql, methods=["GET", "POST"]),
+                             Route("/graphql/static/{name}", graphiql.asset, methods=["GET"])],
+                     lifespan=lifespan)
 
 
 def from_environment() -> Starlette:

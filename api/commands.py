@@ -37,7 +37,7 @@ async def perform(
     try:
         receipt = await info.context.command(method, **kwargs)
     except DomainError as error:
-        return problem_of(error)
+        return problem_of(error, f"Mutation.{info.field_name}")
     return Recorded(body=receipt.body.value, aggregate_id=receipt.aggregate_id, version=receipt.version)
 
 

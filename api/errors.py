@@ -33,7 +33,11 @@ class NotAllowed(Problem):
     right: str
 
 
-def problem_of(error: errors.DomainError) -> Problem:
+def problem_of(error: errors.DomainError, right: str) -> Problem:
+    """The problem that answers a refused command; ``right`` names the mutation, for a refusal
+    because of who asks."""
+    if isinstance(error, errors.NotEntitled):
+        return NotAllowed(code=error.code, message=error.message, right=right)
     if isinstance(error, errors.InvalidInput):
         return InvalidInput(code=error.code, message=error.message, field=error.field)
     if isinstance(error, errors.NotFound):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import sys
@@ -78,18 +79,30 @@ def cmd_api(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _demo_token(settings: Settings) -> str:
-    """The administrator token of this data folder, issued once and kept there for the demo."""
+def _demo_tokens(settings: Settings, demo: bool) -> dict[str, tuple[str, str]]:
+    """Ready-made tokens for the demo's roles (the administrator alone without the demo), issued
+    once and kept in the data folder: role -> (principal, token)."""
     from api import tokens
     from api.principals import Principal
+    from infra.demo import COMMUNITY, DISTRICT, STREET
+    from services.residents.compound import Compound
 
-    path = settings.data_dir / "admin-token"
-    if path.exists() and tokens.is_valid(settings.database_url, path.read_text().strip()):
-        return path.read_text().strip()
-    token = tokens.issue(settings.database_url, Principal("admin")).secret
-    path.write_text(token + "\n")
+    beiyuan = Compound.create_id("北苑小区", DISTRICT, STREET, COMMUNITY)
+    roles = {"the street office's auditor": f"auditor:street:{STREET}",
+             "北苑小区's party branch": f"body:branch:{beiyuan}",
+             "a resident of 北苑小区": f"resident:{beiyuan}:1单元101"} if demo else {}
+    roles["the administrator (registers compounds, issues tokens)"] = "admin"
+    path = settings.data_dir / "tokens.json"
+    kept = json.loads(path.read_text()) if path.exists() else {}
+    issued = {}
+    for role, spec in roles.items():
+        token = kept.get(spec)
+        if token is None or not tokens.is_valid(settings.database_url, token):
+            token = tokens.issue(settings.database_url, Principal.parse(spec)).secret
+        issued[role] = (spec, token)
+    path.write_text(json.dumps({spec: token for spec, token in issued.values()}, indent=2))
     path.chmod(0o600)
-    return token
+    return issued
 
 
 def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
@@ -117,12 +130,14 @@ def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
                     seed(services)  # its cross-body steps wait on the reactor started above
             # After the seed, so that it escalates only what the seed left overdue.
             supervisor.add("deadlines", ["deadlines"])
-            token = _demo_token(resolved)
+            issued = _demo_tokens(resolved, demo=not args.no_demo)
             url = f"http://{args.host}:{args.port}/graphql"
             print(f"Siwei is up.\n  GraphQL and GraphiQL: {url}\n"
-                  f"  Administrator token (kept in {resolved.data_dir / 'admin-token'}):\n    {token}\n"
-                  f'  In GraphiQL\'s Headers tab: {{"Authorization": "Bearer {token}"}}\n'
-                  "  Ctrl-C stops everything.", flush=True)
+                  f"  Tokens (kept in {resolved.data_dir / 'tokens.json'}); in GraphiQL's Headers tab put\n"
+                  '  {"Authorization": "Bearer <token>"} with the token of the role you play:', flush=True)
+            for role, (spec, token) in issued.items():
+                print(f"    {role}, {spec}:\n      {token}", flush=True)
+            print("  Ctrl-C stops everything.", flush=True)
             supervisor.watch(shutdown.event)
         finally:
             print("Stopping…", flush=True)

@@ -23,7 +23,7 @@ from services.common.errors import DomainError
 class AssemblyQueries:
     @strawberry.field(description="A compound's votes of the owners' assembly, oldest first.")
     async def assembly_votes(self, info: Info, compound_id: UUID, matter: str | None = None,
-                             first: int | None = None, after: str | None = None) -> Connection[AssemblyVote]:
+                             first: int | None = None, after: str | None = None) -> Connection[AssemblyVote] | None:
         where, params = equal(compound_id=compound_id, matter=matter)
         async with info.context.read_models.connection() as conn:
             return await page(conn, table="assembly_votes", where=where, params=params,
@@ -129,7 +129,7 @@ class AssemblyMutations:
             receipt, ballot = await info.context.command(
                 info.context.services.owners_committee.cast_ballot, **fields_of(input))
         except DomainError as error:
-            return problem_of(error)
+            return problem_of(error, f"Mutation.{info.field_name}")
         return BallotRecorded(aggregate_id=receipt.aggregate_id, version=receipt.version, receipt=ballot)
 
     close_vote = recording("owners_committee", "close_vote", CloseVoteInput,

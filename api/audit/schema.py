@@ -101,7 +101,7 @@ class AuditQueries:
                       "event naming it, of that compound or of none.")
     async def history(self, info: Info, compound_id: UUID, subject: UUID | None = None,
                       until: datetime | None = None, first: int | None = None,
-                      after: str | None = None) -> Connection[LedgerEvent]:
+                      after: str | None = None) -> Connection[LedgerEvent] | None:
         params = subject_params(subject or compound_id, compound_id, until)
         source = sql.SQL("({}) AS ledger").format(ledger(SUBJECT))
         services = info.context.services

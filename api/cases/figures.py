@@ -69,7 +69,7 @@ class CaseFigureQueries:
     @strawberry.field(description="A compound's case figures for the cases raised in a period "
                       "(all time when no bounds are given).")
     async def case_figures(self, info: Info, compound_id: UUID, raised_since: datetime | None = None,
-                           raised_before: datetime | None = None, as_of: AsOf = None) -> CaseFigures:
+                           raised_before: datetime | None = None, as_of: AsOf = None) -> CaseFigures | None:
         if as_of is not None:
             await travel(info, compound_id, as_of)
         params = {

@@ -41,7 +41,7 @@ class CaseQueries:
         self, info: Info, compound_id: UUID, category: str | None = None, state: str | None = None,
         overdue: bool | None = None, raised_since: datetime | None = None,
         raised_before: datetime | None = None, first: int | None = None, after: str | None = None,
-    ) -> Connection[Case]:
+    ) -> Connection[Case] | None:
         where, params = filters(category, state, overdue, raised_since, raised_before)
         async with info.context.read_models.connection() as conn:
             return await page(conn, table="cases", where=[sql.SQL("compound_id = %s"), *where],
@@ -59,7 +59,7 @@ class CaseQueries:
     @strawberry.field(description="The cases the requesting resident raised.")
     async def my_cases(
         self, info: Info, state: str | None = None, first: int | None = None, after: str | None = None,
-    ) -> Connection[Case]:
+    ) -> Connection[Case] | None:
         where, params = filters(None, state, None)
         async with info.context.read_models.connection() as conn:
             return await page(conn, table="cases", where=[sql.SQL("raised_by = %s"), *where],

@@ -56,7 +56,7 @@ class Claim:
 class ClaimQueries:
     @strawberry.field(description="What a compound's branch published for claiming, oldest first.")
     async def claims(self, info: Info, compound_id: UUID, state: str | None = None,
-                     first: int | None = None, after: str | None = None) -> Connection[Claim]:
+                     first: int | None = None, after: str | None = None) -> Connection[Claim] | None:
         where, params = equal(compound_id=compound_id, state=state)
         async with info.context.read_models.connection() as conn:
             return await page(conn, table="claims", where=where, params=params,
@@ -64,7 +64,7 @@ class ClaimQueries:
 
     @strawberry.field(description="The organisations registered to claim in a compound.")
     async def organisations(self, info: Info, compound_id: UUID, first: int | None = None,
-                            after: str | None = None) -> Connection[Organisation]:
+                            after: str | None = None) -> Connection[Organisation] | None:
         async with info.context.read_models.connection() as conn:
             return await page(conn, table="organisations", where=[sql.SQL("compound_id = %s")],
                               params=[compound_id], key=("name", "organisation_id"), first=first,

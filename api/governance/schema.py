@@ -183,7 +183,7 @@ def creating(method: str, input_type: type, description: str) -> Any:
         try:
             receipt, created = await info.context.command(command, **fields_of(input))
         except DomainError as error:
-            return problem_of(error)
+            return problem_of(error, f"Mutation.{info.field_name}")
         return Created(body=receipt.body.value, aggregate_id=receipt.aggregate_id, version=receipt.version,
                        id=created)
 

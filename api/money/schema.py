@@ -80,14 +80,14 @@ class FeeCollection:
 @strawberry.type
 class MoneyQueries:
     @strawberry.field(description="A compound's property service contracts, the latest first.")
-    async def service_contracts(self, info: Info, compound_id: UUID) -> list[ServiceContract]:
+    async def service_contracts(self, info: Info, compound_id: UUID) -> list[ServiceContract] | None:
         rows = await info.context.rows("SELECT * FROM service_contracts WHERE compound_id = %s"
                                         " ORDER BY registered_at DESC", (compound_id,))
         on = _today()
         return [ServiceContract.from_row(row, on) for row in rows]
 
     @strawberry.field(description="The owners' committee's terms, the latest first; whether each has expired.")
-    async def committee_terms(self, info: Info, compound_id: UUID) -> list[CommitteeTerm]:
+    async def committee_terms(self, info: Info, compound_id: UUID) -> list[CommitteeTerm] | None:
         rows = await info.context.rows("SELECT * FROM committee_terms WHERE compound_id = %s"
                                         " ORDER BY elected_at DESC", (compound_id,))
         on = _today()
@@ -96,7 +96,7 @@ class MoneyQueries:
                 for r in rows]
 
     @strawberry.field(description="The maintenance fund: what resolutions authorised and what was paid out.")
-    async def maintenance_fund(self, info: Info, compound_id: UUID) -> MaintenanceFund:
+    async def maintenance_fund(self, info: Info, compound_id: UUID) -> MaintenanceFund | None:
         rows = await info.context.rows(
             "SELECT u.*, coalesce((SELECT sum(amount) FROM fund_disbursements d WHERE d.use_id = u.use_id), 0)"
             " AS disbursed FROM fund_uses u WHERE compound_id = %s ORDER BY authorised_at",
@@ -110,7 +110,7 @@ class MoneyQueries:
                                remaining=authorised - disbursed, uses=uses)
 
     @strawberry.field(description="Fee collection by period, the latest first.")
-    async def fee_collection(self, info: Info, compound_id: UUID, period: str | None = None) -> list[FeeCollection]:
+    async def fee_collection(self, info: Info, compound_id: UUID, period: str | None = None) -> list[FeeCollection] | None:
         rows = await info.context.rows(
             "SELECT period, count(*) AS households_billed, count(*) FILTER (WHERE paid = amount)"
             " AS households_paid, sum(amount) AS billed, sum(paid) AS paid FROM fee_bills"

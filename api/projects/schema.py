@@ -19,7 +19,7 @@ from api.projects.types import Project
 class ProjectQueries:
     @strawberry.field(description="A compound's project ledger, oldest first.")
     async def projects(self, info: Info, compound_id: UUID, state: str | None = None,
-                       first: int | None = None, after: str | None = None) -> Connection[Project]:
+                       first: int | None = None, after: str | None = None) -> Connection[Project] | None:
         where, params = equal(compound_id=compound_id, state=state)
         async with info.context.read_models.connection() as conn:
             return await page(conn, table="projects", where=where, params=params,

@@ -32,6 +32,13 @@ class NotFound(DomainError):
     code = "NOT_FOUND"
 
 
+class NotEntitled(DomainError):
+    """The command is refused because of who asks (another resident's case, an item addressed
+    to another body), not because of a rule of the process."""
+
+    code = "NOT_ALLOWED"
+
+
 class RuleViolated(DomainError):
     """The command is well formed but the rules of the process do not allow it now."""
 

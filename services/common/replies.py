@@ -15,7 +15,7 @@ from eventsourcing.domain import event
 from services.common.aggregate import GovernanceAggregate
 from services.common.application import Receipt
 from services.common.context import today
-from services.common.errors import NotFound, RuleViolated, require_choice, require_date, require_text
+from services.common.errors import NotEntitled, NotFound, RuleViolated, require_choice, require_date, require_text
 
 SUGGESTION, NOTICE = "suggestion", "supervision notice"
 
@@ -94,8 +94,8 @@ class RepliesToBranch:
         if item.compound_id != compound_id:
             raise NotFound(f"no {item.kind} {item_id} in compound {compound_id}", field=field)
         if item.body != self.body.value:  # type: ignore[attr-defined]
-            raise RuleViolated(f"that {item.kind} is addressed to the {item.body}, who replies to it",
-                               field=field)
+            raise NotEntitled(f"that {item.kind} is addressed to the {item.body}, who replies to it",
+                              field=field)
         return self.per_compound(Replies, compound_id, replier=item.body), item  # type: ignore[attr-defined]
 
     def answer_suggestion(self, *, compound_id: UUID, suggestion_id: UUID, response: str, reason: str = "",

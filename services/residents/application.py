@@ -10,7 +10,7 @@ from uuid import UUID
 from services.common.application import BodyApplication, Receipt
 from services.common.bodies import Body
 from services.common.context import current_context
-from services.common.errors import NotFound, RuleViolated
+from services.common.errors import NotEntitled, NotFound
 from services.common.replies import Addressed, Replies, RepliesToBranch
 from services.residents.case import Case
 from services.residents.compound import Compound
@@ -83,7 +83,7 @@ class ResidentsService(RepliesToBranch, BodyApplication):
         if case.compound_id != compound_id:
             raise NotFound(f"no case with id {case_id} in compound {compound_id}", field="caseId")
         if case.created_by != current_context().actor:
-            raise RuleViolated(f"only the resident who raised the case may {action} it")
+            raise NotEntitled(f"only the resident who raised the case may {action} it")
         return case
 
     def add_case_information(self, *, compound_id: UUID, case_id: UUID, text: str) -> Receipt:

@@ -46,7 +46,8 @@ def scene(system):
         compound = system.services.residents.register_compound(
             **BEIYUAN).aggregate_id
     tokens = {who: system.token(spec) for who, spec in {
-        "resident": f"resident:{compound}:1栋101", "branch": f"body:branch:{compound}",
+        "resident": f"resident:{compound}:1栋101", "neighbour": f"resident:{compound}:1栋102",
+        "branch": f"body:branch:{compound}",
         "property": f"body:property:{compound}", "auditor": "auditor:street:晋阳街道"}.items()}
     return url, str(compound), tokens
 
@@ -84,6 +85,13 @@ def test_raise_dispatch_accept_resolve_rate(scene):
     wait_for_state(url, t["branch"], compound, case, "resolved")
     wait_until(lambda: graphql(url, t["resident"], RATE, {"a": compound, "c": case, "s": 5}).json()["data"]
                ["rateCase"]["__typename"] == "Recorded", "the resident to rate")
+
+    # Another resident may not rate it: who asks, not a rule of the process.
+    neighbour = graphql(url, t["neighbour"], """mutation($a: UUID!, $c: UUID!) { rateCase(input: {compoundId: $a,
+        caseId: $c, score: 1}) { __typename ... on NotAllowed { right message } } }""", {"a": compound, "c": case})
+    assert neighbour.json()["data"]["rateCase"] == {
+        "__typename": "NotAllowed", "right": "Mutation.rateCase",
+        "message": "only the resident who raised the case may rate it"}
 
     as_branch = wait_for_state(url, t["branch"], compound, case, "closed")
     steps = [(s["node"]["body"], s["node"]["step"]) for s in as_branch["timeline"]["edges"]]

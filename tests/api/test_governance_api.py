@@ -141,7 +141,7 @@ def test_a_branch_leads_supervises_and_is_rated_through_graphql(scene):
                        rectifyBy=day(-2))
     wrong_body = run(url, committee, "reportRectification", "ReportRectificationInput", compoundId=a,
                      noticeId=rectified, report="不是我们", reportedOn=day(0))
-    assert wrong_body["__typename"] == "RuleViolated" and "addressed to the property" in wrong_body["message"]
+    assert wrong_body["__typename"] == "NotAllowed" and "addressed to the property" in wrong_body["message"]
     too_soon = run(url, branch, "closeSupervisionNotice", "CloseNoticeInput", compoundId=a, noticeId=rectified,
                    note="合格")
     assert too_soon["__typename"] == "RuleViolated"

@@ -11,8 +11,9 @@ from types import SimpleNamespace
 from uuid import UUID, uuid4
 
 import pytest
+from graphql import GraphQLNonNull
 
-from api.rights import EVERYWHERE, MASK, RIGHTS, is_carried
+from api.rights import EVERYWHERE, MASK, RIGHTS, anyone, is_carried
 from api.schema import schema
 from infra.reactor import Reactor
 from infra.relay import run_relays
@@ -358,6 +359,12 @@ EXAMPLES: dict[str, Example] = {
            ("seatCouncilMember", 'name: "新委员", role: "委员", joinedOn: "2026-01-01"'),
            ("unseatCouncilMember", 'name: "没有这个人", leftOn: "2026-01-01", reason: "x"'))},
 }
+
+
+def test_a_root_field_that_may_be_refused_is_nullable_so_a_refusal_empties_it_alone():
+    query = schema._schema.query_type
+    refusable = [name for name, field in query.fields.items() if RIGHTS[f"Query.{name}"].rule is not anyone]
+    assert refusable and [n for n in refusable if isinstance(query.fields[n].type, GraphQLNonNull)] == []
 
 
 def test_every_declared_right_has_an_example_in_the_matrix():

@@ -9,7 +9,7 @@ import pytest
 
 from services.branch.powers import SupervisionNotice
 from services.common.context import acting
-from services.common.errors import InvalidInput, NotFound, RuleViolated
+from services.common.errors import InvalidInput, NotEntitled, NotFound, RuleViolated
 
 TODAY = date(2026, 11, 20)
 ADMIN, BRANCH = "admin", "body:branch:x"
@@ -225,7 +225,7 @@ def test_a_suggestion_is_answered_by_the_body_addressed_and_only_once(services, 
             branch.make_suggestion(addressed_to="property", **{**suggestion, "answer_by": ago(10)})
         made = branch.make_suggestion(addressed_to="property", **suggestion).aggregate_id
     answer = dict(compound_id=compound, suggestion_id=made, answered_on=TODAY)
-    with on("body:owners_committee:x"), pytest.raises(RuleViolated, match="addressed to the property"):
+    with on("body:owners_committee:x"), pytest.raises(NotEntitled, match="addressed to the property"):
         services.owners_committee.answer_suggestion(response="accepted", **answer)
     with on("body:property:x"):
         with pytest.raises(InvalidInput) as no_reason:

@@ -8,7 +8,7 @@ import pytest
 
 from services.branch.case_file import CaseFile
 from services.common.context import acting
-from services.common.errors import InvalidInput, NotFound, RuleViolated
+from services.common.errors import InvalidInput, NotEntitled, NotFound, RuleViolated
 from services.property.work_order import WorkOrder
 from tests.conftest import BEIYUAN
 
@@ -208,7 +208,7 @@ def test_only_the_resident_who_raised_a_case_may_add_to_withdraw_or_rate_it(serv
             lambda: services.residents.withdraw_case(compound_id=compound, case_id=case, reason="算了"),
             lambda: services.residents.rate_case(compound_id=compound, case_id=case, score=5),
         ):
-            with pytest.raises(RuleViolated, match="only the resident who raised the case"):
+            with pytest.raises(NotEntitled, match="only the resident who raised the case"):
                 attempt()
     with acting(RESIDENT), pytest.raises(NotFound):
         services.residents.withdraw_case(compound_id=uuid4(), case_id=case, reason="算了")
