@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import threading
 
 import pytest
@@ -106,3 +108,31 @@ def test_an_invalid_cursor_or_page_size_is_a_clear_error(system, api):
         assert body["data"] is None
         assert ("not a cursor this API gave out" in body["errors"][0]["message"]
                 or "first must be between 0 and 100" in body["errors"][0]["message"])
+
+
+def test_a_cursor_says_nothing_and_only_opens_the_list_that_gave_it(system, api):
+    with acting("admin"):
+        for name in ("北苑小区", "红运花园", "五大花园一区"):
+            system.services.residents.register_compound(**{**COMPOUND, "name": name})
+    run_relays(system.settings, threading.Event(), until_caught_up=True)
+    Projector(system.settings).run(threading.Event(), until_caught_up=True)
+    token = system.token("admin")
+    cursor = graphql(api, token, PAGE, {"after": None}).json()["data"]["compounds"]["pageInfo"]["endCursor"]
+    opened = base64.urlsafe_b64decode(cursor + "==")
+    assert "五大花园".encode() not in opened and b"\xe5\x8c\x97" not in opened  # neither 五大花园 nor 北
+
+    forged = base64.urlsafe_b64encode(json.dumps(["not-a-time", "not-a-uuid"]).encode()).decode()
+    for field, after in (("compounds", forged), ("propertyCompanies", cursor)):
+        query = f"query($after: String) {{ {field}(after: $after) {{ totalCount }} }}"
+        body = graphql(api, token, query, {"after": after}).json()
+        assert body["data"] is None
+        assert body["errors"][0].get("extensions") == {"code": "INVALID_INPUT", "field": "after"}, body
+
+
+def test_a_refused_root_field_empties_itself_and_the_rest_of_the_answer_stands(system, api):
+    with acting("admin"):
+        compound = system.services.residents.register_compound(**COMPOUND).aggregate_id
+    body = graphql(api, system.token("admin"), """query($a: UUID!) {
+        cases(compoundId: $a) { totalCount } viewer { kind } }""", {"a": str(compound)}).json()
+    assert body["data"] == {"cases": None, "viewer": {"kind": "admin"}}
+    assert [e["extensions"]["code"] for e in body["errors"]] == ["NOT_ALLOWED"]
