@@ -81,6 +81,12 @@ the_subject = Rule("the resident it is about",
 a_resident = Rule("a resident", lambda p, c, r, o: p.kind == "resident")
 resident_of = Rule("a resident of the compound",
                    lambda p, c, r, o: p.kind == "resident" and c in p.compound_ids)
+# A case is acted on afterwards by the resident who raised it alone. A mutation has no object
+# here, so the table tests the compound; the service knows the case's resident, and refuses
+# another one as NotAllowed with this right.
+the_raiser = Rule("the resident of the compound who raised the case",
+                  lambda p, c, r, o: p.kind == "resident" and c in p.compound_ids
+                  and (o is None or getattr(o, "subject", p.spec) == p.spec))
 
 
 def personal(holder: Body) -> Rule:
@@ -176,8 +182,9 @@ RIGHTS: dict[str, Right] = {
     "Case.assignee": Right(personal(Body.BRANCH), masks=True),
     **fields(case_readers | the_subject, "CaseStep", "at body step stateAfter detail hoursSincePrevious"),
     "CaseStep.actor": Right(personal(Body.RESIDENTS), masks=True),
-    **{f"Mutation.{name}": Right(resident_of, argument("input", "compoundId"))
-       for name in ("raiseCase", "addCaseInformation", "withdrawCase", "rateCase")},
+    "Mutation.raiseCase": Right(resident_of, argument("input", "compoundId")),
+    **{f"Mutation.{name}": Right(the_raiser, argument("input", "compoundId"))
+       for name in ("addCaseInformation", "withdrawCase", "rateCase")},
     **{f"Mutation.{name}": Right(writes(Body.BRANCH), argument("input", "compoundId"))
        for name in ("dispatchCase", "acceptCase", "refuseCase", "recordCaseProgress", "resolveCase",
                     "concludeMediation")},

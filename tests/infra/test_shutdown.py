@@ -47,7 +47,9 @@ class Up:
         self.log = log
         self.process = subprocess.Popen(
             [sys.executable, "-m", "infra.cli", "up", "--port", str(free_port())], env=environment,
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            # As from a terminal: a test runner's worker may ignore SIGINT, which its children inherit.
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
         threading.Thread(target=self._read, daemon=True).start()
 
     def _read(self) -> None:
