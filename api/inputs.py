@@ -7,7 +7,10 @@ are the services' own, answered as ``InvalidInput``."""
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import decimal
+import uuid
 from typing import Any
 
 from collections.abc import Iterator
@@ -15,6 +18,7 @@ from collections.abc import Iterator
 from graphql import ArgumentNode, DocumentNode, FloatValueNode, GraphQLError, IntValueNode, StringValueNode, visit
 from graphql.language import Visitor
 from strawberry.extensions import SchemaExtension
+from strawberry.schema.types import scalar as base_scalars
 from strawberry.types.scalar import ScalarDefinition, scalar
 
 from services.common.inputs import BadText, clean_text
@@ -95,4 +99,20 @@ CheckedDecimal: ScalarDefinition = scalar(
     name="Decimal", description="Decimal (fixed-point): a number, or a string such as \"80.25\"",
     serialize=str, parse_value=_decimal, parse_literal=_decimal_literal)
 
-SCALAR_OVERRIDES: dict[object, Any] = {decimal.Decimal: CheckedDecimal}
+def _coded(definition: ScalarDefinition) -> ScalarDefinition:
+    """The library's scalar, its refusals coded ``INVALID_INPUT`` (the message names the argument)."""
+    parse = definition.parse_value
+
+    def parse_value(value: Any) -> Any:
+        try:
+            return parse(value)
+        except Exception as error:  # noqa: BLE001 - whatever the parser raised, it is the caller's value
+            raise GraphQLError(f"{error}", extensions={"code": "INVALID_INPUT"}) from None
+
+    return dataclasses.replace(definition, parse_value=parse_value, parse_literal=None)
+
+
+SCALAR_OVERRIDES: dict[object, Any] = {
+    decimal.Decimal: CheckedDecimal,
+    **{kind: _coded(base_scalars.DEFAULT_SCALAR_REGISTRY[kind]) for kind in (uuid.UUID, dt.date, dt.datetime)},
+}
