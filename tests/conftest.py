@@ -97,6 +97,11 @@ class System:
         self.processes[name] = process
         return process
 
+    def siwei(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
+        """Runs a ``siwei`` command on the test's servers, to its end."""
+        return subprocess.run([sys.executable, "-m", "infra.cli", *args], env=self.settings.child_environment(),
+                              capture_output=True, text=True, timeout=timeout)
+
     def start_relay(self) -> subprocess.Popen:
         return self.start("relay", "relay")
 

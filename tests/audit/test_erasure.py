@@ -5,8 +5,6 @@ count stays as it was."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import threading
 
 from audit.verify import verify
@@ -27,11 +25,6 @@ HISTORY = """query($a: UUID!, $s: UUID!) { history(compoundId: $a, subject: $s) 
 def settle(system) -> None:
     run_relays(system.settings, threading.Event(), until_caught_up=True)
     Projector(system.settings).run(threading.Event(), until_caught_up=True)
-
-
-def siwei(system, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "infra.cli", *args], env=system.settings.child_environment(),
-                          capture_output=True, text=True, timeout=120)
 
 
 def test_an_erased_owner_is_unreadable_everywhere_and_the_ledger_still_verifies(system):
@@ -67,7 +60,7 @@ def test_an_erased_owner_is_unreadable_everywhere_and_the_ledger_still_verifies(
     assert owners() == OWNERS  # opened for those entitled
     before = graphql(url, committee, TABLE, variables).json()["data"]["assemblyVote"]
 
-    erased = siwei(system, "audit", "erase", "--compound", str(compound), "--owner", "田景余",
+    erased = system.siwei("audit", "erase", "--compound", str(compound), "--owner", "田景余",
                    "--reason", "本人2026-11-20书面申请删除")
     assert erased.returncode == 0, erased.stderr
     assert [r.broken for r in verify(system.settings.database_url)] == [None] * 4
@@ -84,13 +77,13 @@ def test_an_erased_owner_is_unreadable_everywhere_and_the_ledger_still_verifies(
     events = {e["node"]["type"]: e["node"]["data"] for e in history["edges"]}
     assert list(events) == ["owners_committee.ExclusiveUnitRegistered", "owners_committee.UnitEnrolled"]
     assert events["owners_committee.ExclusiveUnitRegistered"]["owner"] == "[erased]"
-    exported = siwei(system, "audit", "history", str(compound), "--compound", str(compound))
+    exported = system.siwei("audit", "history", str(compound), "--compound", str(compound))
     assert exported.returncode == 0, exported.stderr
     assert "田景余" not in exported.stdout and "李华" in exported.stdout
     assert '"type": "owners_committee.OwnerDataErased"' in exported.stdout
     assert "本人2026-11-20书面申请删除" in exported.stdout
 
-    again = siwei(system, "audit", "erase", "--compound", str(compound), "--owner", "田景余", "--reason", "再次")
+    again = system.siwei("audit", "erase", "--compound", str(compound), "--owner", "田景余", "--reason", "再次")
     assert again.returncode == 1 and "erased already" in again.stderr
 
     # The unit lives on: it passes to a new owner, whose name is sealed under a key of their own.

@@ -13,9 +13,8 @@ from uuid import UUID
 from bench.city import SHAPES, plan
 
 
-def siwei(system, *args: str, timeout: float = 600) -> subprocess.CompletedProcess:
-    done = subprocess.run([sys.executable, "-m", "infra.cli", *args], env=system.settings.child_environment(),
-                          capture_output=True, text=True, timeout=timeout)
+def siwei(system, *args: str) -> subprocess.CompletedProcess:
+    done = system.siwei(*args, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
     return done
 

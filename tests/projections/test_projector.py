@@ -253,6 +253,13 @@ def test_an_event_a_view_cannot_apply_is_set_aside_for_that_view_alone_and_appli
     assert set(mentioned) == {"北苑␀小区", "南苑小区"} and mentioned["北苑␀小区"] == letters[0][0]
     assert [n for (n,) in system.query("SELECT name FROM projections.compounds")] == ["南苑小区"]
 
+    # What an operator sees, and a retry that cannot succeed yet leaves it set aside.
+    listed = system.siwei("projections", "dead-letters")
+    assert listed.returncode == 1 and "1 set aside." in listed.stdout, listed.stderr
+    assert "residents.CompoundRegistered" in listed.stdout and "for compounds (CompoundsView" in listed.stdout
+    retried = system.siwei("projections", "retry")
+    assert retried.returncode == 1 and "projector: 0 applied, 1 still set aside" in retried.stdout, retried.stderr
+
     # A later version of the view copes; the projector's next start applies what it set aside.
     original = CompoundsView.compound_registered
 
