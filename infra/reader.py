@@ -106,6 +106,19 @@ def is_transient(error: BaseException) -> bool:
                               PersistenceOperationalError, PersistenceInterfaceError))
 
 
+def in_savepoint(cur: psycopg.Cursor, handler: Handler, event: PublishedEvent) -> str | None:
+    """Runs the handler in a savepoint of its own; answers why it failed (its work undone), or
+    None. A transient failure is raised: it is not the event's."""
+    try:
+        with cur.connection.transaction():
+            handler(cur, event)
+    except Exception as error:
+        if is_transient(error):
+            raise
+        return f"{type(error).__name__}: {error}"
+    return None
+
+
 @dataclass
 class PartitionState:
     next_offset: int = 0
@@ -312,14 +325,9 @@ class TopicReader:
             if not isolated:
                 handler(cur, event)
                 continue
-            try:
-                with cur.connection.transaction():
-                    handler(cur, event)
-            except Exception as error:
-                if is_transient(error):
-                    raise
-                self._set_aside(cur, record, f"{type(error).__name__}: {error}", event=event, view=view,
-                                handler=handler.__qualname__)
+            error = in_savepoint(cur, handler, event)
+            if error is not None:
+                self._set_aside(cur, record, error, event=event, view=view, handler=handler.__qualname__)
                 failed += 1
         return failed
 
@@ -370,16 +378,10 @@ class TopicReader:
         handler = dict(self.handlers(event.type)).get(view)
         if handler is None:  # the view no longer handles such events: nothing is left to apply
             return True
-        try:
-            with cur.connection.transaction():
-                handler(cur, event)
-        except Exception as error:
-            if is_transient(error):
-                raise
-            cur.execute("UPDATE dead_letters SET reason = %s WHERE id = %s",
-                        (f"{type(error).__name__}: {error}", letter))
-            return False
-        return True
+        error = in_savepoint(cur, handler, event)
+        if error is not None:
+            cur.execute("UPDATE dead_letters SET reason = %s WHERE id = %s", (error, letter))
+        return error is None
 
     def _retry_message(self, cur: psycopg.Cursor, letter: int, event: PublishedEvent) -> bool:
         """A whole event now readable: applied if it is its aggregate's next version, dropped if
@@ -392,18 +394,13 @@ class TopicReader:
         if event.aggregate_version <= seen:
             return True
         for view, handler in self.handlers(event.type):
-            try:
-                with cur.connection.transaction():
-                    handler(cur, event)
-            except Exception as error:
-                if is_transient(error):
-                    raise
+            error = in_savepoint(cur, handler, event)
+            if error is not None:
                 cur.execute(  # set aside again, for that view alone
                     "INSERT INTO dead_letters (topic, partition, \"offset\", generation, reason, key, headers,"
                     " value, event_id, event_type, view, handler) SELECT topic, partition, \"offset\", generation,"
                     " %s, key, headers, value, %s, %s, %s, %s FROM dead_letters WHERE id = %s ON CONFLICT DO NOTHING",
-                    (f"{type(error).__name__}: {error}", event.event_id, event.type, view, handler.__qualname__,
-                     letter))
+                    (error, event.event_id, event.type, view, handler.__qualname__, letter))
         cur.execute("INSERT INTO projected_aggregates (aggregate_id, body, version) VALUES (%s, %s, %s)"
                     " ON CONFLICT (aggregate_id) DO UPDATE SET version = EXCLUDED.version",
                     (event.aggregate_id, event.body.value, event.aggregate_version))

@@ -18,7 +18,6 @@ import unicodedata
 
 MAX_TEXT = 8000  # the longest any text field keeps (a meeting's minutes, a plan's content)
 
-_LINE_BREAKS = "\t\n\r"
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _LINE_BREAK = re.compile("[\t\n\r\u2028\u2029]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
