@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from services.branch.application import BranchService
-from services.common.application import BodyApplication
+from services.common.application import BodyApplication, Receipt
 from services.common.bodies import Body
+from services.common.errors import NotFound
 from services.common.policy import Reaction
 from services.common.replies import Addressed
 from services.owners_committee.application import OwnersCommitteeService
@@ -24,6 +25,15 @@ class Services:
 
     def of(self, body: Body) -> BodyApplication:
         return getattr(self, body.value)
+
+    def erase_person(self, person_id: UUID, reason: str) -> Receipt:
+        """Erases a person's personal data; the body that holds it records the erasure."""
+        for body in Body:
+            found = self.of(body).personal_keys.whose(person_id)
+            if found is not None:
+                compound_id, holder = found
+                return self.of(Body(holder) if holder else body).erase_person(compound_id, person_id, reason)
+        raise NotFound(f"no person {person_id} whose personal data is kept (or erased already)", field="person")
 
     def close(self) -> None:
         for body in Body:

@@ -17,6 +17,7 @@ from services.branch.powers import (
 from services.common.application import BodyApplication, Receipt
 from services.common.bodies import Body
 from services.common.context import current_context
+from services.common.personal import Kind
 from services.common.errors import NotFound, RuleViolated
 from services.common.replies import NOTICE, SUGGESTION, Addressed
 
@@ -27,8 +28,14 @@ class BranchService(BodyApplication):
     body = Body.BRANCH
     aggregates = (Branch, Governance, CaseFile, Organisation, Claimable, JointMeeting, Activity, Suggestion,
                   SupervisionNotice, Recommendation, Evaluation)
-    # A branch gains an event for each member and role: a snapshot every fifty keeps loading it short.
-    snapshotting_intervals = {Branch: 50}
+    # No snapshots: a branch's state holds its members' names, and a snapshot would rest them in
+    # clear beside the sealed events.
+    personal_data = {
+        "MemberReported": {"name": Kind.NAME},
+        "CandidatesRecommended": {"candidates": Kind.NAME},
+        "EvaluationScored": {"rater": Kind.NAME},
+        "CaseDispatched": {"assignee": Kind.NAME},
+    }
 
     def __init__(
         self, database_url: str | None = None, *, compound_exists: Callable[[UUID], bool],

@@ -126,7 +126,7 @@ class Branch(GovernanceAggregate):
             organisation = require_text(organisation, "organisation")
         for other in self.members.values():
             if (other["name"], other["lives_in"], other["building"]) == (name, lives_in, building):
-                raise RuleViolated(f"{name} of building {building} reports to the branch already",
+                raise RuleViolated(f"a member of that name in building {building} reports to the branch already",
                                    field="name")
         self._reported(member_id=member_id, name=name, lives_in=lives_in, building=building, kind=kind,
                        organisation=organisation,
@@ -138,10 +138,10 @@ class Branch(GovernanceAggregate):
         self.members[member_id] = {"name": name, "lives_in": lives_in, "building": building}
 
     def release(self, member_id: UUID, how: str, destination: str, left_on: date, reason: str) -> None:
-        member = self.member(member_id)
+        self.member(member_id)
         how = require_choice(Departure, how, "how")
         if member_id == self.secretary:
-            raise RuleViolated(f"{member['name']} is the secretary: choose a new committee first",
+            raise RuleViolated("that member is the secretary: choose a new committee first",
                                field="memberId")
         if how == Departure.TRANSFERRED_OUT:
             destination = require_text(destination, "destination")
@@ -215,9 +215,9 @@ class Branch(GovernanceAggregate):
 
     def designate_central_household(self, member_id: UUID, households: int) -> None:
         self.require_active()
-        name = self.member(member_id)["name"]
+        self.member(member_id)
         if member_id in self.central_households:
-            raise RuleViolated(f"{name}'s household is a central household already", field="memberId")
+            raise RuleViolated("that member's household is a central household already", field="memberId")
         if not isinstance(households, int) or not 1 <= households <= MAX_CENTRAL_HOUSEHOLDS:
             raise InvalidInput(f"households must be between 1 and {MAX_CENTRAL_HOUSEHOLDS}", field="households")
         self._designated(member_id=member_id, households=households)

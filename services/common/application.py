@@ -15,7 +15,8 @@ from infra.database import ensure_schema, eventsourcing_env, schema_changes
 from services.common.aggregate import GovernanceAggregate
 from services.common.bodies import Body
 from services.common.errors import NotFound, RuleViolated
-from services.common.personal import PersonalKeys, PostgresKeys, SealingMapper
+from services.common.erasure import Erasures
+from services.common.personal import Kind, PersonalKeys, PostgresKeys, SealingMapper
 from services.common.witness import ChainWitness, Head
 
 A = TypeVar("A", bound=GovernanceAggregate)
@@ -51,19 +52,20 @@ class BodyApplication(Application):
 
     body: ClassVar[Body]
     aggregates: ClassVar[tuple[type[GovernanceAggregate], ...]]
-    # Event name -> its fields holding a person's data, sealed per person (services.common.personal).
-    personal_data: ClassVar[dict[str, tuple[str, ...]]] = {}
+    # Event name -> its fields holding a person's data and their kind, sealed per person
+    # (services.common.personal): the one declaration behind sealing, masking and erasure.
+    personal_data: ClassVar[dict[str, dict[str, Kind]]] = {}
 
     def __init_subclass__(cls, **kwargs: object) -> None:
         super().__init_subclass__(**kwargs)
         # The library names the events table after the application: <body>.<body>_events.
         cls.name = cls.body.value
-        # Every body witnesses the others' hash chains in its own log.
-        cls.aggregates = (*cls.aggregates, ChainWitness)
+        # Every body witnesses the others' hash chains in its own log, and records its erasures.
+        cls.aggregates = (*cls.aggregates, ChainWitness, Erasures)
 
     def __init__(self, database_url: str | None = None) -> None:
-        self.personal_keys = (PostgresKeys(database_url) if database_url and self.personal_data
-                              else PersonalKeys())
+        self.personal_keys = (PostgresKeys(database_url, self.body.value) if database_url
+                              else PersonalKeys(self.body.value))
         if database_url is None:
             super().__init__({"PERSISTENCE_MODULE": "eventsourcing.popo"})
             return
@@ -111,6 +113,16 @@ class BodyApplication(Application):
         elif not witness.witness_heads(heads):
             return None
         return self.record(witness, conflict="another witness recorded meanwhile")
+
+    def erase_person(self, compound_id: UUID, person_id: UUID, reason: str) -> Receipt:
+        """Erases a person's personal data (PIPL art. 47): the erasure is recorded, with the actor
+        and the reason, then the person's key is deleted, so that every value sealed with it is
+        unreadable wherever the ledger holds it. Every count and every hash stays as it was."""
+        erasures = self.per_compound(Erasures, compound_id)
+        erasures.erase(person_id, reason)
+        receipt = self.record(erasures, conflict="another erasure was recorded meanwhile; try again")
+        self.personal_keys.erase(person_id)
+        return receipt
 
     def record(self, aggregate: GovernanceAggregate, *others: GovernanceAggregate, conflict: str) -> Receipt:
         """Saves the new events of the aggregate (and of ``others``, in the same transaction);

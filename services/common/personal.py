@@ -1,18 +1,30 @@
 """Personal data sealed with a key per person, so that it can be erased (PIPL, 个人信息保护法 art. 47)
 without touching the log.
 
-A body declares which fields of which of its events hold a person's data (``personal_data`` on
-its application). Before such an event is stored, each of those values is *sealed*: encrypted
-with the key of that person in that compound, and written as a token
+A body declares, where its events are declared, which fields of which of its events hold a
+person's data and of what kind (``personal_data`` on its application):
+
+- ``Kind.NAME``: a person's name. The value is its person: one key per name in a compound, so
+  the same name is the same token in every body's events, and joins still match.
+- ``Kind.UNIT``: a unit of the compound (an owner's, the one a resident lives in). Like a name,
+  it is its own person: the unit of the owners' register, of a vote's electorate and of the
+  resident who lives there seal to one token, so that a resident is still the subject of their unit.
+- ``Kind.TEXT``: what a resident wrote (a case's description, information, comment). It is
+  sealed under the key of the resident who wrote it; text written by a body stays as it is.
+
+The envelope's actor names a resident as ``resident:<compound>:<token>``: the token seals the
+resident's unit and carries their pseudonymous person id. Before an event is stored, each declared
+value is *sealed*: encrypted with its person's key and written as a token
 ``pii:<person id>:<ciphertext>``. The store, the hash chain, the topics and the read models only
-ever hold the token; the hash chain is over ciphertext.
+ever hold tokens; the hash chain is over ciphertext. The nonce is derived from the key and the
+value (a synthetic IV), so a value seals to the same token every time and one key can seal many
+values.
 
-A person's key encrypts exactly one value (their name in their compound), so the token is the
-same every time: equal names stay equal, in the aggregates and in the read models' joins. The
-service reading its own aggregates opens tokens back into names; the API opens them for the
-principals entitled to the field.
+The service reading its own aggregates opens tokens back into values; the API opens them for the
+principals the rights table entitles (``api.rights``) and records each showing
+(``api.access_log``).
 
-Erasure deletes the key and the name it was for. The tokens stay, unreadable: the person is
+Erasure deletes the key and the value it was for. The tokens stay, unreadable: the person is
 still one person in every count (one owner, one ballot), known only by an id; every hash still
 verifies.
 """
@@ -20,11 +32,15 @@ verifies.
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import os
+import re
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from enum import Enum
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -34,21 +50,30 @@ from eventsourcing.persistence import Mapper, StoredEvent
 PREFIX = "pii:"
 ERASED = "[erased]"
 KEY_BYTES = 32
+NONCE_BYTES = 12
 NOT_CACHED = object()
-NONCE = bytes(12)  # one key seals one value, so one nonce per key is safe
+TOKEN = re.compile(r"pii:([0-9a-f]{32}):([A-Za-z0-9_-]+=*)")
+RESIDENT = "resident:"
 
 KEYS_DDL = """
 CREATE SCHEMA IF NOT EXISTS personal;
 CREATE TABLE IF NOT EXISTS personal.keys (
     person_id uuid PRIMARY KEY,
     compound_id uuid NOT NULL,
-    subject text,          -- the value the key seals; null once erased
+    subject text,          -- the name or unit the key is for; null once erased
     key bytea,             -- null once erased
     created_at timestamptz NOT NULL DEFAULT now(),
     erased_at timestamptz,
     UNIQUE (compound_id, subject)
 );
+ALTER TABLE personal.keys ADD COLUMN IF NOT EXISTS body text;  -- the body that first sealed it
 """
+
+
+class Kind(str, Enum):
+    NAME = "name"
+    UNIT = "unit"
+    TEXT = "text"
 
 
 def is_sealed(value: object) -> bool:
@@ -59,35 +84,57 @@ def person_of(token: str) -> UUID:
     return UUID(token[len(PREFIX):].split(":", 1)[0])
 
 
-def _token(person_id: UUID, key: bytes, subject: str) -> str:
-    sealed = AESGCM(key).encrypt(NONCE, subject.encode(), person_id.bytes)
+def _token(person_id: UUID, key: bytes, value: str) -> str:
+    plain = value.encode()
+    nonce = hmac.new(key, b"siwei:nonce:" + plain, hashlib.sha256).digest()[:NONCE_BYTES]
+    sealed = nonce + AESGCM(key).encrypt(nonce, plain, person_id.bytes)
     return f"{PREFIX}{person_id.hex}:{base64.urlsafe_b64encode(sealed).decode()}"
 
 
 def _opened(token: str, key: bytes) -> str:
     person_id = person_of(token)
     sealed = base64.urlsafe_b64decode(token.rsplit(":", 1)[1])
-    return AESGCM(key).decrypt(NONCE, sealed, person_id.bytes).decode()
+    return AESGCM(key).decrypt(sealed[:NONCE_BYTES], sealed[NONCE_BYTES:], person_id.bytes).decode()
+
+
+def resident_actor(compound_id: UUID, token: str) -> str:
+    return f"{RESIDENT}{compound_id}:{token}"
+
+
+def split_resident(actor: str) -> tuple[UUID, str] | None:
+    """A resident actor's compound and unit (or the token sealing it); None for another actor."""
+    if not actor.startswith(RESIDENT):
+        return None
+    compound, _, unit = actor[len(RESIDENT):].partition(":")
+    try:
+        return UUID(compound), unit
+    except ValueError:
+        return None
 
 
 @dataclass
 class Erasure:
     person_id: UUID
+    compound_id: UUID
+    body: str | None
     erased_at: datetime
 
 
 class PersonalKeys:
     """The keys, in memory (unit tests); ``PostgresKeys`` keeps them in ``personal.keys``."""
 
-    def __init__(self) -> None:
+    def __init__(self, body: str | None = None) -> None:
+        self.body = body
         self._by_subject: dict[tuple[UUID, str], UUID] = {}
         self._keys: dict[UUID, bytes | None] = {}
+        self._where: dict[UUID, UUID] = {}
 
     def key_for(self, compound_id: UUID, subject: str) -> tuple[UUID, bytes]:
         person_id = self._by_subject.get((compound_id, subject))
         if person_id is None:
             person_id = self._by_subject[(compound_id, subject)] = uuid4()
             self._keys[person_id] = os.urandom(KEY_BYTES)
+            self._where[person_id] = compound_id
         return person_id, self._keys[person_id]  # type: ignore[return-value]
 
     def person(self, compound_id: UUID, subject: str) -> UUID | None:
@@ -97,12 +144,17 @@ class PersonalKeys:
     def keys(self, person_ids: Iterable[UUID]) -> dict[UUID, bytes | None]:
         return {p: self._keys.get(p) for p in person_ids}
 
-    def erase(self, compound_id: UUID, subject: str) -> Erasure | None:
-        person_id = self._by_subject.pop((compound_id, subject), None)
-        if person_id is None:
+    def whose(self, person_id: UUID) -> tuple[UUID, str | None] | None:
+        """The compound of a person not erased, and the body that first sealed their data."""
+        return (self._where[person_id], self.body) if self._keys.get(person_id) is not None else None
+
+    def erase(self, person_id: UUID) -> Erasure | None:
+        """Deletes the person's key and value; None if there is no such person, or erased already."""
+        if self._keys.get(person_id) is None:
             return None
         self._keys[person_id] = None
-        return Erasure(person_id, datetime.now(timezone.utc))
+        self._by_subject = {k: p for k, p in self._by_subject.items() if p != person_id}
+        return Erasure(person_id, self._where[person_id], self.body, datetime.now(timezone.utc))
 
     # -- sealing and opening ----------------------------------------------------------------------
 
@@ -115,21 +167,28 @@ class PersonalKeys:
         person_id, key = self.key_for(compound_id, value)
         return _token(person_id, key, value)
 
+    def seal_for(self, compound_id: UUID, subject: str, value: Any) -> Any:
+        """A text sealed under the key of the person ``subject`` (a resident's unit)."""
+        if not isinstance(value, str) or not value or is_sealed(value):
+            return value
+        person_id, key = self.key_for(compound_id, subject)
+        return _token(person_id, key, value)
+
     def open(self, value: Any) -> Any:
-        """Tokens (at any depth) opened into names; a token whose key is erased stays as it is
+        """Tokens (at any depth) opened into values; a token whose key is erased stays as it is
         (what the body's own service reads: the erased person stays one person)."""
         return shown(value, self.keys({person_of(t) for t in _tokens_in(value)}), keep_erased=True)
 
     def shown(self, value: Any) -> Any:
-        """A value for a reader entitled to it, erased names as ``[erased]``."""
+        """A value for a reader entitled to it, erased values as ``[erased]``."""
         return shown(value, self.keys({person_of(t) for t in _tokens_in(value)}))
 
 
 def shown(value: Any, keys: Mapping[UUID, bytes | None], *, keep_erased: bool = False) -> Any:
-    """Tokens (at any depth) opened with ``keys``; a token whose key is erased shown as
-    ``[erased]``, or kept as it is."""
-    return _replaced(value, lambda token: _opened(token, key) if (key := keys.get(person_of(token)))
-                     else token if keep_erased else ERASED)
+    """Tokens (at any depth, also inside a text) opened with ``keys``; a token whose key is erased
+    shown as ``[erased]``, or kept as it is."""
+    return replaced(value, lambda token: _opened(token, key) if (key := keys.get(person_of(token)))
+                    else token if keep_erased else ERASED)
 
 
 def tokens_in(value: Any) -> list[str]:
@@ -137,8 +196,9 @@ def tokens_in(value: Any) -> list[str]:
 
 
 def _tokens_in(value: Any) -> Iterable[str]:
-    if is_sealed(value):
-        yield value
+    if isinstance(value, str):
+        if PREFIX in value:
+            yield from (m.group(0) for m in TOKEN.finditer(value))
     elif isinstance(value, list):
         for item in value:
             yield from _tokens_in(item)
@@ -147,13 +207,14 @@ def _tokens_in(value: Any) -> Iterable[str]:
             yield from _tokens_in(item)
 
 
-def _replaced(value: Any, replace: Any) -> Any:
-    if is_sealed(value):
-        return replace(value)
+def replaced(value: Any, replace: Any) -> Any:
+    """The value with each token in it (at any depth, also inside a text) replaced."""
+    if isinstance(value, str):
+        return TOKEN.sub(lambda m: replace(m.group(0)), value) if PREFIX in value else value
     if isinstance(value, list):
-        return [_replaced(item, replace) for item in value]
+        return [replaced(item, replace) for item in value]
     if isinstance(value, dict):
-        return {name: _replaced(item, replace) for name, item in value.items()}
+        return {name: replaced(item, replace) for name, item in value.items()}
     return value
 
 
@@ -167,9 +228,10 @@ class PostgresKeys(PersonalKeys):
 
     CACHE_SECONDS = 30.0
 
-    def __init__(self, database_url: str) -> None:
+    def __init__(self, database_url: str, body: str | None = None) -> None:
         from infra.database import connect, schema_changes
 
+        self.body = body
         self._connect = lambda: connect(database_url, autocommit=True)
         self._cache: dict[object, tuple[float, object]] = {}
         with schema_changes(database_url) as conn:
@@ -189,9 +251,9 @@ class PostgresKeys(PersonalKeys):
             return found  # type: ignore[return-value]
         with self._connect() as conn:
             conn.execute(
-                "INSERT INTO personal.keys (person_id, compound_id, subject, key) VALUES (%s, %s, %s, %s)"
-                " ON CONFLICT (compound_id, subject) DO NOTHING",
-                (uuid4(), compound_id, subject, os.urandom(KEY_BYTES)))
+                "INSERT INTO personal.keys (person_id, compound_id, subject, key, body)"
+                " VALUES (%s, %s, %s, %s, %s) ON CONFLICT (compound_id, subject) DO NOTHING",
+                (uuid4(), compound_id, subject, os.urandom(KEY_BYTES), self.body))
             person_id, key = conn.execute(
                 "SELECT person_id, key FROM personal.keys WHERE compound_id = %s AND subject = %s",
                 (compound_id, subject)).fetchone()
@@ -221,38 +283,57 @@ class PostgresKeys(PersonalKeys):
                 self._remember(person_id, found[person_id])
         return found
 
-    def erase(self, compound_id: UUID, subject: str) -> Erasure | None:
+    def whose(self, person_id: UUID) -> tuple[UUID, str | None] | None:
+        with self._connect() as conn:
+            row = conn.execute("SELECT compound_id, body FROM personal.keys WHERE person_id = %s"
+                               " AND key IS NOT NULL", (person_id,)).fetchone()
+        return (row[0], row[1]) if row else None
+
+    def erase(self, person_id: UUID) -> Erasure | None:
         with self._connect() as conn:
             row = conn.execute(
                 "UPDATE personal.keys SET subject = NULL, key = NULL, erased_at = now()"
-                " WHERE compound_id = %s AND subject = %s RETURNING person_id, erased_at",
-                (compound_id, subject)).fetchone()
+                " WHERE person_id = %s AND key IS NOT NULL RETURNING person_id, compound_id, body, erased_at",
+                (person_id,)).fetchone()
         self._cache.clear()
         return Erasure(*row) if row else None
 
 
-class SealingMapper(Mapper):
-    """The library's mapper, sealing the declared personal fields before an event is stored and
-    opening them when the body's own service reads its events back."""
+Declared = Mapping[str, Mapping[str, Kind]]
 
-    def __init__(self, base: Mapper, keys: PersonalKeys, fields: Mapping[str, tuple[str, ...]]) -> None:
+
+class SealingMapper(Mapper):
+    """The library's mapper, sealing a resident actor and the declared personal fields before an
+    event is stored, and opening them when the body's own service reads its events back."""
+
+    def __init__(self, base: Mapper, keys: PersonalKeys, fields: Declared) -> None:
         super().__init__(transcoder=base.transcoder, compressor=base.compressor, cipher=base.cipher)
         self.keys = keys
         self.fields = fields
 
     def to_stored_event(self, domain_event: Any) -> StoredEvent:
-        names = self.fields.get(type(domain_event).__name__, ())
-        if names:
-            domain_event = _with(domain_event, {
-                name: self.keys.seal(domain_event.compound_id, getattr(domain_event, name)) for name in names})
+        compound_id = getattr(domain_event, "compound_id", None)
+        actor = getattr(domain_event, "actor", "")
+        resident = split_resident(actor) if actor else None
+        values: dict[str, Any] = {}
+        if resident is not None and not is_sealed(resident[1]):
+            values["actor"] = resident_actor(resident[0], self.keys.seal(resident[0], resident[1]))
+        for name, kind in self.fields.get(type(domain_event).__name__, {}).items():
+            value = getattr(domain_event, name)
+            if kind in (Kind.NAME, Kind.UNIT) and compound_id is not None:
+                values[name] = self.keys.seal(compound_id, value)
+            elif kind is Kind.TEXT and resident is not None:
+                values[name] = self.keys.seal_for(resident[0], resident[1], value)
+        if values:
+            domain_event = _with(domain_event, values)
         return super().to_stored_event(domain_event)
 
     def to_domain_event(self, stored_event: StoredEvent) -> Any:
         domain_event = super().to_domain_event(stored_event)
-        names = self.fields.get(type(domain_event).__name__, ())
-        if names:
-            domain_event = _with(domain_event, {name: self.keys.open(getattr(domain_event, name))
-                                                for name in names})
+        names = [*self.fields.get(type(domain_event).__name__, {}), "actor"]
+        values = {name: getattr(domain_event, name) for name in names if hasattr(domain_event, name)}
+        if tokens_in(list(values.values())):
+            domain_event = _with(domain_event, self.keys.open(values))
         return domain_event
 
     def sealed(self, stored_event: StoredEvent) -> Any:

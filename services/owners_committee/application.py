@@ -11,6 +11,7 @@ from uuid import UUID
 
 from services.common.application import BodyApplication, Receipt
 from services.common.bodies import Body
+from services.common.personal import Kind
 from services.common.errors import NotFound, require_text
 from services.common.replies import Addressed, Replies, RepliesToBranch
 from services.owners_committee.exclusive_unit import ExclusiveUnit, OwnersRoll
@@ -26,13 +27,13 @@ class OwnersCommitteeService(RepliesToBranch, BodyApplication):
     # A roll gains an event for every unit registered and is loaded for each: a snapshot every
     # hundred keeps each registration from replaying the compound's whole register.
     snapshotting_intervals = {OwnersRoll: 100}
-    # Owners' names, wherever an event carries them, are sealed per owner so that they can be erased.
     personal_data = {
-        "ExclusiveUnitRegistered": ("owner",),
-        "UnitOwnershipTransferred": ("owner",),
-        "AssemblyVoteOpened": ("unit_owners",),
-        "BallotCast": ("owner",),
-        "BallotCorrected": ("owner",),
+        "ExclusiveUnitRegistered": {"unit": Kind.UNIT, "owner": Kind.NAME},
+        "UnitOwnershipTransferred": {"owner": Kind.NAME},
+        "AssemblyVoteOpened": {"units": Kind.UNIT, "unit_owners": Kind.NAME, "candidates": Kind.NAME},
+        "BallotCast": {"owner": Kind.NAME},
+        "BallotCorrected": {"owner": Kind.NAME},
+        "CommitteeElected": {"members": Kind.NAME},
     }
 
     def __init__(
@@ -81,19 +82,14 @@ class OwnersCommitteeService(RepliesToBranch, BodyApplication):
         registered.correct_area(exclusive_area, reason)
         return self.record(registered, conflict="the unit changed meanwhile; try again")
 
-    def erase_owner(self, *, compound_id: UUID, owner: str, reason: str) -> Receipt:
-        """Erases an owner's personal data (PIPL art. 47): their key is deleted, so their name is
-        unreadable wherever the ledger holds it, and the roll records the erasure by the person's
-        id, with the reason. Every count and every hash stays as it was."""
-        roll = self._per_compound(OwnersRoll, compound_id)
+    def owner_person(self, compound_id: UUID, owner: str) -> UUID:
+        """The pseudonymous id of an owner, by the name registered."""
+        self._per_compound(OwnersRoll, compound_id)
         person_id = self.personal_keys.person(compound_id, require_text(owner, "owner"))
         if person_id is None:
-            raise NotFound(f"no owner named {owner.strip()} in compound {compound_id}'s records"
+            raise NotFound(f"no owner of that name in compound {compound_id}'s records"
                            " (or erased already)", field="owner")
-        roll.note_erasure(person_id, reason)
-        receipt = self.record(roll, conflict="the roll changed meanwhile; try again")
-        self.personal_keys.erase(compound_id, owner.strip())
-        return receipt
+        return person_id
 
     def electorate(self, compound_id: UUID) -> list[ExclusiveUnit]:
         roll = self._per_compound(OwnersRoll, compound_id)

@@ -89,16 +89,12 @@ class OwnersRoll(GovernanceAggregate):
     @event("OwnersRollOpened")
     def __init__(self, compound_id: UUID) -> None:
         self.unit_ids: list[UUID] = []
-        self.erased: list[UUID] = []  # owners whose personal data is erased, by their person id
 
-    def note_erasure(self, person_id: UUID, reason: str) -> None:
-        """Records that an owner's personal data was erased (PIPL art. 47), and why."""
-        if person_id not in self.erased:
-            self._erased(person_id=person_id, reason=require_text(reason, "reason"))
-
+    # Erasures were once recorded on the roll; they are now every body's ``Erasures``. A published
+    # event is never removed: rolls that hold one still replay.
     @event("OwnerDataErased")
     def _erased(self, person_id: UUID, reason: str) -> None:
-        self.erased.append(person_id)
+        pass
 
     def enrol(self, unit: ExclusiveUnit) -> None:
         self._enrolled(unit_id=unit.id)

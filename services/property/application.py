@@ -11,6 +11,7 @@ from services.common.application import BodyApplication, Receipt
 from services.common.bodies import Body
 from services.common.errors import NotFound
 from services.common.periods import require_period
+from services.common.personal import Kind
 from services.common.replies import Addressed, Replies, RepliesToBranch
 from services.property.company import PropertyCompany
 from services.property.engagement import Engagement
@@ -21,6 +22,7 @@ from services.property.work_order import WorkOrder
 class PropertyService(RepliesToBranch, BodyApplication):
     body = Body.PROPERTY
     aggregates = (PropertyCompany, WorkOrder, FeeBill, Engagement, Replies)
+    personal_data = {"FeeBilled": {"household": Kind.UNIT}}
 
     def __init__(
         self, database_url: str | None = None, *, compound_exists: Callable[[UUID], bool],

@@ -10,6 +10,7 @@ from uuid import UUID
 from services.common.application import BodyApplication, Receipt
 from services.common.bodies import Body
 from services.common.context import current_context
+from services.common.personal import Kind
 from services.common.errors import NotEntitled, NotFound
 from services.common.replies import Addressed, Replies, RepliesToBranch
 from services.residents.case import Case
@@ -21,6 +22,14 @@ from services.residents.project import Project
 class ResidentsService(RepliesToBranch, BodyApplication):
     body = Body.RESIDENTS
     aggregates = (Compound, Case, Project, Council, Replies)
+    personal_data = {
+        "CaseRaised": {"description": Kind.TEXT},
+        "CaseInformationAdded": {"text": Kind.TEXT},
+        "CaseWithdrawn": {"reason": Kind.TEXT},
+        "CaseRated": {"comment": Kind.TEXT},
+        "CouncilMemberSeated": {"name": Kind.NAME},
+        "CouncilMemberLeft": {"name": Kind.NAME},
+    }
 
     def __init__(self, database_url: str | None = None, *, addressed: Callable[[UUID], Addressed]) -> None:
         super().__init__(database_url)

@@ -25,7 +25,7 @@ class Council(GovernanceAggregate):
     def seat(self, name: str, role: str, joined_on: date) -> None:
         name = require_text(name, "name", max_length=80)
         if name in self.members:
-            raise RuleViolated(f"{name} sits on the council already", field="name")
+            raise RuleViolated("a member of that name sits on the council already", field="name")
         self._seated(name=name, role=require_text(role, "role", max_length=40),
                      joined_on=require_date(joined_on, "joinedOn", not_after=today()))
 
@@ -36,7 +36,7 @@ class Council(GovernanceAggregate):
     def unseat(self, name: str, left_on: date, reason: str) -> None:
         name = require_text(name, "name", max_length=80)
         if name not in self.members:
-            raise RuleViolated(f"{name} does not sit on the council", field="name")
+            raise RuleViolated("no member of that name sits on the council", field="name")
         self._unseated(name=name, left_on=require_date(left_on, "leftOn", not_after=today()),
                        reason=require_text(reason, "reason", max_length=2000, multiline=True))
 

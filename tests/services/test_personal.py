@@ -1,14 +1,18 @@
-"""Owners' names sealed per person: stored as tokens, read back as names by the body's own service,
-equal for the same person, and unreadable (but still one person) once erased."""
+"""Personal data sealed per person: stored as tokens, read back by the body's own service, equal
+for the same person, and unreadable (but still one person) once erased."""
 
 from __future__ import annotations
+
+from datetime import date
 
 import pytest
 
 from services.common.context import acting
 from services.common.errors import NotFound
-from services.common.personal import ERASED, is_sealed, person_of, shown
-from services.owners_committee.exclusive_unit import ExclusiveUnit, OwnersRoll
+from services.common.erasure import Erasures
+from services.common.personal import ERASED, is_sealed, person_of, shown, split_resident, tokens_in
+from services.owners_committee.exclusive_unit import ExclusiveUnit
+from services.residents.case import Case
 from tests.conftest import BEIYUAN
 
 
@@ -39,21 +43,59 @@ def test_names_are_stored_sealed_and_read_back_by_the_body(services, compound):
 def test_erasing_makes_a_name_unreadable_but_keeps_the_person_one_person(services, compound):
     oc = services.owners_committee
     with acting("admin"):
-        oc.erase_owner(compound_id=compound, owner="王建国", reason="本人申请")
+        services.erase_person(oc.owner_person(compound, "王建国"), "本人申请")
     tokens = stored_owners(services)
     keys = oc.personal_keys.keys({person_of(t) for t in tokens})
     assert [shown(t, keys) for t in tokens] == [ERASED, ERASED, "李秀英"]
     # The service reads the token back: still equal for both units, so the headcount holds.
     units = [oc.unit(compound, "2栋", u) for u in ("101", "102", "103")]
     assert units[0].owner == units[1].owner == tokens[0] and units[2].owner == "李秀英"
-    roll = oc.load(OwnersRoll, OwnersRoll.create_id(compound), "roll")
-    assert roll.erased == [person_of(tokens[0])]
+    erasures = oc.load(Erasures, Erasures.create_id(compound), "erasures")
+    assert erasures.erased == {person_of(tokens[0])}
 
     with acting("admin"), pytest.raises(NotFound, match="erased already"):
-        oc.erase_owner(compound_id=compound, owner="王建国", reason="再次")
+        oc.owner_person(compound, "王建国")
+    with acting("admin"), pytest.raises(NotFound, match="erased already"):
+        services.erase_person(person_of(tokens[0]), "再次")
     # Registered again later, the same name is a new person with a new key.
     with acting("admin"):
         oc.transfer_unit(compound_id=compound, building="2栋", unit="103", owner="王建国")
     new = oc.find(ExclusiveUnit, ExclusiveUnit.create_id(compound, "2栋", "103"))
     assert new.owner == "王建国"
     assert person_of(stored_owners(services)[0]) != oc.personal_keys.person(compound, "王建国")
+
+
+def stored(app, event_name: str):
+    return [app.mapper.sealed(n) for n in app.recorder.select_notifications(0, 1000)
+            if n.topic.endswith(f".{event_name}") or n.topic.endswith(f":{event_name}")]
+
+
+def test_a_resident_is_named_by_a_pseudonym_and_what_they_write_is_sealed_under_their_key(services, compound):
+    residents = services.residents
+    with acting(f"resident:{compound}:2栋101"):
+        case = residents.raise_case(compound_id=compound, category="repairs", description="楼道灯坏了，我家老人摔倒",
+                                    location="2栋楼道").aggregate_id
+        residents.add_case_information(compound_id=compound, case_id=case, text="我的电话 13800000000")
+    raised, = stored(residents, "CaseRaised")
+    added, = stored(residents, "CaseInformationAdded")
+    _, unit = split_resident(raised.actor)
+    assert is_sealed(unit) and "2栋101" not in raised.actor
+    assert is_sealed(raised.description) and is_sealed(added.text) and raised.location == "2栋楼道"
+    assert {person_of(t) for t in (unit, raised.description, added.text)} == {person_of(unit)}
+    # The service reads its own events back in clear: the resident acts on their own case.
+    assert residents.load(Case, case, "case").created_by == f"resident:{compound}:2栋101"
+
+    with acting("admin"):
+        services.erase_person(person_of(unit), "本人申请注销")
+    keys = residents.personal_keys.keys({person_of(unit)})
+    assert shown([raised.actor, raised.description, added.text], keys) == [
+        f"resident:{compound}:{ERASED}", ERASED, ERASED]
+
+
+def test_names_of_members_candidates_raters_and_assignees_are_sealed(services, compound):
+    with acting("admin"):
+        services.residents.seat_council_member(compound_id=compound, name="赵丽华", role="member",
+                                               joined_on=date(2026, 1, 5))
+    seated, = stored(services.residents, "CouncilMemberSeated")
+    assert is_sealed(seated.name)
+    assert not any("赵丽华" in t for t in tokens_in(seated.name))
