@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import gc
 import json
 from collections.abc import AsyncIterator
@@ -18,6 +19,7 @@ from strawberry.asgi import GraphQL
 
 from api import graphiql, tokens
 from api.context import Context
+from audit import access_log
 from api.enforcement import DENIALS_DDL
 from api.limits import MAX_BODY_BYTES, RateLimiter
 from api.memory import Memory
@@ -27,6 +29,7 @@ from infra.database import schema_changes
 from infra.settings import Settings
 from projections.projector import LIVE_SCHEMA, Projector
 from services.bootstrap import bootstrap
+from services.common.personal import resident_actor
 
 
 class SiweiGraphQL(GraphQL):
@@ -37,11 +40,17 @@ class SiweiGraphQL(GraphQL):
         principal = request.scope.get("siwei.principal")
         if principal is None:  # the GraphiQL page, which runs no resolver
             return None
+        if principal.kind == "resident":  # named by their pseudonym, as their events name them
+            compound_id = principal.compound_ids[0]
+            keys = request.app.state.services.residents.personal_keys
+            sealed = await asyncio.to_thread(keys.seal, compound_id, principal.unit)
+            principal = dataclasses.replace(principal, pseudonym=resident_actor(compound_id, sealed))
         return Context(
             principal=principal,
             reach=await request.app.state.memory.reach(principal),
             services=request.app.state.services,
             read_models=request.app.state.read_models,
+            access_log=request.app.state.access_log,
         )
 
 
@@ -143,6 +152,7 @@ def create_app(settings: Settings) -> Starlette:
         tokens.create_tables(settings.database_url)
         with schema_changes(settings.database_url) as conn:
             conn.execute(DENIALS_DDL)
+            conn.execute(access_log.DDL)
             use_shared_cursor_key(conn)
         # A fresh system answers with empty lists, not missing tables.
         await asyncio.to_thread(Projector(settings).create_tables)
@@ -154,6 +164,8 @@ def create_app(settings: Settings) -> Starlette:
         await app.state.read_models.open()
         app.state.memory = Memory(settings.database_url, app.state.read_models)
         listening = asyncio.create_task(app.state.memory.listen())
+        app.state.access_log = access_log.AccessLog(settings.database_url)
+        logging_access = asyncio.create_task(app.state.access_log.run())
         # What startup made (the schema, the services) lives as long as the process: kept out
         # of the collector's scans, which would otherwise walk them again while requests wait.
         gc.collect()
@@ -162,6 +174,8 @@ def create_app(settings: Settings) -> Starlette:
             yield
         finally:
             listening.cancel()
+            logging_access.cancel()
+            await asyncio.gather(logging_access, return_exceptions=True)  # what is left is written
             await app.state.read_models.close()
             app.state.services.close()
 

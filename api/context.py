@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from contextvars import ContextVar
 from datetime import datetime
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import strawberry
 from strawberry.dataloader import DataLoader
@@ -17,6 +17,7 @@ from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
 
 from api.enforcement import Denial
+from audit.access_log import AccessLog, Showing
 from api.principals import Principal
 from api.rights import EVERYWHERE, Reach
 from services.common.personal import person_of, shown, tokens_in
@@ -41,7 +42,10 @@ class Context:
     reach: Reach
     services: Services
     read_models: AsyncConnectionPool
+    access_log: AccessLog | None = None
     denials: list[Denial] = field(default_factory=list)
+    showings: list[Showing] = field(default_factory=list)  # personal values shown, for the access log
+    request_id: UUID = field(default_factory=uuid4)
     person_keys: DataLoader[UUID, bytes | None] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -54,14 +58,18 @@ class Context:
             )).fetchall())
         return [bytes(found[p]) if found.get(p) is not None else None for p in person_ids]
 
-    async def shown(self, value: Any) -> Any:
+    async def shown(self, value: Any, field: str, compound_id: UUID | None) -> Any:
         """A value with its sealed personal data opened (``[erased]`` where erased), for a
-        principal entitled to it."""
+        principal entitled to it; each person shown is noted for the access log."""
         tokens = tokens_in(value)
         if not tokens:
             return value
         ids = list({person_of(t) for t in tokens})
-        return shown(value, dict(zip(ids, await self.person_keys.load_many(ids), strict=True)))
+        keys = dict(zip(ids, await self.person_keys.load_many(ids), strict=True))
+        at = utc_now()
+        self.showings.extend(Showing(self.principal.logged, person, field, compound_id, self.request_id, at)
+                             for person in ids if keys[person] is not None)
+        return shown(value, keys)
 
     async def rows(self, query: str | sql.Composable, params: Sequence[Any] | dict = ()) -> list[dict]:
         """The rows a read-model query answers, as dicts."""

@@ -11,11 +11,12 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from graphql import GraphQLError, GraphQLResolveInfo
+from graphql import GraphQLError, GraphQLResolveInfo, get_named_type
 from strawberry.extensions import SchemaExtension
 
 from api.errors import NotAllowed
 from api.rights import MASK, RIGHTS, Right, is_carried
+from services.common.personal import replaced
 
 log = logging.getLogger("siwei.api")
 
@@ -48,6 +49,16 @@ class Denial:
 
 
 class EnforceRights(SchemaExtension):
+    """Each field: refused, or resolved with its personal data shown or masked.
+
+    Sealed personal values (``services.common.personal``) may surface in any text: a field's own
+    value, a timeline's detail, an event's data. A field opens them only if the rights table
+    entitles the principal (``masks`` or ``opens``); everywhere else each one reads ``***``."""
+
+    def __init__(self, *, execution_context: Any = None) -> None:
+        super().__init__(execution_context=execution_context)
+        self._texts: dict[str, bool] = {}
+
     def resolve(self, _next: Any, root: Any, info: GraphQLResolveInfo, *args: Any, **kwargs: Any) -> Any:
         type_name = info.parent_type.name
         if type_name.startswith("__") or info.field_name.startswith("__") or is_carried(type_name):
@@ -55,22 +66,32 @@ class EnforceRights(SchemaExtension):
         key = f"{type_name}.{info.field_name}"
         right = RIGHTS.get(key)
         context = info.context
-        if right is not None and right.masks:
-            value = _next(root, info, *args, **kwargs)
-            if right.allows(context.principal, context.reach, kwargs, root):
-                return _shown(value, context)
-            return _masked(value)
-        if right is not None and right.allows(context.principal, context.reach, kwargs, root):
-            return _next(root, info, *args, **kwargs)
-        return self._refuse(info, key, right, kwargs, root)
+        if right is None or not (allowed := right.allows(context.principal, context.reach, kwargs, root)):
+            if right is not None and right.masks:
+                return _masked(_next(root, info, *args, **kwargs))
+            return self._refuse(info, key, right, kwargs, root)
+        value = _next(root, info, *args, **kwargs)
+        if not self._carries_text(key, info):
+            return value
+        if allowed and (right.masks or (right.opens is not None and right.opens.test(
+                context.principal, right.compound(kwargs, root), context.reach, root))):
+            return _shown(value, context, key, right.compound(kwargs, root))
+        return _hidden(value)
+
+    def _carries_text(self, key: str, info: GraphQLResolveInfo) -> bool:
+        """Whether the field's values are texts (or JSON), where a sealed value could be."""
+        found = self._texts.get(key)
+        if found is None:
+            found = self._texts[key] = get_named_type(info.return_type).name in ("String", "JSON")
+        return found
 
     def _refuse(self, info: GraphQLResolveInfo, key: str, right: Right | None, arguments: dict,
                 source: Any) -> Any:
         context = info.context
         needed = right.rule.name if right is not None else "a declared right (none is declared)"
         compound = right.compound(arguments, source) if right is not None else None
-        context.denials.append(Denial(context.principal.spec, key, compound, needed))
-        message = f"{context.principal.spec} may not use {key}"
+        context.denials.append(Denial(context.principal.logged, key, compound, needed))
+        message = f"{context.principal.logged} may not use {key}"
         if compound is not None:
             message += f" for compound {compound}"
         message += f": it needs {needed}"
@@ -82,6 +103,8 @@ class EnforceRights(SchemaExtension):
     async def on_execute(self) -> AsyncIterator[None]:
         yield
         context = self.execution_context.context
+        if context.access_log is not None:
+            context.access_log.note(context.showings)
         if context.denials:
             async with context.read_models.connection() as conn:
                 await conn.cursor().executemany(
@@ -90,17 +113,31 @@ class EnforceRights(SchemaExtension):
                 )
 
 
-async def _shown(value: Any, context: Any) -> Any:
-    """Personal data for a principal entitled to it: sealed names opened."""
-    return await context.shown(await value if inspect.isawaitable(value) else value)
+async def _shown(value: Any, context: Any, field: str, compound_id: UUID | None) -> Any:
+    """Personal data for a principal entitled to it: sealed values opened, each showing noted
+    for the access log."""
+    return await context.shown(await value if inspect.isawaitable(value) else value, field, compound_id)
+
+
+def _hidden(value: Any) -> Any:
+    """Sealed values in a field that does not open them: each one masked."""
+    if inspect.isawaitable(value):
+        async def later() -> Any:
+            return _hidden(await value)
+
+        return later()
+    return replaced(value, lambda token: MASK)
 
 
 def _masked(value: Any) -> Any:
+    """A personal field for a principal not entitled to it: masked whole."""
     if inspect.isawaitable(value):
         async def later() -> Any:
             return _masked(await value)
 
         return later()
+    if isinstance(value, dict):
+        return replaced(value, lambda token: MASK)
     if value is None or not isinstance(value, str):
-        return None  # a masked number or date is left out
+        return None  # a masked number, date or list is left out
     return MASK

@@ -14,10 +14,11 @@ A principal is written as a short spec, used by ``siwei tokens issue --principal
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from uuid import UUID
 
 from services.common.bodies import Body
+from services.common.personal import person_of
 
 LEVELS = ("community", "street")
 SPECS = ("admin, body:<body>:<compound id>[,<compound id>…], resident:<compound id>:<unit>, "
@@ -37,6 +38,9 @@ class Principal:
     level: str | None = None  # community | street, for auditors and integrations
     area: str | None = None
     name: str | None = None
+    # A resident as their events name them: ``resident:<compound>:<token>``, the token sealing the
+    # unit (``services.common.personal``). Set when the API authenticates the resident.
+    pseudonym: str | None = field(default=None, compare=False)
 
     @property
     def spec(self) -> str:
@@ -54,6 +58,16 @@ class Principal:
     def actor(self) -> str:
         """How this principal is named as the actor of the events it causes."""
         return self.spec
+
+    @property
+    def logged(self) -> str:
+        """How logs, refusals and the access log name the principal: a resident by their person
+        id, never by their unit."""
+        if self.kind != "resident":
+            return self.spec
+        sealed = (self.pseudonym or "").partition("pii:")[1:]
+        person = person_of("".join(sealed)) if sealed[0] else "unknown"
+        return f"resident:{self.compound_ids[0]}:person {person}"
 
     def is_body(self, body: Body) -> bool:
         return self.kind == "body" and self.body == body

@@ -77,7 +77,8 @@ def internal(body: Body) -> Rule:
 
 # The resident an object is about (its private ``subject``: a resident principal's spec).
 the_subject = Rule("the resident it is about",
-                   lambda p, c, r, o: p.kind == "resident" and getattr(o, "subject", None) == p.spec)
+                   lambda p, c, r, o: p.kind == "resident" and p.pseudonym is not None
+                   and getattr(o, "subject", None) == p.pseudonym)
 a_resident = Rule("a resident", lambda p, c, r, o: p.kind == "resident")
 resident_of = Rule("a resident of the compound",
                    lambda p, c, r, o: p.kind == "resident" and c in p.compound_ids)
@@ -86,12 +87,19 @@ resident_of = Rule("a resident of the compound",
 # another one as NotAllowed with this right.
 the_raiser = Rule("the resident of the compound who raised the case",
                   lambda p, c, r, o: p.kind == "resident" and c in p.compound_ids
-                  and (o is None or getattr(o, "subject", p.spec) == p.spec))
+                  and (o is None or getattr(o, "subject", p.pseudonym) == p.pseudonym))
 
 
 def personal(holder: Body) -> Rule:
     """Personal data: the body that holds it, auditors, and the person themself."""
     return own(holder) | auditor | the_subject
+
+
+def public_while(role: str, lasts: Callable[[Any], bool]) -> Rule:
+    """A role whose holders' names are publicised (公示) to the compound's reach while it lasts;
+    the names stay sealed in the events, so that they can be erased later."""
+    return Rule(f"reach of the compound, while {role}",
+                lambda p, c, r, o: c is not None and c in r and o is not None and lasts(o))
 
 
 def writes(body: Body) -> Rule:
@@ -123,7 +131,10 @@ def of_object(arguments: dict, source: Any) -> UUID | None:
 class Right:
     rule: Rule
     compound: Callable[[dict, Any], UUID | None] = of_object
-    masks: bool = False  # personal data: masked, not refused
+    masks: bool = False  # personal data: masked whole for a principal not entitled, not refused
+    # Who sees the sealed personal values inside the field's text (a timeline's detail, an
+    # event's data); for everyone else, and in every field without it, each reads ``***``.
+    opens: Rule | None = None
     lists_reach: bool = False  # a list: only what lies in the principal's reach
 
     def allows(self, principal: Principal, reach: Reach, arguments: dict, source: Any) -> bool:
@@ -173,15 +184,18 @@ RIGHTS: dict[str, Right] = {
     **{f"Mutation.{name}": Right(writes(Body.BRANCH), argument("input", "compoundId"))
        for name in ("registerOrganisation", "publishClaimable", "recordClaim", "recordClaimSolved")},
     **fields(case_readers | the_subject, "Case",
-             "id compoundId category description location photoRef raisedAt dueAt state taker "
+             "id compoundId category location photoRef raisedAt dueAt state taker "
              "dispatches acceptedAt resolvedAt reopened withdrawnAt workOrderId overdue timeline "
              "escalatedTo mediationOutcome"),
+    # What a resident wrote is sealed under their key: opened for those the case concerns
+    "Case.description": Right(case_readers | the_subject, opens=case_readers | the_subject),
     "Case.raisedBy": Right(personal(Body.RESIDENTS), masks=True),
     "Case.score": Right(personal(Body.RESIDENTS), masks=True),
     "Case.comment": Right(personal(Body.RESIDENTS), masks=True),
     "Case.assignee": Right(personal(Body.BRANCH), masks=True),
-    **fields(case_readers | the_subject, "CaseStep", "at body step stateAfter detail hoursSincePrevious"),
-    "CaseStep.actor": Right(personal(Body.RESIDENTS), masks=True),
+    **fields(case_readers | the_subject, "CaseStep", "at body step stateAfter hoursSincePrevious"),
+    "CaseStep.detail": Right(case_readers | the_subject, opens=case_readers | the_subject),
+    "CaseStep.actor": Right(case_readers | the_subject, opens=personal(Body.RESIDENTS)),
     "Mutation.raiseCase": Right(resident_of, argument("input", "compoundId")),
     **{f"Mutation.{name}": Right(the_raiser, argument("input", "compoundId"))
        for name in ("addCaseInformation", "withdrawCase", "rateCase")},
@@ -208,8 +222,10 @@ RIGHTS: dict[str, Right] = {
     # committee's (and auditors'); a receipt shows its holder their own ballot
     "Query.assemblyVotes": Right(public, argument("compoundId")),
     "Query.assemblyVote": Right(public, argument("compoundId")),
+    "AssemblyVote.candidates": Right(public, opens=internal(Body.OWNERS_COMMITTEE) | public_while(
+        "the election is open", lambda vote: vote.state == "open")),
     **fields(public, "AssemblyVote", "compoundId id matter majority title description closesOn amount "
-             "companyId candidates state openedAt closedAt totalArea totalOwners votedArea votedOwners "
+             "companyId state openedAt closedAt totalArea totalOwners votedArea votedOwners "
              "yesArea yesOwners noArea noOwners abstainArea abstainOwners valid passed reason countedAt "
              "countOccasion corrections"),
     "AssemblyVote.voteTable": Right(internal(Body.OWNERS_COMMITTEE)),
@@ -229,7 +245,9 @@ RIGHTS: dict[str, Right] = {
     "Query.feeCollection": Right(public, argument("compoundId")),
     **fields(public, "ServiceContract", "compoundId id resolutionId companyId companyName startsOn endsOn "
              "feePerM2 registeredAt terminatedOn dismissalResolutionId terminationReason active"),
-    **fields(public, "CommitteeTerm", "compoundId resolutionId members termStarts termEnds expired"),
+    **fields(public, "CommitteeTerm", "compoundId resolutionId termStarts termEnds expired"),
+    "CommitteeTerm.members": Right(public, opens=internal(Body.OWNERS_COMMITTEE) | public_while(
+        "the term lasts", lambda term: not term.expired)),
     **fields(public, "MaintenanceFund", "compoundId authorised disbursed remaining uses"),
     **fields(public, "FundUse", "resolutionId purpose authorised disbursed remaining"),
     **fields(public, "FeeCollection", "compoundId period householdsBilled householdsPaid billed paid "
@@ -244,7 +262,8 @@ RIGHTS: dict[str, Right] = {
     "Branch.members": Right(internal(Body.BRANCH)),
     **fields(internal(Body.BRANCH), "BranchMember", "id building kind organisation reportedOn leftOn howLeft "
              "groupBuilding centralHouseholds onCommittee secretary"),
-    "BranchMember.name": Right(internal(Body.BRANCH), masks=True),
+    "BranchMember.name": Right(internal(Body.BRANCH) | public_while(
+        "they are the branch's secretary", lambda member: member.secretary and member.left_on is None), masks=True),
     **fields(public, "BuildingGroup", "id building members"),
     "BuildingGroup.leader": Right(internal(Body.BRANCH), masks=True),
     **fields(public, "CrossAppointment", "body seat since endedOn matched"),
@@ -254,7 +273,9 @@ RIGHTS: dict[str, Right] = {
              "answeredOn overdue"),
     **fields(public, "SupervisionNotice", "compoundId id addressedTo matter requirement issuedOn rectifyBy round "
              "state report reportedOn note overdue"),
-    **fields(public, "Recommendation", "compoundId id recommendedTo candidates note recommendedAt"),
+    **fields(public, "Recommendation", "compoundId id recommendedTo note recommendedAt"),
+    "Recommendation.candidates": Right(public, opens=internal(Body.BRANCH) | own(Body.OWNERS_COMMITTEE)
+                                       | own(Body.RESIDENTS)),
     **fields(public, "Evaluation", "compoundId id evaluated title closesOn openedAt sheets average residentSheets "
              "memberSheets verdict publishedAt"),
     **fields(public, "StarRating", "branchId period startsOn endsOn stars members participatingMembers "
@@ -291,8 +312,13 @@ RIGHTS: dict[str, Right] = {
        for name in ("seatCouncilMember", "unseatCouncilMember")},
     # Audit: the whole history, personal data opened, is for auditors of the compound's area
     "Query.history": Right(auditor | administrator, argument("compoundId")),
+    # Who was shown whose personal data: auditors, for the compounds of their jurisdiction
+    "Query.personalDataAccess": Right(Rule("an auditor", lambda p, c, r, o: p.kind == "auditor"), lists_reach=True),
+    **fields(anyone, "PersonalDataShown", "seq at principal personId field compoundId requestId"),
+    # The administrator registers; personal data in the history is the auditors' alone
     **fields(anyone, "LedgerEvent", "body position sequence type eventId aggregateId version compoundId "
-             "occurredAt actor correlationId causationId data"),
+             "occurredAt correlationId causationId"),
+    **{f"LedgerEvent.{name}": Right(anyone, opens=auditor) for name in ("actor", "data")},
 }
 
 # Types whose fields come with the answer of the field that returned them: paging wrappers, and

@@ -11,7 +11,7 @@ from strawberry.extensions import AddValidationRules, MaskErrors, ParserCache, Q
 from strawberry.types import ExecutionContext
 
 from api.assembly.schema import AssemblyMutations, AssemblyQueries
-from api.audit.schema import AuditQueries, DropAsOf
+from api.audit.schema import AccessQueries, AuditQueries, DropAsOf
 from api.cases.figures import CaseFigureQueries
 from api.cases.mutations import CaseMutations
 from api.cases.queries import CaseQueries
@@ -34,7 +34,8 @@ log = logging.getLogger("siwei.api")
 
 @strawberry.type
 class Query(ViewerQueries, CompoundQueries, PropertyQueries, CaseQueries, CaseFigureQueries,
-            ClaimQueries, ProjectQueries, AssemblyQueries, MoneyQueries, GovernanceQueries, AuditQueries):
+            ClaimQueries, ProjectQueries, AssemblyQueries, MoneyQueries, GovernanceQueries, AuditQueries,
+            AccessQueries):
     pass
 
 

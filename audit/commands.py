@@ -69,7 +69,7 @@ def _rows(entries: Any, services: Any) -> Iterator[dict[str, Any]]:
         yield {"occurred_at": e.occurred_at.isoformat(), "body": e.body.value, "position": entry.position,
                "sequence": entry.sequence, "type": e.type, "event_id": str(e.event_id),
                "aggregate_id": str(e.aggregate_id), "version": e.aggregate_version,
-               "compound_id": str(e.compound_id) if e.compound_id else None, "actor": e.actor,
+               "compound_id": str(e.compound_id) if e.compound_id else None, "actor": keys.shown(e.actor),
                "correlation_id": str(e.correlation_id), "causation_id": str(e.causation_id), "data": data}
 
 
@@ -120,18 +120,44 @@ def cmd_replay(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_verify(args: argparse.Namespace, settings: Settings) -> int:
+    from audit import access_log
     from audit.verify import verify
 
     bodies = [Body(b) for b in args.body] if args.body else list(Body)
-    with _ledger(settings) as (resolved, _conn, _services):
+    with _ledger(settings) as (resolved, conn, _services):
         reports = verify(resolved.database_url, bodies, progress=True)
+        conn.execute(access_log.DDL)
+        conn.commit()
+        showings = access_log.verify(conn) if not args.body else None
     for report in reports:
         print(report)
+    if showings is not None:
+        print(showings)
     broken = [r for r in reports if r.broken is not None]
-    if broken:
-        print(f"The ledger does not verify: {len(broken)} of {len(reports)} logs are broken.")
+    if broken or (showings is not None and showings.broken_at is not None):
+        print(f"The ledger does not verify: {len(broken)} of {len(reports)} logs are broken"
+              + (", and the access log" if showings is not None and showings.broken_at is not None else "") + ".")
         return 1
-    print(f"The ledger verifies: {sum(r.events for r in reports)} events in {len(reports)} logs.")
+    print(f"The ledger verifies: {sum(r.events for r in reports)} events in {len(reports)} logs"
+          + (f", {showings.rows} showings in the access log." if showings is not None else "."))
+    return 0
+
+
+def cmd_purge_access_log(args: argparse.Namespace, settings: Settings) -> int:
+    from audit import access_log
+
+    days = args.days if args.days is not None else settings.access_log_days
+    if days < 1:
+        raise ConfigurationError("--days must be a positive whole number")
+    with _ledger(settings) as (_, conn, _services):
+        conn.execute(access_log.DDL)
+        conn.commit()
+        deleted, through = access_log.purge(conn, days)
+    if deleted:
+        print(f"Purged {deleted} showings older than {days} days from the access log (through row {through}); "
+              "the chain verifies from there.")
+    else:
+        print(f"Nothing to purge: no showing in the access log is older than {days} days.")
     return 0
 
 
@@ -139,14 +165,17 @@ def cmd_erase(args: argparse.Namespace, settings: Settings) -> int:
     from services.common.context import acting
     from services.common.errors import DomainError
 
+    if (args.person is None) == (args.owner is None) or (args.owner is not None and args.compound is None):
+        raise ConfigurationError("name the person: --person ID, or --compound ID --owner NAME")
     with _ledger(settings) as (_, _conn, services), acting("admin"):
         try:
-            receipt = services.owners_committee.erase_owner(
-                compound_id=args.compound, owner=args.owner, reason=args.reason)
+            person = args.person or services.owners_committee.owner_person(args.compound, args.owner)
+            receipt = services.erase_person(person, args.reason)
         except DomainError as error:
             print(f"siwei: {error}", file=sys.stderr)
             return 1
-    print(f"Erased: the owner's key is deleted; the owners' roll records it (version {receipt.version}).")
+    print(f"Erased person {person}: their key is deleted, every value sealed with it reads [erased]; "
+          f"the {receipt.body.value} recorded it (version {receipt.version} of its erasures).")
     return 0
 
 
@@ -205,11 +234,21 @@ def add_commands(commands: Any) -> None:
     verify.set_defaults(run=cmd_verify)
 
     erase = sub.add_parser(
-        "erase", help="erase an owner's personal data (PIPL)",
-        description="Deletes the key that seals the owner's name in the compound: the name becomes "
-        "unreadable everywhere the ledger holds it, every hash still verifies, and the owners' roll "
-        "records the erasure by the person's id, with the reason.")
-    erase.add_argument("--compound", type=UUID, required=True, help="the compound's id")
-    erase.add_argument("--owner", required=True, help="the owner's name as registered")
+        "erase", help="erase a person's personal data (PIPL)",
+        description="Deletes the key that seals the person's data (their name, or a resident's unit and "
+        "what they wrote): it reads [erased] everywhere the ledger holds it, counts and figures stay, every "
+        "hash still verifies, and the body holding the data records the erasure (PersonalDataErased) with "
+        "who erased and why. A person's id is what the history and the access log show.")
+    erase.add_argument("--person", type=UUID, help="the person's pseudonymous id")
+    erase.add_argument("--compound", type=UUID, help="with --owner: the owner's compound")
+    erase.add_argument("--owner", help="an owner's name as registered (instead of --person)")
     erase.add_argument("--reason", required=True, help="why (the request, its date)")
     erase.set_defaults(run=cmd_erase)
+
+    purge = sub.add_parser(
+        "purge-access-log", help="delete showings of personal data older than the retention",
+        description="Deletes the access log's rows older than SIWEI_ACCESS_LOG_DAYS (default 180) or --days, "
+        "and records in the log's head the row and link it purged through, so that the chain still "
+        "verifies. Prints what it deleted.")
+    purge.add_argument("--days", type=int, help="keep this many days instead of SIWEI_ACCESS_LOG_DAYS")
+    purge.set_defaults(run=cmd_purge_access_log)

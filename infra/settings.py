@@ -13,6 +13,7 @@ from pathlib import Path
 DEFAULT_DATA_DIR = Path(".siwei")
 DEFAULT_PARTITIONS = 3
 DEFAULT_RATE_LIMIT = 20.0
+DEFAULT_ACCESS_LOG_DAYS = 180  # 网络安全法 art. 21: logs kept at least six months
 
 
 class ConfigurationError(Exception):
@@ -26,6 +27,7 @@ class Settings:
     data_dir: Path
     topic_partitions: int = DEFAULT_PARTITIONS
     rate_limit: float = DEFAULT_RATE_LIMIT  # API requests a second per token
+    access_log_days: int = DEFAULT_ACCESS_LOG_DAYS  # how long showings of personal data are kept
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -42,12 +44,16 @@ class Settings:
             rate_limit = 0.0
         if not rate_limit > 0:
             raise ConfigurationError(f"SIWEI_RATE_LIMIT must be a number above 0, not {rate!r}")
+        days = env.get("SIWEI_ACCESS_LOG_DAYS", str(DEFAULT_ACCESS_LOG_DAYS))
+        if not days.isdigit() or int(days) < 1:
+            raise ConfigurationError(f"SIWEI_ACCESS_LOG_DAYS must be a positive whole number of days, not {days!r}")
         return cls(
             database_url=env.get("SIWEI_DATABASE_URL") or None,
             kafka_bootstrap=env.get("SIWEI_KAFKA_BOOTSTRAP") or None,
             data_dir=Path(env.get("SIWEI_DATA_DIR") or DEFAULT_DATA_DIR),
             topic_partitions=int(partitions),
             rate_limit=rate_limit,
+            access_log_days=int(days),
         )
 
     def with_servers(self, database_url: str, kafka_bootstrap: str) -> Settings:
@@ -67,5 +73,6 @@ class Settings:
             SIWEI_DATA_DIR=str(self.data_dir),
             SIWEI_TOPIC_PARTITIONS=str(self.topic_partitions),
             SIWEI_RATE_LIMIT=str(self.rate_limit),
+            SIWEI_ACCESS_LOG_DAYS=str(self.access_log_days),
         )
         return env

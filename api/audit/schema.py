@@ -1,5 +1,6 @@
-"""The auditor's questions over GraphQL: a subject's history across the four bodies, and state as
-of a past time (the ``asOf`` argument of ``compound``, ``case``, ``project`` and ``assemblyVote``)."""
+"""The auditor's questions over GraphQL: a subject's history across the four bodies, state as of a
+past time (the ``asOf`` argument of ``compound``, ``case``, ``project`` and ``assemblyVote``), and
+who was shown whose personal data (``audit.access_log``)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,8 @@ from strawberry.extensions import SchemaExtension
 from strawberry.scalars import JSON
 
 from api.context import READING_AT, Info
-from api.pagination import Connection, page
+from api.pagination import Connection, equal, page
+from api.rights import EVERYWHERE
 from audit import asof
 from audit.ledger import ORDER, SUBJECT, decoded, jsonable, ledger, subject_params
 from projections.projector import LIVE_SCHEMA
@@ -48,7 +50,24 @@ class LedgerEvent:
     correlation_id: UUID
     causation_id: UUID
     data: JSON = strawberry.field(description="The event's own fields; personal data opened for "
-                                  "auditors, [erased] where it was erased")
+                                  "auditors, [erased] where it was erased, *** for others")
+
+
+@strawberry.type(description="One showing of a person's personal data, unmasked, to a principal.")
+class PersonalDataShown:
+    seq: int = strawberry.field(description="Its place in the access log's hash chain")
+    at: datetime
+    principal: str = strawberry.field(description="Who was shown it (a resident by their person id)")
+    person_id: UUID = strawberry.field(description="Whose data it was")
+    field: str = strawberry.field(description="Where it was shown: <Type>.<field>")
+    compound_id: UUID | None
+    request_id: UUID
+
+    @staticmethod
+    def from_row(row: dict) -> PersonalDataShown:
+        return PersonalDataShown(seq=row["seq"], at=row["at"], principal=row["principal"],
+                                 person_id=row["person_id"], field=row["field"], compound_id=row["compound_id"],
+                                 request_id=row["request_id"])
 
 
 class AsOfModels:
@@ -108,15 +127,37 @@ class AuditQueries:
         async with info.context.read_models.connection() as conn:
             found = await page(conn, table=source, where=[], params=params, key=ORDER, first=first,
                                after=after, node=lambda row: decoded(services, row))
-        shown = await info.context.shown([jsonable(edge.node.event.data) for edge in found.edges])
-        edges = [type(edge)(node=_ledger_event(edge.node, data), cursor=edge.cursor)
-                 for edge, data in zip(found.edges, shown, strict=True)]
+        edges = [type(edge)(node=_ledger_event(edge.node), cursor=edge.cursor) for edge in found.edges]
         return Connection(edges=edges, page_info=found.page_info, total_count=found.total_count)
 
 
-def _ledger_event(entry: Any, data: dict) -> LedgerEvent:
+def _ledger_event(entry: Any) -> LedgerEvent:
     e = entry.event
     return LedgerEvent(body=e.body.value, position=entry.position, sequence=entry.sequence, type=e.type,
                        event_id=e.event_id, aggregate_id=e.aggregate_id, version=e.aggregate_version,
                        compound_id=e.compound_id, occurred_at=e.occurred_at, actor=e.actor,
-                       correlation_id=e.correlation_id, causation_id=e.causation_id, data=data)
+                       correlation_id=e.correlation_id, causation_id=e.causation_id, data=jsonable(e.data))
+
+
+@strawberry.type
+class AccessQueries:
+    @strawberry.field(description="The access log: each time an answer showed a principal a person's "
+                      "personal data unmasked, oldest first; for an auditor, what their jurisdiction holds.")
+    async def personal_data_access(
+        self, info: Info, person_id: UUID | None = None, principal: str | None = None,
+        from_: Annotated[datetime | None, strawberry.argument(name="from")] = None, to: datetime | None = None,
+        first: int | None = None, after: str | None = None,
+    ) -> Connection[PersonalDataShown] | None:
+        where, params = equal(person_id=person_id, principal=principal)
+        for moment, name, operator in ((from_, "from", ">="), (to, "to", "<")):
+            if moment is not None:
+                if moment.tzinfo is None:
+                    raise invalid(f"{name} needs a time zone, e.g. 2026-10-22T00:00:00+08:00", name)
+                where.append(sql.SQL(f"at {operator} %s"))
+                params.append(moment)
+        if info.context.reach is not EVERYWHERE:
+            where.append(sql.SQL("compound_id = ANY(%s)"))
+            params.append(list(info.context.reach))
+        async with info.context.read_models.connection() as conn:
+            return await page(conn, table=sql.SQL("personal.access_log"), where=where, params=params,
+                              key=("seq",), first=first, after=after, node=PersonalDataShown.from_row)

@@ -63,5 +63,5 @@ class CaseQueries:
         where, params = filters(None, state, None)
         async with info.context.read_models.connection() as conn:
             return await page(conn, table="cases", where=[sql.SQL("raised_by = %s"), *where],
-                              params=[info.context.principal.spec, *params], key=KEY, first=first,
+                              params=[info.context.principal.pseudonym, *params], key=KEY, first=first,
                               after=after, node=Case.from_row)

@@ -31,8 +31,9 @@ NOTES = ("residents.CaseInformationAdded", "residents.CaseTakenNoted", "resident
          "branch.CaseReceived", "branch.CaseProgressRecorded", "branch.CaseWithdrawalNoted",
          "branch.CaseReopeningNoted", "branch.WorkOrderOutcomeNoted", "property.WorkOrderOpened",
          "property.WorkOrderProgressRecorded", "branch.CaseEscalated")
-# What a step shows of its data (a rating's comment is the resident's: it stays on the case).
-DETAIL = ("text", "reason", "summary", "note", "assignee", "tier")
+# What a step shows of its data (a rating's comment is the resident's: it stays on the case; who was
+# sent is the branch's: it stays in Case.assignee).
+DETAIL = ("text", "reason", "summary", "note", "tier", "taker")
 
 
 def case_of(event: PublishedEvent):
