@@ -4,10 +4,14 @@ street's coverage and ratings), and seeding twice changes nothing."""
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
+
+from kafka import KafkaConsumer
 
 from infra.demo import seed
 from services.common.bodies import Body
+from services.common.personal import tokens_in
 from tests.conftest import graphql, wait_until
 
 STREET = """{ coverage(street: "晋阳街道") { compounds withBranch withOwnersCommittee withPropertyCompany fourInOne
@@ -63,3 +67,47 @@ def test_the_demo_seeds_beiyuan_with_its_decisions_and_money(system):
     assert sorted((c["member"], c["body"], c["matched"]) for c in beiyuan["crossAppointments"]) == [
         ("王建国", "owners_committee", True), ("田景余", "residents", True)]
     assert beiyuan["starRating"]["members"] == 5 and beiyuan["starRating"]["evidence"]["totalCount"] > 5
+
+
+def test_after_the_demo_no_personal_value_rests_in_clear_in_a_store_a_topic_or_a_view(system):
+    system.start_relay()
+    system.start("reactor", "react")
+    system.start_projector()
+    seed(system.services)
+    wait_until(lambda: system.query("SELECT count(*) FROM projections.fee_bills")[0][0] == 16,
+               "the demo to be projected")
+    keys = system.services.residents.personal_keys
+    tokens = {t for body in Body for row in system.query(f"SELECT state FROM {body.schema}.{body.value}_events")
+              for t in tokens_in(json.loads(bytes(row[0])))}
+    public = {name for (name,) in system.query(
+        "SELECT name FROM projections.property_companies UNION SELECT name FROM projections.organisations")}
+    values = {v for v in keys.shown(sorted(tokens)) if len(v) >= 2 and v not in public} - {"[erased]"}
+    assert len(values) > 40 and {"张明", "田景余"} <= {v for value in values for v in value.split()}
+
+    # Every row of every table Siwei keeps (stored bytes as the JSON they hold), but the keys.
+    found: list[str] = []
+    for schema, table in system.query(
+            "SELECT table_schema, table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE'"
+            " AND table_schema NOT IN ('pg_catalog', 'information_schema') AND (table_schema, table_name)"
+            " <> ('personal', 'keys')"):
+        for (row,) in system.query(f'SELECT to_jsonb(t) FROM "{schema}"."{table}" t'):
+            text = json.dumps(row, ensure_ascii=False) + "".join(
+                readable(value) for value in row.values() if isinstance(value, str) and value.startswith("\\x"))
+            found += [f"{schema}.{table}: {v}" for v in values if v in text]
+    consumer = KafkaConsumer(bootstrap_servers=system.settings.kafka_bootstrap, group_id=None,
+                             auto_offset_reset="earliest", consumer_timeout_ms=3000)
+    consumer.subscribe([body.topic for body in Body])
+    for message in consumer:
+        raw = message.value + b"".join(value for _, value in message.headers)
+        found += [f"topic {message.topic}: {v}" for v in values if v.encode() in raw]
+    consumer.close()
+    assert not found, found[:20]
+
+
+def readable(hex_bytes: str) -> str:
+    """Stored bytes as text: JSON with its escapes undone, where they are JSON."""
+    raw = bytes.fromhex(hex_bytes[2:])
+    try:
+        return json.dumps(json.loads(raw), ensure_ascii=False)
+    except ValueError:
+        return raw.decode("utf-8", "replace")

@@ -184,7 +184,9 @@ def test_no_hostile_value_reaches_a_500_is_half_recorded_or_stops_the_views(syst
                       "query($a: UUID!) { history(compoundId: $a) { totalCount } }", {"a": str(compound)}).json()
     assert refused["errors"][0]["extensions"]["code"] == "NOT_ALLOWED"
     log = (system.settings.data_dir / "api.log").read_text()
-    assert f"refused: resident:{compound}:2单元202 may not use Query.history for compound {compound}" in log
+    person = system.services.residents.personal_keys.person(compound, "2单元202")
+    assert f"refused: resident:{compound}:person {person} may not use Query.history for compound {compound}" in log
+    assert "2单元202" not in log  # a resident is logged by their person id, not their unit
     assert "Traceback" not in log
 
 

@@ -9,7 +9,7 @@ from graphql import get_introspection_query
 
 from api import tokens
 from api.principals import Principal
-from tests.conftest import graphql
+from tests.conftest import graphql, wait_until
 
 
 def test_an_expired_or_revoked_token_is_refused(system):
@@ -18,6 +18,9 @@ def test_an_expired_or_revoked_token_is_refused(system):
     revoked = tokens.issue(system.settings.database_url, Principal("admin"))
     assert graphql(url, revoked.secret, "{ viewer { kind } }").status_code == 200
     tokens.revoke(system.settings.database_url, revoked.token_id)
+    # The revocation reaches the API as an announcement (NOTIFY): at once, but not within the call.
+    wait_until(lambda: graphql(url, revoked.secret, "{ viewer { kind } }").status_code == 401,
+               "the API to hear of the revocation", timeout=5)
     for secret in (expired.secret, revoked.secret):
         response = graphql(url, secret, "{ viewer { kind } }")
         assert response.status_code == 401

@@ -5,16 +5,18 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from types import SimpleNamespace
 from uuid import UUID, uuid4
 
+import psycopg
 import pytest
 from graphql import GraphQLNonNull
 
 from api.rights import EVERYWHERE, MASK, RIGHTS, anyone, is_carried
 from api.schema import schema
+from audit import access_log
 from infra.reactor import Reactor
 from infra.relay import run_relays
 from projections.projector import Projector
@@ -318,6 +320,11 @@ EXAMPLES: dict[str, Example] = {
                                    ("history", "edges", 0, "node", f), ("Query.history",))
        for f in "body position sequence type eventId aggregateId version compoundId occurredAt actor correlationId "
                 "causationId data".split()},
+    "Query.personalDataAccess": Example("{ personalDataAccess { totalCount } }", ("personalDataAccess",)),
+    **{f"PersonalDataShown.{f}": Example(f"{{ personalDataAccess {{ edges {{ node {{ {f} }} }} }} }}",
+                                         ("personalDataAccess", "edges", 0, "node", f),
+                                         ("Query.personalDataAccess",))
+       for f in "seq at principal personId field compoundId requestId".split()},
     "RatingDistribution.bands": Example("{ ratingDistribution { bands { stars } } }", ("ratingDistribution", "bands"),
                                         ("Query.ratingDistribution",)),
     "CompoundBodies.attached": Example("query($a: UUID!) { compound(id: $a) { bodies { attached { kind } } } }",
@@ -420,6 +427,11 @@ def two_compounds(system):
     governance(system, inside, made["outside"], company)
     settle()
     Projector(system.settings).run(threading.Event(), until_caught_up=True)
+    with psycopg.connect(system.settings.database_url, autocommit=True) as conn:  # a showing in each
+        conn.execute(access_log.DDL)
+        access_log.append(conn, [access_log.Showing(f"body:owners_committee:{c}", uuid4(), "ExclusiveUnit.owner",
+                                                    c, uuid4(), datetime.now(timezone.utc))
+                                 for c in (inside, made["outside"])])
     made["case"] = rated
     made["work_order"] = WorkOrder.create_id(worked, 1)
     return made
@@ -526,6 +538,8 @@ def expected(key: str, spec: str, reach, inside: UUID) -> str:
     from api.principals import Principal
 
     principal = Principal.parse(spec)
+    if principal.kind == "resident":  # as the API names them (the unit sealed, here left plain)
+        principal = replace(principal, pseudonym=principal.spec)
     subject = SimpleNamespace(compound_id=inside, subject=f"resident:{inside}:101")
     arguments = {"id": inside, "compoundId": inside, "input": {"compoundId": inside}}
     for step in (*EXAMPLES[key].parents, key):

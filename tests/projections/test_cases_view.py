@@ -11,6 +11,7 @@ from projections.projector import Projector
 from services.bootstrap import bootstrap
 from services.branch.case_file import CaseFile
 from services.common.context import acting
+from services.common.personal import is_sealed
 from services.property.work_order import WorkOrder
 from tests.conftest import BEIYUAN, wait_until
 from tests.projections.test_projector import assert_equals_a_rebuild
@@ -67,8 +68,11 @@ def test_the_view_follows_a_case_across_three_bodies_through_the_real_pipeline(s
     (row,) = system.query(
         "SELECT compound_id, category, state, taker, assignee, dispatches, reopened, score, comment,"
         " raised_by, due_at - raised_at FROM projections.cases WHERE case_id = %s", (case,))
-    assert row[:9] == (compound, "repairs", "closed", "party_member", "田景余", 2, True, 4, "好了")
-    assert row[9] == f"resident:{compound}:1栋101"
+    # Personal data rests sealed in the view; the keys open it.
+    assert all(is_sealed(value) for value in (row[4], row[8], row[9].removeprefix(f"resident:{compound}:")))
+    opened = services.residents.personal_keys.shown(list(row[:10]))
+    assert opened[:9] == [compound, "repairs", "closed", "party_member", "田景余", 2, True, 4, "好了"]
+    assert opened[9] == f"resident:{compound}:1栋101"
     assert row[10].total_seconds() == 72 * 3600
     steps = system.query("SELECT body, step, state_after FROM projections.case_steps"
                          " WHERE case_id = %s AND state_after IS NOT NULL ORDER BY at, version", (case,))
