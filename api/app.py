@@ -156,9 +156,9 @@ def create_app(settings: Settings) -> Starlette:
             use_shared_cursor_key(conn)
         # A fresh system answers with empty lists, not missing tables.
         await asyncio.to_thread(Projector(settings).create_tables)
-        app.state.services = await asyncio.to_thread(bootstrap, settings.database_url)
+        app.state.services = await asyncio.to_thread(bootstrap, settings.database_url, pool=settings.db_pool)
         app.state.read_models = AsyncConnectionPool(
-            settings.database_url, min_size=1, max_size=10, open=False,
+            settings.database_url, min_size=1, max_size=2 * settings.db_pool, open=False,
             kwargs={"autocommit": True, "options": f"-c search_path={LIVE_SCHEMA}"},
         )
         await app.state.read_models.open()

@@ -41,7 +41,7 @@ def _ledger(settings: Settings) -> Iterator[tuple[Settings, Any, Any]]:
     from services.bootstrap import bootstrap
 
     with servers(settings) as resolved:
-        services = bootstrap(resolved.database_url)
+        services = bootstrap(resolved.database_url, pool=resolved.db_pool)
         try:
             with connect(resolved.database_url) as conn:
                 yield resolved, conn, services

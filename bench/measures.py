@@ -106,8 +106,8 @@ def commands(settings: Settings, compounds: list[str], seconds: float, start: An
     from services.bootstrap import bootstrap
     from services.common.context import acting
 
-    services = bootstrap(settings.database_url)
     clients = len(compounds)
+    services = bootstrap(settings.database_url, pool=clients)  # a connection a client: no client waits for one
     done = [0] * clients
     start.wait()
     deadline = time.perf_counter() + seconds
@@ -132,7 +132,7 @@ class Tally(Aggregate):
 def trivial_appends(settings: Settings, clients: int, seconds: float, start: Any) -> dict:
     """The eventsourcing library alone: each client creating and saving a trivial aggregate (one
     event) with the library's own PostgreSQL recorder, on the same server and pool settings."""
-    env = eventsourcing_env(settings.database_url, "bench_baseline")
+    env = eventsourcing_env(settings.database_url, "bench_baseline", pool=clients)
     del env["APPLICATION_RECORDER_TOPIC"]
     with schema_changes(settings.database_url) as conn:
         ensure_schema(conn, "bench_baseline")
@@ -158,7 +158,7 @@ def relay(settings: Settings, prefix: str) -> dict:
     from infra.relay import Relay
     from services.bootstrap import bootstrap
 
-    services = bootstrap(settings.database_url)
+    services = bootstrap(settings.database_url, pool=settings.db_pool)
     relays = [Relay(settings, services.of(body), topic=f"{prefix}.{body.value}") for body in Body]
     elapsed = _timed(lambda: _in_threads(lambda n: relays[n].run(threading.Event(), until_caught_up=True),
                                          len(relays)))

@@ -297,7 +297,7 @@ def _freshness(settings: Settings, report: Report, url: str, token: str, compoun
     from services.bootstrap import bootstrap
     from services.common.context import acting
 
-    services = bootstrap(settings.database_url)
+    services = bootstrap(settings.database_url, pool=settings.db_pool)
     committed: dict[UUID, tuple[float, datetime]] = {}  # case -> (commit, raised at)
     seen: dict[UUID, float] = {}
     done = threading.Event()

@@ -7,6 +7,7 @@ import json
 import logging
 import os
 import sys
+from dataclasses import replace
 from typing import TYPE_CHECKING
 from uuid import UUID
 
@@ -105,15 +106,37 @@ def _demo_tokens(settings: Settings, demo: bool) -> dict[str, tuple[str, str]]:
     return issued
 
 
+def _within_budget(settings: Settings, workers: int) -> Settings:
+    """The settings with a pool at which every part of ``siwei up`` fits the server (infra.budget)."""
+    from infra import budget
+    from infra.database import connect
+
+    with connect(settings.database_url) as conn:
+        limit = int(conn.execute("SHOW max_connections").fetchone()[0])
+    pool = budget.fitting_pool(settings.db_pool, workers, limit)
+    if pool is None:
+        raise ConfigurationError(
+            f"siwei up with {workers} API workers needs up to {budget.needed(1, workers)} PostgreSQL connections"
+            f" even with SIWEI_DB_POOL=1, and the server allows {limit} (max_connections), a fifth kept"
+            " spare: raise max_connections to at least"
+            f" {budget.max_connections_for(1, workers)}, or start fewer workers")
+    if pool < settings.db_pool:
+        print(f"SIWEI_DB_POOL lowered from {settings.db_pool} to {pool}, so that every part fits the server's"
+              f" {limit} connections (see infra/budget.py)", flush=True)
+    return replace(settings, db_pool=pool)
+
+
 def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
+    from infra import budget
     from infra.demo import seed
-    from infra.embedded import servers
+    from infra.embedded import MAX_CONNECTIONS, servers
     from infra.topics import ensure_topics
 
     shutdown = Shutdown()
-    with servers(settings) as resolved:
+    with servers(settings, max(MAX_CONNECTIONS, budget.max_connections_for(1, args.workers))) as resolved:
         if shutdown.event.is_set():  # signalled while the servers started
             return 0
+        resolved = _within_budget(resolved, args.workers)
         ensure_topics(resolved.kafka_bootstrap, resolved.topic_partitions)
         supervisor = Supervisor(resolved, {
             "relay": ["relay"],
@@ -392,6 +415,8 @@ def main(argv: list[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     logging.getLogger("kafka").setLevel(logging.ERROR if not args.verbose else logging.WARNING)
+    # Each part's connections are named in pg_stat_activity ("siwei relay", "siwei api"…).
+    os.environ.setdefault("PGAPPNAME", "siwei " + args.run.__name__.removeprefix("cmd_").replace("_", " "))
     try:
         settings = Settings.from_env()
         return args.run(args, settings)

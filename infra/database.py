@@ -10,12 +10,17 @@ from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 
+POOL_WAIT_SECONDS = 30
+
+
 def connect(database_url: str, *, autocommit: bool = False) -> psycopg.Connection:
     return psycopg.connect(database_url, autocommit=autocommit)
 
 
-def eventsourcing_env(database_url: str, schema: str) -> dict[str, str]:
-    """The eventsourcing library's PostgreSQL settings for one body's store in its own schema."""
+def eventsourcing_env(database_url: str, schema: str, pool: int) -> dict[str, str]:
+    """The eventsourcing library's PostgreSQL settings for one body's store in its own schema:
+    one connection kept, up to ``pool`` at once, and a command waits for one (up to
+    ``POOL_WAIT_SECONDS``) rather than fail when all are busy."""
     params = conninfo_to_dict(database_url)
     return {
         "PERSISTENCE_MODULE": "eventsourcing.postgres",
@@ -26,8 +31,9 @@ def eventsourcing_env(database_url: str, schema: str) -> dict[str, str]:
         "POSTGRES_PASSWORD": str(params.get("password", "")),
         "POSTGRES_SCHEMA": schema,
         "APPLICATION_RECORDER_TOPIC": "audit.chain:ChainedRecorder",  # each insert extends the hash chain
-        "POSTGRES_POOL_SIZE": "2",
-        "POSTGRES_MAX_OVERFLOW": "8",
+        "POSTGRES_POOL_SIZE": "1",
+        "POSTGRES_MAX_OVERFLOW": str(pool - 1),
+        "POSTGRES_CONNECT_TIMEOUT": str(POOL_WAIT_SECONDS),
     }
 
 

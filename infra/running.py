@@ -88,7 +88,7 @@ class Supervisor:
 
     def start(self, name: str) -> None:
         self.children[name] = subprocess.Popen(
-            [sys.executable, "-m", "infra.cli", *self.parts[name]], env=self.env,
+            [sys.executable, "-m", "infra.cli", *self.parts[name]], env={**self.env, "PGAPPNAME": f"siwei {name}"},
             start_new_session=True,  # Ctrl-C reaches the supervisor, which stops the children in order
         )
 
@@ -129,7 +129,7 @@ def services_on(settings: Settings) -> Iterator[Services]:
     """The four bodies' services on the servers, for a command that acts through them."""
     from services.bootstrap import bootstrap
 
-    services = bootstrap(settings.database_url)
+    services = bootstrap(settings.database_url, pool=settings.db_pool)
     try:
         yield services
     finally:

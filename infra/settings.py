@@ -14,6 +14,7 @@ DEFAULT_DATA_DIR = Path(".siwei")
 DEFAULT_PARTITIONS = 3
 DEFAULT_RATE_LIMIT = 20.0
 DEFAULT_ACCESS_LOG_DAYS = 180  # 网络安全法 art. 21: logs kept at least six months
+DEFAULT_DB_POOL = 4
 
 
 class ConfigurationError(Exception):
@@ -28,6 +29,9 @@ class Settings:
     topic_partitions: int = DEFAULT_PARTITIONS
     rate_limit: float = DEFAULT_RATE_LIMIT  # API requests a second per token
     access_log_days: int = DEFAULT_ACCESS_LOG_DAYS  # how long showings of personal data are kept
+    # The one connection budget (infra.budget): how many connections each body's store, and the
+    # API's read models, may use at once in one process.
+    db_pool: int = DEFAULT_DB_POOL
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -47,6 +51,9 @@ class Settings:
         days = env.get("SIWEI_ACCESS_LOG_DAYS", str(DEFAULT_ACCESS_LOG_DAYS))
         if not days.isdigit() or int(days) < 1:
             raise ConfigurationError(f"SIWEI_ACCESS_LOG_DAYS must be a positive whole number of days, not {days!r}")
+        pool = env.get("SIWEI_DB_POOL", str(DEFAULT_DB_POOL))
+        if not pool.isdigit() or int(pool) < 1:
+            raise ConfigurationError(f"SIWEI_DB_POOL must be a positive whole number of connections, not {pool!r}")
         return cls(
             database_url=env.get("SIWEI_DATABASE_URL") or None,
             kafka_bootstrap=env.get("SIWEI_KAFKA_BOOTSTRAP") or None,
@@ -54,6 +61,7 @@ class Settings:
             topic_partitions=int(partitions),
             rate_limit=rate_limit,
             access_log_days=int(days),
+            db_pool=int(pool),
         )
 
     def with_servers(self, database_url: str, kafka_bootstrap: str) -> Settings:
@@ -74,5 +82,6 @@ class Settings:
             SIWEI_TOPIC_PARTITIONS=str(self.topic_partitions),
             SIWEI_RATE_LIMIT=str(self.rate_limit),
             SIWEI_ACCESS_LOG_DAYS=str(self.access_log_days),
+            SIWEI_DB_POOL=str(self.db_pool),
         )
         return env

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from uuid import UUID
 
+from infra.settings import DEFAULT_DB_POOL
 from services.branch.application import BranchService
 from services.common.application import BodyApplication, Receipt
 from services.common.bodies import Body
@@ -40,8 +41,9 @@ class Services:
             self.of(body).close()
 
 
-def bootstrap(database_url: str | None = None) -> Services:
-    """The four services on one database (each in its own schema), or in memory without one.
+def bootstrap(database_url: str | None = None, *, pool: int = DEFAULT_DB_POOL) -> Services:
+    """The four services on one database (each in its own schema, its store using up to
+    ``pool`` connections at once), or in memory without one.
 
     Each service asks the others only what its rules need of them: whether a compound is
     registered, a company's name, which bodies a compound has, what the branch addressed."""
@@ -50,14 +52,15 @@ def bootstrap(database_url: str | None = None) -> Services:
     def addressed(item_id: UUID) -> Addressed:
         return services.branch.addressed(item_id)
 
-    residents = ResidentsService(database_url, addressed=addressed)
-    property_ = PropertyService(database_url, compound_exists=residents.compound_exists, addressed=addressed)
+    residents = ResidentsService(database_url, pool=pool, addressed=addressed)
+    property_ = PropertyService(database_url, pool=pool, compound_exists=residents.compound_exists,
+                                addressed=addressed)
     owners_committee = OwnersCommitteeService(
-        database_url, compound_exists=residents.compound_exists, company_name=property_.company_name,
+        database_url, pool=pool, compound_exists=residents.compound_exists, company_name=property_.company_name,
         addressed=addressed,
     )
     services = Services(
-        branch=BranchService(database_url, compound_exists=residents.compound_exists,
+        branch=BranchService(database_url, pool=pool, compound_exists=residents.compound_exists,
                              committee_in_office=owners_committee.in_office,
                              property_serving=property_.serving),
         residents=residents,

@@ -180,9 +180,6 @@ def test_shell_block_runs_as_written(demo, block, tmp_path, postgres_server):
     case = str(demo.query("SELECT case_id FROM projections.cases ORDER BY raised_at LIMIT 1")[0][0])
     commands = [command.replace("127.0.0.1:8000", f"127.0.0.1:{demo.api_port}")
                 .replace("--port 8000", f"--port {free_port()}").replace("<case id>", case)
-                # Beside the demo's own parts, four more API workers would pass the embedded
-                # PostgreSQL's 100 connections (budgeting them is the healing issue's work).
-                .replace("--workers 4", "--workers 1")
                 for command in shell_lines(block.body)]
     if block.how == "parts":  # all started together; each must still run a moment later, and stop cleanly
         parts = {command: subprocess.Popen(["bash", "-c", command], cwd=tmp_path, env=environment,

@@ -14,6 +14,7 @@ from services.branch.governance import Governance
 from services.branch.powers import (
     OPEN, Activity, Evaluation, JointMeeting, Recommendation, Suggestion, SupervisionNotice,
 )
+from infra.settings import DEFAULT_DB_POOL
 from services.common.application import BodyApplication, Receipt
 from services.common.bodies import Body
 from services.common.context import current_context
@@ -38,10 +39,10 @@ class BranchService(BodyApplication):
     }
 
     def __init__(
-        self, database_url: str | None = None, *, compound_exists: Callable[[UUID], bool],
+        self, database_url: str | None = None, *, pool: int = DEFAULT_DB_POOL, compound_exists: Callable[[UUID], bool],
         committee_in_office: Callable[[UUID], bool], property_serving: Callable[[UUID], bool],
     ) -> None:
-        super().__init__(database_url)
+        super().__init__(database_url, pool=pool)
         self._compound_exists = compound_exists
         self._committee_in_office = committee_in_office
         self._property_serving = property_serving

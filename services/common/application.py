@@ -12,6 +12,7 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
 
 from infra.database import ensure_schema, eventsourcing_env, schema_changes
+from infra.settings import DEFAULT_DB_POOL
 from services.common.aggregate import GovernanceAggregate
 from services.common.bodies import Body
 from services.common.errors import NotFound, RuleViolated
@@ -63,7 +64,9 @@ class BodyApplication(Application):
         # Every body witnesses the others' hash chains in its own log, and records its erasures.
         cls.aggregates = (*cls.aggregates, ChainWitness, Erasures)
 
-    def __init__(self, database_url: str | None = None) -> None:
+    def __init__(self, database_url: str | None = None, *, pool: int = DEFAULT_DB_POOL) -> None:
+        """The body's service on ``database_url`` (in memory without one), its store using up
+        to ``pool`` connections at once (``infra.settings``)."""
         self.personal_keys = (PostgresKeys(database_url, self.body.value) if database_url
                               else PersonalKeys(self.body.value))
         if database_url is None:
@@ -71,7 +74,11 @@ class BodyApplication(Application):
             return
         with schema_changes(database_url) as conn:  # the library creates its tables here
             ensure_schema(conn, self.body.schema)
-            super().__init__(eventsourcing_env(database_url, self.body.schema))
+            super().__init__(eventsourcing_env(database_url, self.body.schema, pool))
+
+    def close(self) -> None:
+        super().close()
+        self.personal_keys.close()
 
     def construct_mapper(self) -> SealingMapper:
         return SealingMapper(super().construct_mapper(), self.personal_keys, self.personal_data)

@@ -129,6 +129,9 @@ class PersonalKeys:
         self._keys: dict[UUID, bytes | None] = {}
         self._where: dict[UUID, UUID] = {}
 
+    def close(self) -> None:
+        """Nothing to release in memory."""
+
     def key_for(self, compound_id: UUID, subject: str) -> tuple[UUID, bytes]:
         person_id = self._by_subject.get((compound_id, subject))
         if person_id is None:
@@ -228,14 +231,26 @@ class PostgresKeys(PersonalKeys):
 
     CACHE_SECONDS = 30.0
 
+    # Keys are looked up once a process and then remembered: a connection kept, a second at most.
+    POOL = 2
+
     def __init__(self, database_url: str, body: str | None = None) -> None:
-        from infra.database import connect, schema_changes
+        from psycopg_pool import ConnectionPool
+
+        from infra.database import schema_changes
 
         self.body = body
-        self._connect = lambda: connect(database_url, autocommit=True)
+        self._pool = ConnectionPool(database_url, min_size=0, max_size=self.POOL, kwargs={"autocommit": True},
+                                    open=True, name=f"personal keys ({body})")
         self._cache: dict[object, tuple[float, object]] = {}
         with schema_changes(database_url) as conn:
             conn.execute(KEYS_DDL)
+
+    def _connect(self):
+        return self._pool.connection()
+
+    def close(self) -> None:
+        self._pool.close()
 
     def _cached(self, key: object) -> object:
         """What was remembered under ``key`` (None for an erased key), or ``NOT_CACHED``."""

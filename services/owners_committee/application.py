@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import TypeVar
 from uuid import UUID
 
+from infra.settings import DEFAULT_DB_POOL
 from services.common.application import BodyApplication, Receipt
 from services.common.bodies import Body
 from services.common.personal import Kind
@@ -37,10 +38,10 @@ class OwnersCommitteeService(RepliesToBranch, BodyApplication):
     }
 
     def __init__(
-        self, database_url: str | None = None, *, compound_exists: Callable[[UUID], bool],
+        self, database_url: str | None = None, *, pool: int = DEFAULT_DB_POOL, compound_exists: Callable[[UUID], bool],
         company_name: Callable[[UUID], str], addressed: Callable[[UUID], Addressed],
     ) -> None:
-        super().__init__(database_url)
+        super().__init__(database_url, pool=pool)
         self._compound_exists = compound_exists
         self._company_name = company_name
         self._addressed = addressed

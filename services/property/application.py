@@ -7,6 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from uuid import UUID
 
+from infra.settings import DEFAULT_DB_POOL
 from services.common.application import BodyApplication, Receipt
 from services.common.bodies import Body
 from services.common.errors import NotFound
@@ -25,10 +26,10 @@ class PropertyService(RepliesToBranch, BodyApplication):
     personal_data = {"FeeBilled": {"household": Kind.UNIT}}
 
     def __init__(
-        self, database_url: str | None = None, *, compound_exists: Callable[[UUID], bool],
+        self, database_url: str | None = None, *, pool: int = DEFAULT_DB_POOL, compound_exists: Callable[[UUID], bool],
         addressed: Callable[[UUID], Addressed],
     ) -> None:
-        super().__init__(database_url)
+        super().__init__(database_url, pool=pool)
         self._compound_exists = compound_exists
         self._addressed = addressed
 

@@ -7,6 +7,7 @@ from datetime import date
 from decimal import Decimal
 from uuid import UUID
 
+from infra.settings import DEFAULT_DB_POOL
 from services.common.application import BodyApplication, Receipt
 from services.common.bodies import Body
 from services.common.context import current_context
@@ -31,8 +32,8 @@ class ResidentsService(RepliesToBranch, BodyApplication):
         "CouncilMemberLeft": {"name": Kind.NAME},
     }
 
-    def __init__(self, database_url: str | None = None, *, addressed: Callable[[UUID], Addressed]) -> None:
-        super().__init__(database_url)
+    def __init__(self, database_url: str | None = None, *, pool: int = DEFAULT_DB_POOL, addressed: Callable[[UUID], Addressed]) -> None:
+        super().__init__(database_url, pool=pool)
         self._addressed = addressed
 
     def register_compound(

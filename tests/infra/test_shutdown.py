@@ -42,11 +42,12 @@ def processes_marked(mark: str) -> list[str]:
 class Up:
     """One ``siwei up``, its output read as it comes."""
 
-    def __init__(self, environment: dict[str, str], log: Path) -> None:
+    def __init__(self, environment: dict[str, str], log: Path, *options: str) -> None:
         self.lines: list[str] = []
         self.log = log
+        self.port = free_port()
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "infra.cli", "up", "--port", str(free_port())], env=environment,
+            [sys.executable, "-m", "infra.cli", "up", "--port", str(self.port), *options], env=environment,
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
             # As from a terminal: a test runner's worker may ignore SIGINT, which its children inherit.
             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
