@@ -6,6 +6,8 @@ import asyncio
 import dataclasses
 import gc
 import json
+import logging
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -23,13 +25,17 @@ from audit import access_log
 from api.enforcement import DENIALS_DDL
 from api.limits import MAX_BODY_BYTES, RateLimiter
 from api.memory import Memory
+from api.outage import MESSAGE, RETRY_SECONDS, is_outage
 from api.pagination import use_shared_cursor_key
 from api.schema import schema
-from infra.database import schema_changes
+from infra.database import POOL_WAIT_SECONDS, schema_changes
 from infra.settings import Settings
 from projections.projector import LIVE_SCHEMA, Projector
 from services.bootstrap import bootstrap
 from services.common.personal import resident_actor
+
+log = logging.getLogger("siwei.api")
+IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{1,100}")
 
 
 class SiweiGraphQL(GraphQL):
@@ -51,6 +57,7 @@ class SiweiGraphQL(GraphQL):
             services=request.app.state.services,
             read_models=request.app.state.read_models,
             access_log=request.app.state.access_log,
+            idempotency_key=request.headers.get("idempotency-key"),
         )
 
 
@@ -74,6 +81,22 @@ class Gate:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        started = False
+
+        async def sending(message: dict) -> None:
+            nonlocal started
+            started = True
+            await send(message)
+
+        try:
+            await self._admit(scope, receive, sending)
+        except Exception as error:  # the database away before the answer began (the token, the context)
+            if started or not is_outage(error):
+                raise
+            log.warning("a request could not reach the database: %s", error)
+            await _refusal(503, "UNAVAILABLE", MESSAGE, {"Retry-After": str(RETRY_SECONDS)})(scope, receive, send)
+
+    async def _admit(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope)
         if request.method == "GET" and "query" not in request.query_params:
             await self.app(scope, receive, send)
@@ -102,6 +125,9 @@ class Gate:
         if principal is None:
             return _refusal(401, "UNAUTHENTICATED", "the bearer token is not valid, or has expired or been revoked",
                             {"WWW-Authenticate": 'Bearer realm="siwei", error="invalid_token"'})
+        key = request.headers.get("idempotency-key")
+        if key is not None and not IDEMPOTENCY_KEY.fullmatch(key):
+            return _refusal(400, "INVALID_INPUT", "Idempotency-Key must be 1 to 100 visible ASCII characters")
         wait = self.limiter.admit(tokens.token_hash(token))
         if wait:
             return _refusal(429, "RATE_LIMITED", f"too many requests for this token; retry in {wait:.1f}s",
@@ -158,7 +184,7 @@ def create_app(settings: Settings) -> Starlette:
         await asyncio.to_thread(Projector(settings).create_tables)
         app.state.services = await asyncio.to_thread(bootstrap, settings.database_url, pool=settings.db_pool)
         app.state.read_models = AsyncConnectionPool(
-            settings.database_url, min_size=1, max_size=2 * settings.db_pool, open=False,
+            settings.database_url, min_size=1, max_size=2 * settings.db_pool, timeout=POOL_WAIT_SECONDS, open=False,
             kwargs={"autocommit": True, "options": f"-c search_path={LIVE_SCHEMA}"},
         )
         await app.state.read_models.open()

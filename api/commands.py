@@ -11,7 +11,7 @@ from uuid import UUID
 import strawberry
 
 from api.context import Info
-from api.errors import InvalidInput, NotAllowed, NotFound, RuleViolated, problem_of
+from api.errors import InvalidInput, NotAllowed, NotFound, RuleViolated, Unavailable, problem_of
 from services.common.application import Receipt
 from services.common.errors import DomainError
 
@@ -26,7 +26,7 @@ class Recorded:
 
 
 CommandResult = Annotated[
-    Recorded | InvalidInput | NotFound | RuleViolated | NotAllowed,
+    Recorded | InvalidInput | NotFound | RuleViolated | NotAllowed | Unavailable,
     strawberry.union("CommandResult"),
 ]
 
@@ -35,7 +35,7 @@ async def perform(
     info: Info, method: Callable[..., Receipt], **kwargs: Any
 ) -> Recorded | InvalidInput | NotFound | RuleViolated:
     try:
-        receipt = await info.context.command(method, **kwargs)
+        receipt = await info.context.command(info.path.key, method, **kwargs)
     except DomainError as error:
         return problem_of(error, f"Mutation.{info.field_name}")
     return Recorded(body=receipt.body.value, aggregate_id=receipt.aggregate_id, version=receipt.version)

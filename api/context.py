@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from contextvars import ContextVar
@@ -17,14 +19,19 @@ from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
 
 from api.enforcement import Denial
+from api.outage import MESSAGE, is_outage
 from audit.access_log import AccessLog, Showing
+from audit.chain import AlreadyRecorded
 from api.principals import Principal
 from api.rights import EVERYWHERE, Reach
 from services.common.personal import person_of, shown, tokens_in
 from services.bootstrap import Services
 from services.common.application import Receipt
+from services.common.bodies import Body
 from services.common.context import acting, utc_now
+from services.common.errors import Unavailable
 
+log = logging.getLogger("siwei.api")
 
 # The time the request reads at: now, or the asOf time a root field asked for (set for its subtree).
 READING_AT: ContextVar[datetime | None] = ContextVar("reading_at", default=None)
@@ -46,6 +53,7 @@ class Context:
     denials: list[Denial] = field(default_factory=list)
     showings: list[Showing] = field(default_factory=list)  # personal values shown, for the access log
     request_id: UUID = field(default_factory=uuid4)
+    idempotency_key: str | None = None  # the request's Idempotency-Key header
     person_keys: DataLoader[UUID, bytes | None] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -95,14 +103,53 @@ class Context:
             params["reach"] = list(self.reach)
         return where, params
 
-    async def command(self, method: Callable[..., Receipt], **kwargs: Any) -> Receipt:
-        """Runs a service command as this principal, off the event loop (the library is sync)."""
+    async def command(self, field_name: str, method: Callable[..., Any], **kwargs: Any) -> Any:
+        """Runs a service command as this principal, off the event loop (the library is sync).
+        With an idempotency key, the command of the request's field ``field_name`` is recorded
+        once: sent again (by a retry, to any worker, after a restart) it answers what it answered
+        the first time and records nothing."""
+        application = method.__self__
+        once = None if self.idempotency_key is None else (
+            hashlib.sha256(self.principal.spec.encode()).hexdigest(), f"{self.idempotency_key}:{field_name}")
 
-        def run() -> Receipt:
-            with acting(self.principal.actor):
-                return method(**kwargs)
+        def run() -> Any:
+            if once is not None and (done := application.recorded_once(once)) is not None:
+                return answered(application.body, done)
+            try:
+                with acting(self.principal.actor, once=once):
+                    result = method(**kwargs)
+            except AlreadyRecorded:  # the same command, sent at once to another worker, committed first
+                return answered(application.body, application.recorded_once(once))
+            if once is not None:
+                application.keep_answer(once, answer_of(result))
+            return result
 
-        return await asyncio.to_thread(run)
+        try:
+            return await asyncio.to_thread(run)
+        except Exception as error:
+            if is_outage(error):
+                log.warning("a command could not reach the database: %s", error)
+                raise Unavailable(MESSAGE) from error
+            raise
 
 
 Info = strawberry.Info[Context, None]
+
+
+def answer_of(result: Receipt | tuple[Receipt, Any]) -> dict:
+    """A command's answer as kept for a repeat: its receipt, and what it created (an id, a ballot's
+    receipt) if it answers a pair."""
+    receipt, extra = result if isinstance(result, tuple) else (result, None)
+    return {"aggregate_id": str(receipt.aggregate_id), "version": receipt.version, "pair": isinstance(result, tuple),
+            "extra": None if extra is None else [type(extra).__name__, str(extra)]}
+
+
+def answered(body: Body, done: dict) -> Receipt | tuple[Receipt, Any]:
+    """The answer kept for a command recorded before (only its receipt, if it was lost between
+    the commit and keeping it)."""
+    receipt = Receipt(body, done["aggregate_id"], done["version"])
+    answer = done["answer"]
+    if answer is None or not answer["pair"]:
+        return receipt
+    kind, value = answer["extra"]
+    return receipt, UUID(value) if kind == "UUID" else value

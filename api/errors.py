@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
+from api.outage import RETRY_SECONDS
 from services.common import errors
 
 
@@ -33,9 +34,16 @@ class NotAllowed(Problem):
     right: str
 
 
+@strawberry.type(description="The ledger's database is unavailable just now: retry after retryAfter seconds.")
+class Unavailable(Problem):
+    retry_after: int
+
+
 def problem_of(error: errors.DomainError, right: str) -> Problem:
     """The problem that answers a refused command; ``right`` names the mutation, for a refusal
     because of who asks."""
+    if isinstance(error, errors.Unavailable):
+        return Unavailable(code=error.code, message=error.message, retry_after=RETRY_SECONDS)
     if isinstance(error, errors.NotEntitled):
         return NotAllowed(code=error.code, message=error.message, right=right)
     if isinstance(error, errors.InvalidInput):

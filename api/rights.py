@@ -323,7 +323,8 @@ RIGHTS: dict[str, Right] = {
 
 # Types whose fields come with the answer of the field that returned them: paging wrappers, and
 # the outcome of a mutation the principal was allowed to make.
-CARRIED = {"PageInfo", "Recorded", "BallotRecorded", "Created", "InvalidInput", "NotFound", "RuleViolated", "NotAllowed"}
+CARRIED = {"PageInfo", "Recorded", "BallotRecorded", "Created", "InvalidInput", "NotFound", "RuleViolated", "NotAllowed",
+           "Unavailable"}
 CARRIED_SUFFIXES = ("Connection", "Edge")
 
 

@@ -22,6 +22,7 @@ from api.enforcement import EnforceRights
 from api.governance.schema import GovernanceMutations, GovernanceQueries
 from api.limits import MAX_DEPTH, CostLimit
 from api.money.schema import MoneyMutations, MoneyQueries
+from api.outage import MESSAGE, RETRY_SECONDS, is_outage
 from api.pagination import InvalidPage
 from api.projects.schema import ProjectMutations, ProjectQueries
 from api.property.mutations import PropertyMutations
@@ -52,6 +53,17 @@ def is_unexpected(error: GraphQLError) -> bool:
     return original is not None and not isinstance(original, (InvalidPage, GraphQLError))
 
 
+class MaskFaults(MaskErrors):
+    """Our faults reach a partner as "Unexpected error.", but the database away as what it is:
+    ``UNAVAILABLE``, with when to retry (``api.outage``)."""
+
+    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        if not is_outage(error.original_error):
+            return super().anonymise_error(error)
+        return GraphQLError(MESSAGE, nodes=error.nodes, source=error.source, positions=error.positions,
+                            path=error.path, extensions={"code": "UNAVAILABLE", "retryAfter": RETRY_SECONDS})
+
+
 CACHED_DOCUMENTS = 512
 # The same rule classes for every request, so that a validated document's result can be reused
 # (QueryDepthLimiter makes a new class each time it is built).
@@ -62,7 +74,9 @@ class SiweiSchema(strawberry.Schema):
         """A fault is logged with its traceback; a client's mistake not at all (the answer says
         it); a refusal was logged in one line where it was decided (``api.enforcement``)."""
         for error in errors:
-            if is_unexpected(error):
+            if is_outage(error.original_error):
+                log.warning("a query could not reach the database: %s", error.original_error)
+            elif is_unexpected(error):
                 log.error("%s", error, exc_info=error.original_error)
 
 
@@ -75,7 +89,7 @@ schema = SiweiSchema(
         EnforceRights,
         DropAsOf,
         lambda: AddValidationRules(VALIDATION_RULES),
-        lambda: MaskErrors(should_mask_error=is_unexpected, error_message="Unexpected error."),
+        lambda: MaskFaults(should_mask_error=is_unexpected, error_message="Unexpected error."),
         # Partners send the same few documents again and again: parse and validate each once
         # (validation was half of a simple query's time). Bounded, so odd documents cannot grow it.
         lambda: ParserCache(maxsize=CACHED_DOCUMENTS),

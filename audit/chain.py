@@ -28,11 +28,16 @@ from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
+import psycopg
 from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composable, Composed, Identifier, Literal
 
+from services.common.context import active_context
+
 CHAIN_TABLE = "chain"
+COMMANDS_TABLE = "commands"
+RECORDED_ALREADY = "command_recorded_already"
 HASH_VERSION = b"siwei-event-v1"
 
 
@@ -124,7 +129,29 @@ def chain_ddl(schema: str) -> list[SQL]:
             " subjects uuid[] NOT NULL, event_hash bytea NOT NULL, link bytea NOT NULL)").format(table),
         SQL("CREATE INDEX IF NOT EXISTS chain_subjects ON {} USING gin (subjects)").format(table),
         SQL("CREATE INDEX IF NOT EXISTS chain_compound_time ON {} (compound_id, occurred_at)").format(table),
+        # Commands sent with an idempotency key: which command (execution) recorded them, what
+        # it answered (kept after the commit; until then, the aggregate and version it left).
+        SQL("CREATE TABLE IF NOT EXISTS {} (principal text NOT NULL, key text NOT NULL, execution uuid NOT NULL,"
+            " aggregate_id uuid NOT NULL, version bigint NOT NULL, answer jsonb,"
+            " recorded_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (principal, key))")
+        .format(Identifier(schema, COMMANDS_TABLE)),
+        # Raised inside the insert's transaction, so that it rolls back whole.
+        SQL("CREATE OR REPLACE FUNCTION {}() RETURNS integer LANGUAGE plpgsql AS"
+            " $$ BEGIN RAISE EXCEPTION '{}'; END $$").format(Identifier(schema, RECORDED_ALREADY), SQL(RECORDED_ALREADY)),
     ]
+
+
+class AlreadyRecorded(Exception):
+    """Another execution of the command (the same principal and idempotency key) committed first."""
+
+
+def recorded_already(error: BaseException) -> bool:
+    """Whether a failed insert was rolled back because its command was recorded already."""
+    while error is not None:
+        if isinstance(error, psycopg.errors.RaiseException) and RECORDED_ALREADY in str(error):
+            return True
+        error = error.__cause__
+    return False
 
 
 class ChainedRecorder(PostgresApplicationRecorder):
@@ -137,6 +164,8 @@ class ChainedRecorder(PostgresApplicationRecorder):
         super().__init__(datastore, events_table_name=events_table_name)
         self.genesis = genesis(events_table_name.removesuffix("_events"))
         self.chain_table = Identifier(datastore.schema, CHAIN_TABLE)
+        self.commands_table = Identifier(datastore.schema, COMMANDS_TABLE)
+        self.recorded_already = Identifier(datastore.schema, RECORDED_ALREADY)
         self.sql_create_statements.extend(chain_ddl(datastore.schema))
 
     def _fetch_ids_after_insert_events(
@@ -160,4 +189,22 @@ class ChainedRecorder(PostgresApplicationRecorder):
                 " event_hash, link) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)").format(self.chain_table),
             rows,
         )
+        self._remember_command(curs, stored_events)
         return positions
+
+    def _remember_command(self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent]) -> None:
+        """Records a command sent with an idempotency key, with its events: a second command with
+        the same key (sent again, even at once to another worker) rolls back with AlreadyRecorded."""
+        context = active_context()
+        if context is None or context.once is None or not stored_events:
+            return
+        first = stored_events[0].originator_id
+        version = max(e.originator_version for e in stored_events if e.originator_id == first)
+        curs.execute(
+            SQL("WITH kept AS (INSERT INTO {} AS c (principal, key, execution, aggregate_id, version)"
+                " VALUES (%s, %s, %s, %s, %s) ON CONFLICT (principal, key) DO UPDATE SET"
+                " aggregate_id = EXCLUDED.aggregate_id, version = EXCLUDED.version"
+                " WHERE c.execution = EXCLUDED.execution RETURNING 1)"
+                " SELECT CASE WHEN EXISTS (SELECT FROM kept) THEN 1 ELSE {}() END")
+            .format(self.commands_table, self.recorded_already), (*context.once, context.command_id, first, version))
+        curs.fetchone()  # in the library's pipeline: waits for the answer, or the error

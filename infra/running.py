@@ -18,8 +18,8 @@ import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Protocol
 
 from infra.settings import Settings
 
@@ -76,13 +76,26 @@ def stop_on_signals() -> threading.Event:
     return Shutdown().event
 
 
+class Server(Protocol):
+    """An embedded server ``siwei up`` started: it can tell it died, and start again in place."""
+
+    name: str
+
+    def alive(self) -> bool: ...
+
+    def restart(self) -> None: ...
+
+
 class Supervisor:
     """Runs parts of Siwei as child processes (``siwei <args>``); restarts one that dies, after a
-    pause that grows while it keeps dying; stops them all, each within ``CHILD_STOP_SECONDS``."""
+    pause that grows while it keeps dying; stops them all, each within ``CHILD_STOP_SECONDS``.
+    ``on_restart`` runs after an embedded server started again (the broker's topics made anew)."""
 
-    def __init__(self, settings: Settings, parts: dict[str, list[str]]) -> None:
+    def __init__(self, settings: Settings, parts: dict[str, list[str]],
+                 on_restart: Callable[[Server], None] = lambda server: None) -> None:
         self.env = settings.child_environment()
         self.parts = parts
+        self.on_restart = on_restart
         self.children: dict[str, subprocess.Popen] = {}
         self.restarts: dict[str, int] = {}
 
@@ -100,8 +113,23 @@ class Supervisor:
         self.parts[name] = args
         self.start(name)
 
-    def watch(self, stop: threading.Event) -> None:
+    def watch(self, stop: threading.Event, servers: Sequence[Server] = ()) -> None:
+        """Until ``stop``: restarts a dead part, and a dead embedded server (``servers``) in place,
+        each after a pause that grows while it keeps dying; one line in the log for each."""
         while not stop.wait(0.5):
+            for server in servers:
+                if not server.alive():
+                    count = self.restarts.get(server.name, 0)
+                    pause = RESTART_BACKOFF_SECONDS[min(count, len(RESTART_BACKOFF_SECONDS) - 1)]
+                    log.warning("%s exited; restarting it in %.1fs", server.name, pause)
+                    if stop.wait(pause):
+                        return
+                    self.restarts[server.name] = count + 1
+                    try:
+                        server.restart()
+                        self.on_restart(server)
+                    except Exception as error:  # tried again at the next tick, after a longer pause
+                        log.warning("%s did not start again: %s", server.name, error)
             for name, child in list(self.children.items()):
                 if child.poll() is not None:
                     count = self.restarts.get(name, 0)

@@ -14,7 +14,7 @@ from api.assembly.types import AssemblyVote, BallotCheck
 from api.commands import fields_of, recording
 from api.audit.schema import AsOf, travel
 from api.context import Info
-from api.errors import InvalidInput, NotAllowed, NotFound, RuleViolated, problem_of
+from api.errors import InvalidInput, NotAllowed, NotFound, RuleViolated, Unavailable, problem_of
 from api.pagination import Connection, equal, page
 from services.common.errors import DomainError
 
@@ -114,7 +114,7 @@ class BallotRecorded:
     receipt: str
 
 
-BallotResult = Annotated[BallotRecorded | InvalidInput | NotFound | RuleViolated | NotAllowed,
+BallotResult = Annotated[BallotRecorded | InvalidInput | NotFound | RuleViolated | NotAllowed | Unavailable,
                          strawberry.union("BallotResult")]
 
 
@@ -127,7 +127,7 @@ class AssemblyMutations:
     async def cast_ballot(self, info: Info, input: CastBallotInput) -> BallotResult:  # noqa: A002
         try:
             receipt, ballot = await info.context.command(
-                info.context.services.owners_committee.cast_ballot, **fields_of(input))
+                info.path.key, info.context.services.owners_committee.cast_ballot, **fields_of(input))
         except DomainError as error:
             return problem_of(error, f"Mutation.{info.field_name}")
         return BallotRecorded(aggregate_id=receipt.aggregate_id, version=receipt.version, receipt=ballot)

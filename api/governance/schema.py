@@ -15,7 +15,7 @@ from psycopg import sql
 
 from api.commands import fields_of, recording
 from api.context import Info
-from api.errors import InvalidInput, NotAllowed, NotFound, RuleViolated, problem_of
+from api.errors import InvalidInput, NotAllowed, NotFound, RuleViolated, Unavailable, problem_of
 from api.governance import rating
 from api.governance.types import figures_rows, local_today, period_or_this_year
 from api.pagination import Connection, page
@@ -171,7 +171,7 @@ class Created:
     id: UUID = strawberry.field(description="The id of what it created (a member, a group)")
 
 
-CreatedResult = Annotated[Created | InvalidInput | NotFound | RuleViolated | NotAllowed,
+CreatedResult = Annotated[Created | InvalidInput | NotFound | RuleViolated | NotAllowed | Unavailable,
                           strawberry.union("CreatedResult")]
 
 
@@ -181,7 +181,7 @@ def creating(method: str, input_type: type, description: str) -> Any:
     async def resolve(self: Any, info: Info, input: Any) -> CreatedResult:  # noqa: A002
         command = getattr(info.context.services.branch, method)
         try:
-            receipt, created = await info.context.command(command, **fields_of(input))
+            receipt, created = await info.context.command(info.path.key, command, **fields_of(input))
         except DomainError as error:
             return problem_of(error, f"Mutation.{info.field_name}")
         return Created(body=receipt.body.value, aggregate_id=receipt.aggregate_id, version=receipt.version,

@@ -9,8 +9,11 @@ from typing import ClassVar, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, PersistenceError, Transcoding
+from psycopg.sql import SQL, Identifier
+from psycopg.types.json import Jsonb
 
+from audit.chain import COMMANDS_TABLE, AlreadyRecorded, recorded_already
 from infra.database import ensure_schema, eventsourcing_env, schema_changes
 from infra.settings import DEFAULT_DB_POOL
 from services.common.aggregate import GovernanceAggregate
@@ -131,6 +134,20 @@ class BodyApplication(Application):
         self.personal_keys.erase(person_id)
         return receipt
 
+    def recorded_once(self, once: tuple[str, str]) -> dict | None:
+        """What a command sent with ``once`` (a principal and its idempotency key) recorded, and
+        the answer it gave: ``aggregate_id``, ``version``, ``answer`` (None until it is kept)."""
+        with self.recorder.datastore.transaction(commit=False) as curs:
+            curs.execute(SQL("SELECT aggregate_id, version, answer FROM {} WHERE principal = %s AND key = %s")
+                         .format(Identifier(self.body.schema, COMMANDS_TABLE)), once)
+            return curs.fetchone()
+
+    def keep_answer(self, once: tuple[str, str], answer: dict) -> None:
+        """Keeps the answer of the command recorded for ``once``, to give it again."""
+        with self.recorder.datastore.transaction(commit=True) as curs:
+            curs.execute(SQL("UPDATE {} SET answer = %s WHERE principal = %s AND key = %s AND answer IS NULL")
+                         .format(Identifier(self.body.schema, COMMANDS_TABLE)), (Jsonb(answer), *once))
+
     def record(self, aggregate: GovernanceAggregate, *others: GovernanceAggregate, conflict: str) -> Receipt:
         """Saves the new events of the aggregate (and of ``others``, in the same transaction);
         ``conflict`` explains a clash with what is stored."""
@@ -138,4 +155,8 @@ class BodyApplication(Application):
             self.save(aggregate, *others)
         except IntegrityError:
             raise RuleViolated(conflict) from None
+        except PersistenceError as error:  # a retry's insert, rolled back whole
+            if recorded_already(error):
+                raise AlreadyRecorded(str(error)) from error
+            raise
         return Receipt(self.body, aggregate.id, aggregate.version)

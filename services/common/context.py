@@ -26,6 +26,9 @@ class CommandContext:
     correlation_id: UUID | None = None
     causation_id: UUID | None = None
     clock: Callable[[], datetime] = utc_now
+    # (principal, idempotency key) of a command a client may send again: the store remembers it
+    # with the events, in the same transaction (``audit.chain``), and records it only once.
+    once: tuple[str, str] | None = None
 
     def __post_init__(self) -> None:
         if not self.actor or not self.actor.strip():
@@ -44,6 +47,11 @@ class NoActor(RuntimeError):
     """An event was triggered outside any command context."""
 
 
+def active_context() -> CommandContext | None:
+    """The command running here, if any."""
+    return _current.get()
+
+
 def current_context() -> CommandContext:
     context = _current.get()
     if context is None:
@@ -58,13 +66,15 @@ def acting(
     correlation_id: UUID | None = None,
     causation_id: UUID | None = None,
     clock: Callable[[], datetime] | None = None,
+    once: tuple[str, str] | None = None,
 ) -> Iterator[CommandContext]:
-    """Runs the enclosed commands as ``actor``."""
+    """Runs the enclosed commands as ``actor`` (once for ``once``, a principal and its key)."""
     context = CommandContext(
         actor=actor,
         correlation_id=correlation_id,
         causation_id=causation_id,
         clock=clock or utc_now,
+        once=once,
     )
     token = _current.set(context)
     try:

@@ -32,6 +32,13 @@ class NotFound(DomainError):
     code = "NOT_FOUND"
 
 
+class Unavailable(DomainError):
+    """The command could not reach the store (its server away or its connections busy); it may
+    be retried."""
+
+    code = "UNAVAILABLE"
+
+
 class NotEntitled(DomainError):
     """The command is refused because of who asks (another resident's case, an item addressed
     to another body), not because of a rule of the process."""

@@ -237,11 +237,11 @@ class PostgresKeys(PersonalKeys):
     def __init__(self, database_url: str, body: str | None = None) -> None:
         from psycopg_pool import ConnectionPool
 
-        from infra.database import schema_changes
+        from infra.database import POOL_WAIT_SECONDS, schema_changes
 
         self.body = body
         self._pool = ConnectionPool(database_url, min_size=0, max_size=self.POOL, kwargs={"autocommit": True},
-                                    open=True, name=f"personal keys ({body})")
+                                    timeout=POOL_WAIT_SECONDS, open=True, name=f"personal keys ({body})")
         self._cache: dict[object, tuple[float, object]] = {}
         with schema_changes(database_url) as conn:
             conn.execute(KEYS_DDL)

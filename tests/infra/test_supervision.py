@@ -1,0 +1,64 @@
+"""``siwei up`` supervises what it started, its embedded servers included: after ``kill -9`` of the
+broker, then of PostgreSQL, a command issued afterwards becomes visible in the views, with no hand
+on the keyboard and no request answered 500."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+
+from tests.infra.test_shutdown import Up, processes_marked
+
+REGISTER = ('mutation($n: String!) { registerCompound(input: {name: $n, district: "武侯区", street: "晋阳街道",'
+            ' community: "晋阳社区", households: 10, residents: 20}) { __typename } }')
+COUNT = "{ compounds { totalCount } }"
+
+
+def test_siwei_up_restarts_a_killed_broker_and_a_killed_database_and_the_views_follow(tmp_path):
+    mark = f"siwei-supervision-{uuid.uuid4().hex}"
+    environment = {k: v for k, v in os.environ.items() if k not in ("SIWEI_DATABASE_URL", "SIWEI_KAFKA_BOOTSTRAP")}
+    environment.update(SIWEI_DATA_DIR=str(tmp_path / "siwei"), SIWEI_SUPERVISION_TEST=mark)
+    up = Up(environment, tmp_path / "up.log", "--no-demo", "--workers", "1")
+    answers: list[int] = []
+
+    def ask(query: str, variables: dict | None = None) -> dict:
+        try:
+            answer = httpx.post(f"http://127.0.0.1:{up.port}/graphql", json={"query": query, "variables": variables},
+                                headers={"Authorization": f"Bearer {admin}"}, timeout=30)
+        except httpx.TransportError:
+            return {}
+        answers.append(answer.status_code)
+        return answer.json()
+
+    def until(condition, what: str, seconds: float = 120) -> None:
+        deadline = time.monotonic() + seconds
+        while not condition():
+            assert up.process.poll() is None, f"siwei up exited; see {tmp_path / 'up.log'}"
+            assert time.monotonic() < deadline, f"timed out waiting for {what}; see {tmp_path / 'up.log'}"
+            time.sleep(0.5)
+
+    try:
+        until(lambda: up.said("Siwei is up."), "siwei up")
+        admin = json.loads((tmp_path / "siwei" / "tokens.json").read_text())["admin"]
+        for n, (victim, said) in enumerate((("tansu", "the embedded Tansu broker exited"),
+                                            ("postgres -D", "the embedded PostgreSQL exited")), start=1):
+            pid = (int(Path(tmp_path / "siwei" / "postgres" / "postmaster.pid").read_text().split()[0])
+                   if victim.startswith("postgres") else
+                   next(int(line.split()[0]) for line in processes_marked(mark) if victim in line))
+            os.kill(pid, signal.SIGKILL)
+            until(lambda s=said: up.said(s), said)
+            name = f"重启后小区{n}"
+            until(lambda nm=name: (ask(REGISTER, {"n": nm}).get("data") or {}).get("registerCompound", {})
+                  .get("__typename") in ("Recorded", "RuleViolated"), f"{name} to be recorded")
+            until(lambda k=n: (ask(COUNT).get("data") or {}).get("compounds", {}).get("totalCount") == k,
+                  f"{name} to be visible")
+        assert 500 not in answers and set(answers) <= {200, 503}, answers
+    finally:
+        up.process.send_signal(signal.SIGTERM)
+        up.process.wait(60)
