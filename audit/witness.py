@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 
 import psycopg
 
@@ -21,6 +22,7 @@ from services.common.witness import Head
 
 WITNESS_SCHEMA = "witness"
 WITNESS_RECORDS = ("ChainWitnessOpened", "HeadsWitnessed")
+READER_CHECK_SECONDS = 1.0  # how soon the witness notices its reader failed
 HEADS_DDL = """
 CREATE TABLE IF NOT EXISTS heads (
     body text PRIMARY KEY,
@@ -78,11 +80,27 @@ def witness_round(settings: Settings, services: Services, schema: str = WITNESS_
 
 
 def watch(settings: Settings, services: Services, stop: threading.Event, every: float) -> None:
-    """Reads the heads continuously; a witness round every ``every`` seconds until ``stop``."""
-    reader = HeadReader(settings)
+    """Reads the heads continuously; a witness round every ``every`` seconds until ``stop``. If
+    the reader fails, so does the witness, at once: a process left up with its reader dead would
+    witness stale heads and keep no offsets, and its supervisor would never know."""
+    reader, failed = HeadReader(settings), []
     reader.create_tables()
-    thread = threading.Thread(target=reader.run, args=(stop,), name="witness-reader", daemon=True)
+
+    def read() -> None:
+        try:
+            reader.run(stop)
+        except BaseException as error:
+            failed.append(error)
+
+    thread = threading.Thread(target=read, name="witness-reader", daemon=True)
     thread.start()
-    while not stop.wait(every):
-        witness_round(settings, services)
+    last_round = time.monotonic()
+    while not stop.wait(READER_CHECK_SECONDS):
+        if failed:
+            raise failed[0]
+        if time.monotonic() - last_round >= every:
+            witness_round(settings, services)
+            last_round = time.monotonic()
     thread.join()
+    if failed:
+        raise failed[0]

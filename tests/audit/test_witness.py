@@ -5,8 +5,12 @@ moved by more than witness records."""
 from __future__ import annotations
 
 import threading
+import time
 
-from audit.witness import HeadReader, heads_seen, witness_round
+import psycopg
+import pytest
+
+from audit.witness import HeadReader, heads_seen, watch, witness_round
 from infra.relay import run_relays
 from services.common.bodies import Body
 from services.common.context import acting
@@ -72,3 +76,14 @@ def test_the_witness_runs_beside_the_relay_until_stopped(system):
     sequence, link = witnessed(system, Body.OWNERS_COMMITTEE)[0]["residents"]
     chained = system.query("SELECT link FROM residents.chain WHERE sequence = %s", (sequence,))[0][0]
     assert bytes(chained).hex() == link
+
+
+def test_a_witness_whose_reader_fails_fails_at_once_for_its_supervisor_to_restart(system, monkeypatch):
+    def broken(self, stop):
+        raise psycopg.OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(HeadReader, "run", broken)
+    started = time.monotonic()
+    with pytest.raises(psycopg.OperationalError):
+        watch(system.settings, system.services, threading.Event(), every=3600)
+    assert time.monotonic() - started < 60  # at once, not at the next round, an hour away
