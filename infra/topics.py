@@ -7,6 +7,7 @@ so a broker that lost its topics never gets them back with its default partition
 from __future__ import annotations
 
 import contextlib
+import logging
 import time
 
 from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
@@ -16,21 +17,32 @@ from kafka.errors import KafkaTimeoutError, TopicAlreadyExistsError
 
 from services.common.bodies import Body
 
+log = logging.getLogger(__name__)
+
 TOPIC_CONFIG = {"retention.ms": "-1", "cleanup.policy": "delete"}
 FETCH_AT_ONCE_MS = 10  # how long the broker may hold a fetch of the offsets consumer for new messages
 
 
-def ensure_topics(bootstrap: str, partitions: int, topics: list[str] | None = None) -> None:
+def ensure_topics(bootstrap: str, partitions: int, topics: list[str] | None = None) -> list[str]:
+    """Creates the topics that are missing, with ``partitions`` each; reports (in the log, and
+    returns) each topic found with another partition count, which is then used as it is."""
     wanted = topics or [body.topic for body in Body]
     admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="siwei-admin")
     try:
-        missing = [t for t in wanted if t not in set(admin.list_topics())]
+        existing = set(admin.list_topics())
+        missing = [t for t in wanted if t not in existing]
+        found = [t for t in wanted if t in existing]
+        other = [f"{d['name']} has {len(d['partitions'])} partitions, not {partitions}"
+                 for d in (admin.describe_topics(found) if found else []) if len(d["partitions"]) != partitions]
+        for mismatch in other:
+            log.warning("%s (SIWEI_TOPIC_PARTITIONS): it is used as it is; recreate it to change it", mismatch)
         if not missing:
-            return
+            return other
         replication = max(1, min(3, len(admin.describe_cluster()["brokers"])))
         new = [NewTopic(t, partitions, replication, topic_configs=TOPIC_CONFIG) for t in missing]
         with contextlib.suppress(TopicAlreadyExistsError):  # another process was quicker
             admin.create_topics(new)
+        return other
     finally:
         admin.close()
 
