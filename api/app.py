@@ -25,10 +25,10 @@ from audit import access_log
 from api.enforcement import DENIALS_DDL
 from api.limits import MAX_BODY_BYTES, RateLimiter
 from api.memory import Memory
-from api.outage import MESSAGE, RETRY_SECONDS, is_outage
+from api.outage import MESSAGE, RETRY_SECONDS
 from api.pagination import use_shared_cursor_key
 from api.schema import schema
-from infra.database import POOL_WAIT_SECONDS, schema_changes
+from infra.database import POOL_WAIT_SECONDS, database_away, schema_changes
 from infra.settings import Settings
 from projections.projector import LIVE_SCHEMA, Projector
 from services.bootstrap import bootstrap
@@ -91,7 +91,7 @@ class Gate:
         try:
             await self._admit(scope, receive, sending)
         except Exception as error:  # the database away before the answer began (the token, the context)
-            if started or not is_outage(error):
+            if started or not database_away(error):
                 raise
             log.warning("a request could not reach the database: %s", error)
             await _refusal(503, "UNAVAILABLE", MESSAGE, {"Retry-After": str(RETRY_SECONDS)})(scope, receive, send)

@@ -19,11 +19,12 @@ from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
 
 from api.enforcement import Denial
-from api.outage import MESSAGE, is_outage
+from api.outage import MESSAGE
 from audit.access_log import AccessLog, Showing
 from audit.chain import AlreadyRecorded
 from api.principals import Principal
 from api.rights import EVERYWHERE, Reach
+from infra.database import database_away
 from services.common.personal import person_of, shown, tokens_in
 from services.bootstrap import Services
 from services.common.application import Receipt
@@ -127,7 +128,7 @@ class Context:
         try:
             return await asyncio.to_thread(run)
         except Exception as error:
-            if is_outage(error):
+            if database_away(error):
                 log.warning("a command could not reach the database: %s", error)
                 raise Unavailable(MESSAGE) from error
             raise

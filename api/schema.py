@@ -22,13 +22,15 @@ from api.enforcement import EnforceRights
 from api.governance.schema import GovernanceMutations, GovernanceQueries
 from api.limits import MAX_DEPTH, CostLimit
 from api.money.schema import MoneyMutations, MoneyQueries
-from api.outage import MESSAGE, RETRY_SECONDS, is_outage
+from api.outage import MESSAGE, RETRY_SECONDS
 from api.pagination import InvalidPage
 from api.projects.schema import ProjectMutations, ProjectQueries
 from api.property.mutations import PropertyMutations
 from api.property.queries import PropertyQueries
 from api.inputs import SCALAR_OVERRIDES, CheckTexts
 from api.viewer import ViewerQueries
+from infra.database import database_away
+
 
 log = logging.getLogger("siwei.api")
 
@@ -58,7 +60,7 @@ class MaskFaults(MaskErrors):
     ``UNAVAILABLE``, with when to retry (``api.outage``)."""
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
-        if not is_outage(error.original_error):
+        if not database_away(error.original_error):
             return super().anonymise_error(error)
         return GraphQLError(MESSAGE, nodes=error.nodes, source=error.source, positions=error.positions,
                             path=error.path, extensions={"code": "UNAVAILABLE", "retryAfter": RETRY_SECONDS})
@@ -74,7 +76,7 @@ class SiweiSchema(strawberry.Schema):
         """A fault is logged with its traceback; a client's mistake not at all (the answer says
         it); a refusal was logged in one line where it was decided (``api.enforcement``)."""
         for error in errors:
-            if is_outage(error.original_error):
+            if database_away(error.original_error):
                 log.warning("a query could not reach the database: %s", error.original_error)
             elif is_unexpected(error):
                 log.error("%s", error, exc_info=error.original_error)

@@ -10,7 +10,7 @@ import time
 
 import psycopg
 
-from infra.database import connect
+from infra.database import connect, database_away
 from infra.reader import Handler, TopicReader
 from infra.settings import Settings
 from services.bootstrap import Services
@@ -99,7 +99,13 @@ def watch(settings: Settings, services: Services, stop: threading.Event, every: 
         if failed:
             raise failed[0]
         if time.monotonic() - last_round >= every:
-            witness_round(settings, services)
+            try:
+                witness_round(settings, services)
+            except Exception as error:  # the round is the next one's to do
+                if not database_away(error):
+                    raise
+                logging.getLogger(__name__).warning("the database went away (%s); witnessing at the next round",
+                                                    error)
             last_round = time.monotonic()
     thread.join()
     if failed:

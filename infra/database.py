@@ -6,11 +6,29 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import psycopg
+from eventsourcing import persistence
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 
 POOL_WAIT_SECONDS = 10
+# The database away (restarting, a connection lost or refused, every pooled one busy too long):
+# psycopg's errors (psycopg_pool.PoolTimeout is an OperationalError), and the eventsourcing
+# library's, which it raises from them.
+DATABASE_AWAY = (psycopg.OperationalError, psycopg.InterfaceError, persistence.OperationalError,
+                 persistence.InterfaceError)
+RECONNECT_SECONDS = (1.0, 2.0, 5.0, 10.0)  # a part's pauses before it connects again, growing
+
+
+def database_away(error: BaseException | None) -> bool:
+    """Whether ``error``, or an error it was raised from, is the database being away."""
+    for _ in range(10):
+        if error is None:
+            return False
+        if isinstance(error, DATABASE_AWAY):
+            return True
+        error = error.__cause__ or error.__context__
+    return False
 
 
 def connect(database_url: str, *, autocommit: bool = False) -> psycopg.Connection:

@@ -10,7 +10,7 @@ import threading
 from collections.abc import Callable
 from datetime import datetime
 
-from infra.database import connect
+from infra.database import connect, database_away
 from infra.settings import Settings
 from projections.cases.view import OPEN_STATES
 from services.bootstrap import Services
@@ -40,8 +40,16 @@ def escalate_overdue(settings: Settings, services: Services, now: datetime) -> i
 
 def watch(settings: Settings, services: Services, stop: threading.Event, every: float,
           clock: Callable[[], datetime] = utc_now) -> None:
+    """A round every ``every`` seconds until ``stop``; a round the database's absence cut short is
+    the next one's to do (each case's tiers are recorded once, whoever asks)."""
     while not stop.is_set():
-        escalated = escalate_overdue(settings, services, clock())
+        try:
+            escalated = escalate_overdue(settings, services, clock())
+        except Exception as error:
+            if not database_away(error):
+                raise
+            log.warning("the database went away (%s); trying again in %.0fs", error, every)
+            escalated = 0
         if escalated:
             log.info("escalated %d overdue cases", escalated)
         stop.wait(every)

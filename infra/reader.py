@@ -22,6 +22,7 @@ nothing depends on the broker's group coordination, nor on its ListOffsets answe
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import threading
@@ -32,8 +33,6 @@ from dataclasses import dataclass, replace
 from uuid import UUID
 
 import psycopg
-from eventsourcing.persistence import InterfaceError as PersistenceInterfaceError
-from eventsourcing.persistence import OperationalError as PersistenceOperationalError
 from kafka import KafkaConsumer, TopicPartition
 from kafka.consumer.fetcher import ConsumerRecord
 from kafka.errors import KafkaError
@@ -42,7 +41,7 @@ from tqdm import tqdm
 
 from infra import wire
 from services.common.published import PublishedEvent
-from infra.database import connect, ensure_schema, schema_changes
+from infra.database import RECONNECT_SECONDS, connect, database_away, ensure_schema, schema_changes
 from infra.settings import Settings
 from infra.topics import ensure_topics, high_watermarks, partitions_of, records_at
 from services.common.bodies import Body
@@ -100,10 +99,9 @@ Handler = Callable[[psycopg.Cursor, PublishedEvent], None]
 
 
 def is_transient(error: BaseException) -> bool:
-    """A failure of the servers, not of the event: the part stops and is restarted, and the
-    event is read again; never set aside."""
-    return isinstance(error, (psycopg.OperationalError, psycopg.InterfaceError, KafkaError,
-                              PersistenceOperationalError, PersistenceInterfaceError))
+    """A failure of the servers, not of the event: the reader connects again and reads the
+    event again; never set aside."""
+    return isinstance(error, KafkaError) or database_away(error)
 
 
 def in_savepoint(cur: psycopg.Cursor, handler: Handler, event: PublishedEvent) -> str | None:
@@ -481,6 +479,20 @@ class TopicReader:
             progress: bool = False) -> None:
         """Reads until ``stop`` is set, or with ``until_caught_up`` until it has read what the
         topics held when it started."""
+        for attempt in itertools.count():
+            try:
+                return self._run(stop, until_caught_up, progress)
+            except Exception as error:
+                if not database_away(error) or stop.is_set():
+                    raise
+                pause = RECONNECT_SECONDS[min(attempt, len(RECONNECT_SECONDS) - 1)]
+                log.warning("%s: the database went away (%s); connecting again in %.0fs", self.role, error, pause)
+                if stop.wait(pause):
+                    return
+
+    def _run(self, stop: threading.Event, until_caught_up: bool, progress: bool) -> None:
+        """``run`` while the database stays: the offsets, as committed with the views, are read
+        again at each connection, so that an event is applied once whatever broke off."""
         self.create_tables()
         with (self.exclusive(), self.connect() as conn,
               tqdm(disable=not progress, unit="event", desc=f"reading into {self.schema}") as bar):
