@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import itertools
+import logging
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import psycopg
@@ -10,6 +13,8 @@ from eventsourcing import persistence
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
+
+log = logging.getLogger(__name__)
 
 POOL_WAIT_SECONDS = 10
 # The database away (restarting, a connection lost or refused, every pooled one busy too long):
@@ -87,3 +92,18 @@ def with_database(url: str, name: str) -> str:
     params = conninfo_to_dict(url)
     params["dbname"] = name
     return make_conninfo(**params)
+
+
+def riding_out(what: str, stop: threading.Event, run: Callable[[], None]) -> None:
+    """Runs ``run`` to its end or until ``stop``; each time the database goes away, says so in one
+    line and runs it again after a pause that grows while it keeps failing."""
+    for attempt in itertools.count():
+        try:
+            return run()
+        except Exception as error:
+            if not database_away(error) or stop.is_set():
+                raise
+            pause = RECONNECT_SECONDS[min(attempt, len(RECONNECT_SECONDS) - 1)]
+            log.warning("%s: the database went away (%s); connecting again in %.0fs", what, error, pause)
+            if stop.wait(pause):
+                return

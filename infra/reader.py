@@ -22,7 +22,6 @@ nothing depends on the broker's group coordination, nor on its ListOffsets answe
 
 from __future__ import annotations
 
-import itertools
 import json
 import logging
 import threading
@@ -41,7 +40,7 @@ from tqdm import tqdm
 
 from infra import wire
 from services.common.published import PublishedEvent
-from infra.database import RECONNECT_SECONDS, connect, database_away, ensure_schema, schema_changes
+from infra.database import connect, database_away, ensure_schema, riding_out, schema_changes
 from infra.settings import Settings
 from infra.topics import ensure_topics, high_watermarks, partitions_of, records_at
 from services.common.bodies import Body
@@ -479,16 +478,7 @@ class TopicReader:
             progress: bool = False) -> None:
         """Reads until ``stop`` is set, or with ``until_caught_up`` until it has read what the
         topics held when it started."""
-        for attempt in itertools.count():
-            try:
-                return self._run(stop, until_caught_up, progress)
-            except Exception as error:
-                if not database_away(error) or stop.is_set():
-                    raise
-                pause = RECONNECT_SECONDS[min(attempt, len(RECONNECT_SECONDS) - 1)]
-                log.warning("%s: the database went away (%s); connecting again in %.0fs", self.role, error, pause)
-                if stop.wait(pause):
-                    return
+        riding_out(self.role, stop, lambda: self._run(stop, until_caught_up, progress))
 
     def _run(self, stop: threading.Event, until_caught_up: bool, progress: bool) -> None:
         """``run`` while the database stays: the offsets, as committed with the views, are read

@@ -15,7 +15,6 @@ own, so a consumer reads a newer generation from the start and skips what an old
 
 from __future__ import annotations
 
-import itertools
 import json
 import logging
 import threading
@@ -29,7 +28,7 @@ from psycopg import sql
 
 from audit.chain import CHAIN_TABLE
 from infra import wire
-from infra.database import RECONNECT_SECONDS, connect, database_away, schema_changes
+from infra.database import connect, riding_out, schema_changes
 from infra.settings import Settings
 from infra.topics import ensure_topics, high_watermarks, offsets_consumer, partitions_of, records_at
 from services.common.application import BodyApplication
@@ -211,16 +210,7 @@ class Relay:
         """Publishes until ``stop`` is set (or, with ``until_caught_up``, until the log is out).
         If the database goes away, connects again, with a growing pause, and goes on from the
         position it recorded (what it had published since, it publishes again: at least once)."""
-        for attempt in itertools.count():
-            try:
-                return self._run(stop, until_caught_up)
-            except Exception as error:
-                if not database_away(error) or stop.is_set():
-                    raise
-                pause = RECONNECT_SECONDS[min(attempt, len(RECONNECT_SECONDS) - 1)]
-                log.warning("%s: the database went away (%s); connecting again in %.0fs", self.topic, error, pause)
-                if stop.wait(pause):
-                    return
+        riding_out(self.topic, stop, lambda: self._run(stop, until_caught_up))
 
     def _run(self, stop: threading.Event, until_caught_up: bool) -> None:
         self._create_table()
