@@ -23,6 +23,7 @@ from psycopg_pool import AsyncConnectionPool
 from api import tokens
 from api.principals import Principal
 from api.rights import EVERYWHERE, Reach
+from infra.database import database_away
 from projections.compounds.view import CHANGED_CHANNEL
 
 log = logging.getLogger(__name__)
@@ -101,7 +102,9 @@ class Memory:
                     self.listening = True
                     async for _ in conn.notifies():
                         self.forget()
-            except psycopg.OperationalError as error:
+            except Exception as error:
+                if not database_away(error):
+                    raise
                 log.warning("not listening for revocations and compound changes (%s); retrying", error)
             finally:
                 self.listening = False

@@ -24,6 +24,8 @@ from uuid import UUID
 
 import psycopg
 
+from infra.database import database_away
+
 log = logging.getLogger("siwei.access_log")
 
 GENESIS = bytes(32)
@@ -139,7 +141,9 @@ class AccessLog:
                 conn = await asyncio.to_thread(psycopg.connect, self._database_url, autocommit=True)
             await asyncio.to_thread(append, conn, batch)
             return conn
-        except psycopg.OperationalError as error:
+        except Exception as error:
+            if not database_away(error):
+                raise
             self._waiting[:0] = batch
             self._wake.set()
             log.warning("access log: %d showings wait for the database (%s)", len(batch), error)
