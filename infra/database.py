@@ -16,7 +16,10 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 log = logging.getLogger(__name__)
 
-POOL_WAIT_SECONDS = 10
+# How long a request waits for a pooled connection before it answers UNAVAILABLE. The library
+# asks its store's pool ten times (0.2 s apart) before it gives up: one second each there.
+POOL_WAIT_SECONDS = 5
+STORE_WAIT_SECONDS = 1
 # The database away (restarting, a connection lost or refused, every pooled one busy too long):
 # psycopg's errors (psycopg_pool.PoolTimeout is an OperationalError), and the eventsourcing
 # library's, which it raises from them.
@@ -42,8 +45,8 @@ def connect(database_url: str, *, autocommit: bool = False) -> psycopg.Connectio
 
 def eventsourcing_env(database_url: str, schema: str, pool: int) -> dict[str, str]:
     """The eventsourcing library's PostgreSQL settings for one body's store in its own schema:
-    one connection kept, up to ``pool`` at once, and a command waits for one (up to
-    ``POOL_WAIT_SECONDS``) rather than fail when all are busy."""
+    one connection kept, up to ``pool`` at once, and a command waits for one (about ten times
+    ``STORE_WAIT_SECONDS``, the library retrying) rather than fail when all are busy."""
     params = conninfo_to_dict(database_url)
     return {
         "PERSISTENCE_MODULE": "eventsourcing.postgres",
@@ -56,7 +59,7 @@ def eventsourcing_env(database_url: str, schema: str, pool: int) -> dict[str, st
         "APPLICATION_RECORDER_TOPIC": "audit.chain:ChainedRecorder",  # each insert extends the hash chain
         "POSTGRES_POOL_SIZE": "1",
         "POSTGRES_MAX_OVERFLOW": str(pool - 1),
-        "POSTGRES_CONNECT_TIMEOUT": str(POOL_WAIT_SECONDS),
+        "POSTGRES_CONNECT_TIMEOUT": str(STORE_WAIT_SECONDS),
     }
 
 
