@@ -55,10 +55,6 @@ class EnforceRights(SchemaExtension):
     value, a timeline's detail, an event's data. A field opens them only if the rights table
     entitles the principal (``masks`` or ``opens``); everywhere else each one reads ``***``."""
 
-    def __init__(self, *, execution_context: Any = None) -> None:
-        super().__init__(execution_context=execution_context)
-        self._texts: dict[str, bool] = {}
-
     def resolve(self, _next: Any, root: Any, info: GraphQLResolveInfo, *args: Any, **kwargs: Any) -> Any:
         type_name = info.parent_type.name
         if type_name.startswith("__") or info.field_name.startswith("__") or is_carried(type_name):
@@ -71,19 +67,12 @@ class EnforceRights(SchemaExtension):
                 return _masked(_next(root, info, *args, **kwargs))
             return self._refuse(info, key, right, kwargs, root)
         value = _next(root, info, *args, **kwargs)
-        if not self._carries_text(key, info):
+        if not _carries_text(key, info):
             return value
         if allowed and (right.masks or (right.opens is not None and right.opens.test(
                 context.principal, right.compound(kwargs, root), context.reach, root))):
             return _shown(value, context, key, right.compound(kwargs, root))
         return _hidden(value)
-
-    def _carries_text(self, key: str, info: GraphQLResolveInfo) -> bool:
-        """Whether the field's values are texts (or JSON), where a sealed value could be."""
-        found = self._texts.get(key)
-        if found is None:
-            found = self._texts[key] = get_named_type(info.return_type).name in ("String", "JSON")
-        return found
 
     def _refuse(self, info: GraphQLResolveInfo, key: str, right: Right | None, arguments: dict,
                 source: Any) -> Any:
@@ -111,6 +100,17 @@ class EnforceRights(SchemaExtension):
                     "INSERT INTO api.denials (principal, field, compound_id, needed) VALUES (%s, %s, %s, %s)",
                     [(d.principal, d.field, d.compound_id, d.needed) for d in context.denials],
                 )
+
+
+_TEXTS: dict[str, bool] = {}  # "<Type>.<field>" -> whether it answers texts: the schema's, for every request
+
+
+def _carries_text(key: str, info: GraphQLResolveInfo) -> bool:
+    """Whether the field's values are texts (or JSON), where a sealed value could be."""
+    found = _TEXTS.get(key)
+    if found is None:
+        found = _TEXTS[key] = get_named_type(info.return_type).name in ("String", "JSON")
+    return found
 
 
 async def _shown(value: Any, context: Any, field: str, compound_id: UUID | None) -> Any:
