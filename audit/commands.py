@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from psycopg import sql
 from tqdm import tqdm
 
+from infra.arguments import seconds
 from infra.settings import ConfigurationError, Settings
 from services.common.bodies import Body
 
@@ -184,8 +185,6 @@ def cmd_witness(args: argparse.Namespace, settings: Settings) -> int:
     from infra.running import services_on, stop_on_signals
     from infra.embedded import servers
 
-    if args.every <= 0:
-        raise ConfigurationError("--every must be a number of seconds above 0")
     stop = stop_on_signals()
     with servers(settings) as resolved, services_on(resolved) as services:
         watch(resolved, services, stop, args.every)
@@ -197,7 +196,7 @@ def add_commands(commands: Any) -> None:
         "witness", help="have each body witness the others' hash chains",
         description="Reads every body's topic for the chain link published with each event, and every "
         "so often records in each body's own log the latest heads of the others' chains.")
-    witness.add_argument("--every", type=float, default=60.0, help="seconds between rounds (default 60)")
+    witness.add_argument("--every", type=seconds, default=60.0, help="seconds between rounds (default 60)")
     witness.set_defaults(run=cmd_witness)
 
     audit = commands.add_parser("audit", help="history, replay, verification and erasure for auditors",

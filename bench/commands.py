@@ -6,18 +6,8 @@ import argparse
 import json
 from typing import Any
 
-from infra.arguments import positive
+from infra.arguments import positive, seconds
 from infra.settings import ConfigurationError, Settings
-
-
-def duration(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = 0.0
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"a number of seconds above 0, not {text!r}")
-    return value
 
 
 def share(text: str) -> float:
@@ -86,7 +76,7 @@ def add_commands(commands: Any) -> None:
         description="Measures each figure --repeats times beside its raw baseline and prints min / median "
         "/ max and the ratio to the baseline. Adds events to the city (the commands it measures).")
     run.add_argument("--repeats", type=positive, default=3, help="repeats of each figure (default 3)")
-    run.add_argument("--seconds", type=duration, default=10.0, help="length of each timed load (default 10)")
+    run.add_argument("--seconds", type=seconds, default=10.0, help="length of each timed load (default 10)")
     run.add_argument("--only", action="append", choices=FIGURES, help="only this figure (repeatable)")
     run.add_argument("--out", help="also write the figures as JSON to this file")
     run.set_defaults(run=cmd_run)

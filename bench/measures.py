@@ -21,6 +21,7 @@ from bench.figures import peak_mib
 from infra import wire
 from infra.database import connect, ensure_schema, eventsourcing_env, schema_changes
 from infra.settings import Settings
+from infra.topics import NO_TOPIC_CREATION, ensure_topics
 from services.common.bodies import Body
 
 Ranges = dict[tuple[str, int], tuple[int, int]]  # (topic, partition) -> [start, end) offsets
@@ -170,8 +171,6 @@ def relay(settings: Settings, prefix: str) -> dict:
 def raw_produce(settings: Settings, prefix: str, samples: dict[str, Sample], counts: dict[str, int]) -> dict:
     """kafka-python alone: per body, the same number of messages as its log, copies of messages
     sampled from its topic, with the relay's producer settings and one producer per body."""
-    from infra.topics import ensure_topics
-
     topics = {body: f"{prefix}.{body}" for body in samples}
     ensure_topics(settings.kafka_bootstrap, settings.topic_partitions, list(topics.values()))
 
@@ -179,7 +178,7 @@ def raw_produce(settings: Settings, prefix: str, samples: dict[str, Sample], cou
         body = list(samples)[n]
         sample = samples[body]
         producer = KafkaProducer(bootstrap_servers=settings.kafka_bootstrap, acks="all", enable_idempotence=True,
-                                 linger_ms=5, max_in_flight_requests_per_connection=5)
+                                 linger_ms=5, max_in_flight_requests_per_connection=5, **NO_TOPIC_CREATION)
         futures = [producer.send(topics[body], key=key, value=value, headers=headers)
                    for key, value, headers in (sample[i % len(sample)] for i in range(counts[body]))]
         producer.flush()
@@ -218,7 +217,7 @@ def raw_consume(settings: Settings, ranges: Ranges) -> dict:
                              " occurred_at timestamptz, data jsonb)").format(table))
     insert = sql.SQL("INSERT INTO {} VALUES (%s, %s, %s, %s, %s, %s)").format(table)
     consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap, group_id=None, enable_auto_commit=False,
-                             max_poll_records=POLL_RECORDS, fetch_max_wait_ms=100)
+                             max_poll_records=POLL_RECORDS, fetch_max_wait_ms=100, **NO_TOPIC_CREATION)
     partitions = {TopicPartition(topic, partition): span for (topic, partition), span in ranges.items()}
     consumer.assign(list(partitions))
     for tp, (start, _) in partitions.items():

@@ -29,7 +29,7 @@ from bench.load import load
 from bench.measures import in_child, in_children
 from infra.database import connect
 from infra.settings import Settings
-from infra.topics import high_watermarks, offsets_consumer, partitions_of
+from infra.topics import NO_TOPIC_CREATION, high_watermarks, offsets_consumer, partitions_of
 from services.common.bodies import Body
 
 FIGURES = ["relay", "rebuild", "commands", "catch-up", "freshness", "graphql", "asof", "verify"]
@@ -348,11 +348,12 @@ def _broker_latency(settings: Settings, seconds: float) -> list[float]:
     topic = f"bench{time.time_ns()}.latency"
     ensure_topics(settings.kafka_bootstrap, 1, [topic])
     consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap, group_id=None, enable_auto_commit=False,
-                             fetch_max_wait_ms=100, max_poll_records=measures.POLL_RECORDS)
+                             fetch_max_wait_ms=100, max_poll_records=measures.POLL_RECORDS,
+                             **NO_TOPIC_CREATION)
     consumer.assign([TopicPartition(topic, 0)])
     consumer.seek_to_beginning()
     producer = KafkaProducer(bootstrap_servers=settings.kafka_bootstrap, acks="all", enable_idempotence=True,
-                             linger_ms=5)
+                             linger_ms=5, **NO_TOPIC_CREATION)
     sent: dict[int, float] = {}
     latencies: list[float] = []
     count = int(seconds * FRESHNESS_RATE)

@@ -15,7 +15,7 @@ from api.principals import SPECS, InvalidPrincipal
 from api.tokens import UnknownToken
 from audit.commands import add_commands as add_audit_commands
 from bench.commands import add_commands as add_bench_commands
-from infra.arguments import positive
+from infra.arguments import positive, seconds
 from infra.running import Shutdown, Supervisor, services_on, stop_on_signals
 from infra.settings import ConfigurationError, Settings
 
@@ -147,7 +147,7 @@ def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
             "relay": ["relay"],
             "projector": ["project"],
             "reactor": ["react"],
-            "witness": ["witness"],
+            "witness": ["witness", "--every", str(args.witness_every)],
             "api": ["api", "--host", args.host, "--port", str(args.port), "--workers", str(args.workers)],
         }, on_restart=restarted)
         try:
@@ -336,6 +336,8 @@ def parser() -> argparse.ArgumentParser:
     up.add_argument("--host", default="127.0.0.1", help="API address (default 127.0.0.1)")
     up.add_argument("--port", type=int, default=8000, help="API port (default 8000)")
     up.add_argument("--workers", type=positive, default=1, help="API processes (default 1)")
+    up.add_argument("--witness-every", type=seconds, default=60.0, metavar="SECONDS",
+                    help="seconds between the witness's rounds (default 60)")
     up.set_defaults(run=cmd_up)
 
     relay = commands.add_parser("relay", help="publish the bodies' event stores to Kafka",
@@ -356,7 +358,7 @@ def parser() -> argparse.ArgumentParser:
     deadlines = commands.add_parser("deadlines", help="escalate cases past their deadline",
                                     description="Every so often, escalates each case open past its "
                                     "deadline one tier (compound → community → street), once per tier.")
-    deadlines.add_argument("--every", type=float, default=60.0, help="seconds between rounds (default 60)")
+    deadlines.add_argument("--every", type=seconds, default=60.0, help="seconds between rounds (default 60)")
     deadlines.set_defaults(run=cmd_deadlines)
 
     api = commands.add_parser("api", help="serve GraphQL", description="Serves GraphQL at /graphql.")

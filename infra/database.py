@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import itertools
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
@@ -26,6 +26,7 @@ STORE_WAIT_SECONDS = 1
 DATABASE_AWAY = (psycopg.OperationalError, psycopg.InterfaceError, persistence.OperationalError,
                  persistence.InterfaceError)
 RECONNECT_SECONDS = (1.0, 2.0, 5.0, 10.0)  # a part's pauses before it connects again, growing
+HEALTHY_SECONDS = 60.0
 
 
 def database_away(error: BaseException | None) -> bool:
@@ -99,14 +100,20 @@ def with_database(url: str, name: str) -> str:
 
 def riding_out(what: str, stop: threading.Event, run: Callable[[], None]) -> None:
     """Runs ``run`` to its end or until ``stop``; each time the database goes away, says so in one
-    line and runs it again after a pause that grows while it keeps failing."""
-    for attempt in itertools.count():
+    line and runs it again after a pause that grows while it keeps failing (and starts from the
+    shortest again after a run that lasted ``HEALTHY_SECONDS``)."""
+    attempt = 0
+    while True:
+        began = time.monotonic()
         try:
             return run()
         except Exception as error:
             if not database_away(error) or stop.is_set():
                 raise
+            if time.monotonic() - began >= HEALTHY_SECONDS:
+                attempt = 0
             pause = RECONNECT_SECONDS[min(attempt, len(RECONNECT_SECONDS) - 1)]
+            attempt += 1
             log.warning("%s: the database went away (%s); connecting again in %.0fs", what, error, pause)
             if stop.wait(pause):
                 return

@@ -4,8 +4,10 @@ share.
 Each poll's batch is handled in one PostgreSQL transaction together with the consumed offsets,
 so a crash loses nothing and handles nothing twice. Repeats from the relay (at-least-once) are
 dropped by aggregate version. When the relay republishes a lost topic under a newer generation,
-the reader reads that partition again from the start, skipping what older generations left;
-versions make the replay harmless. A partition that ends below the reader's position was
+the reader reads every partition of it again from the start, skipping what older generations left;
+versions make the replay harmless. It learns of the generation from the relay's record in
+PostgreSQL, checked every second, not from what arrives: a republished partition can end exactly
+where the old one did and show nothing new. A partition that ends below the reader's position was
 recreated: it is read again from the start too.
 
 No single message stops a reader. One that is not a Siwei event this code can read is set aside
@@ -42,7 +44,7 @@ from infra import wire
 from services.common.published import PublishedEvent
 from infra.database import connect, database_away, ensure_schema, riding_out, schema_changes
 from infra.settings import Settings
-from infra.topics import ensure_topics, high_watermarks, partitions_of, records_at
+from infra.topics import NO_TOPIC_CREATION, ensure_topics, high_watermarks, partitions_of, records_at
 from services.common.bodies import Body
 
 log = logging.getLogger(__name__)
@@ -51,6 +53,7 @@ POLL_MS = 200
 MAX_POLL_RECORDS = 2000
 RETRY_SECONDS = 1.0
 PARTITION_CHECK_SECONDS = 5.0
+GENERATION_CHECK_SECONDS = 1.0
 
 READER_DDL = """
 CREATE TABLE IF NOT EXISTS projector_offsets (
@@ -200,20 +203,39 @@ class TopicReader:
             )
         }
 
+    def recorded_generations(self, conn: psycopg.Connection) -> dict[str, int]:
+        """The generation each body's relay recorded last, by topic: the one it publishes in."""
+        tables = [f"{body.schema}.relay_state" for body in Body]
+        present = conn.execute("SELECT array_agg(t) FROM unnest(%s::text[]) t WHERE to_regclass(t) IS NOT NULL",
+                               (tables,)).fetchone()[0] or []
+        if present:
+            self.relay_generations.update(conn.execute(sql.SQL(" UNION ALL ").join(
+                sql.SQL("SELECT topic, generation FROM {}").format(sql.Identifier(*table.split(".")))
+                for table in present)).fetchall())
+        return self.relay_generations
+
     def believed(self, topic: str, generation: int) -> bool:
         """Whether the relay of ``topic`` recorded ``generation``: a header anyone able to
         produce to the topic could forge, believed only if the relay's own record in PostgreSQL
         (written before it publishes in a generation) bears it out."""
         if generation <= self.relay_generations.get(topic, -1):
             return True
-        body = next(b for b in Body if b.topic == topic)
-        with connect(self.settings.database_url) as conn:
-            table = conn.execute("SELECT to_regclass(%s)", (f"{body.schema}.relay_state",)).fetchone()[0]
-            row = conn.execute(sql.SQL("SELECT generation FROM {} WHERE topic = %s").format(
-                sql.Identifier(body.schema, "relay_state")), (topic,)).fetchone() if table else None
-        if row is not None:
-            self.relay_generations[topic] = row[0]
-        return row is not None and generation <= row[0]
+        with connect(self.settings.database_url, autocommit=True) as conn:
+            return generation <= self.recorded_generations(conn).get(topic, -1)
+
+    def follow_republished(self, conn: psycopg.Connection) -> list[TopicPartition]:
+        """Partitions read in an older generation than the one their relay recorded: read again
+        from the start, in that generation (what an older one left there is skipped)."""
+        recorded = self.recorded_generations(conn)
+        found = []
+        for tp, state in self.states.items():
+            newer = recorded.get(tp.topic)
+            if newer is not None and state.generation is not None and newer > state.generation:
+                log.warning("%s: %s partition %s was republished; reading it again from the start",
+                            self.role, tp.topic, tp.partition)
+                self.states[tp] = PartitionState(0, newer)
+                found.append(tp)
+        return found
 
     # -- applying a batch ------------------------------------------------------------------------
 
@@ -405,7 +427,11 @@ class TopicReader:
 
     # -- consuming -------------------------------------------------------------------------------
 
-    def _consumer(self) -> tuple[KafkaConsumer, list[TopicPartition]]:
+    def _consumer(self, conn: psycopg.Connection) -> tuple[KafkaConsumer, list[TopicPartition]]:
+        """A consumer assigned every partition of the topics, each at our position; partitions
+        recreated or republished while we were away are read again from the start (otherwise
+        the next event to arrive would wait behind the whole partition read again, and a run
+        ``until_caught_up`` would stop short)."""
         ensure_topics(self.settings.kafka_bootstrap, self.settings.topic_partitions, self.topics)
         consumer = KafkaConsumer(
             bootstrap_servers=self.settings.kafka_bootstrap,
@@ -415,29 +441,14 @@ class TopicReader:
             auto_offset_reset="earliest",
             max_poll_records=MAX_POLL_RECORDS,
             fetch_max_wait_ms=100,
-            allow_auto_create_topics=False,
+            **NO_TOPIC_CREATION,
         )
         partitions = [tp for topic in self.topics for tp in partitions_of(consumer, topic)]
-        self._rewind_republished(consumer, partitions)
-        self._assign(consumer, partitions)
-        return consumer, partitions
-
-    def _rewind_republished(self, consumer: KafkaConsumer, partitions: list[TopicPartition]) -> None:
-        """Partitions the relay republished while we were away are read again from the start now:
-        those that end below our position, and those whose record before our position is of a
-        newer generation. Otherwise the next event to arrive would wait until the whole partition
-        had been read again behind it (and a run ``until_caught_up`` would stop short)."""
         high_watermarks(consumer, partitions)
         self.shrunk(consumer, partitions)
-        before = {tp: self.position(tp) - 1 for tp in partitions
-                  if self.position(tp) > 0 and self.states[tp].generation is not None}
-        for tp, record in records_at(consumer, before).items():
-            generation = generation_of(record)
-            if (generation is not None and generation > self.states[tp].generation
-                    and self.believed(tp.topic, generation)):
-                log.warning("%s: partition %s was republished; reading it again from the start",
-                            tp.topic, tp.partition)
-                self.states[tp] = PartitionState(0, generation)
+        self.follow_republished(conn)
+        self._assign(consumer, partitions)
+        return consumer, partitions
 
     def _assign(self, consumer: KafkaConsumer, partitions: list[TopicPartition]) -> None:
         consumer.assign(partitions)
@@ -491,7 +502,7 @@ class TopicReader:
             while not stop.is_set():
                 consumer = None
                 try:
-                    consumer, partitions = self._consumer()
+                    consumer, partitions = self._consumer(conn)
                     if self._consume(conn, consumer, partitions, stop, until_caught_up, bar):
                         return
                 except KafkaError as error:
@@ -511,7 +522,7 @@ class TopicReader:
             targets = high_watermarks(consumer, partitions)
             self._assign(consumer, partitions)
             bar.reset(total=sum(max(0, mark - self.position(tp)) for tp, mark in targets.items()))
-        last_check = time.monotonic()
+        partitions_checked = generations_checked = time.monotonic()
         while not stop.is_set():
             if targets is not None and all(self.position(tp) >= mark for tp, mark in targets.items()):
                 return True
@@ -521,9 +532,12 @@ class TopicReader:
                 bar.update(sum(len(records) for records in batch.values()))
             else:
                 rewound = self.shrunk(consumer, partitions)
-                if time.monotonic() - last_check > PARTITION_CHECK_SECONDS:
+                if time.monotonic() - partitions_checked > PARTITION_CHECK_SECONDS:
                     self._add_new_partitions(consumer, partitions)
-                    last_check = time.monotonic()
+                    partitions_checked = time.monotonic()
+            if time.monotonic() - generations_checked > GENERATION_CHECK_SECONDS:
+                rewound += self.follow_republished(conn)
+                generations_checked = time.monotonic()
             for tp in rewound:
                 consumer.seek(tp, 0)
         return False

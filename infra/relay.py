@@ -4,11 +4,13 @@ At least once: a batch is sent, acknowledged by the broker (``acks=all``, idempo
 and only then is the relay's position stored in PostgreSQL. A crash between the two publishes the
 batch again on restart; consumers drop the repeats by aggregate version.
 
-The stores are the truth and Kafka is derived. The relay remembers how many messages the broker
-acknowledged on each partition in the current *generation* of the topic; when a partition ends
-below that count and its last acknowledged message cannot be read, the broker has lost messages
-(the embedded Tansu keeps topics in memory, so every restart does this), and the relay starts a
-new generation and republishes from the start.
+The stores are the truth and Kafka is derived. The relay remembers the id of the topic it
+publishes into and how many messages the broker acknowledged on each partition in the current
+*generation*. When the broker holds the topic under another id (made again: the embedded Tansu
+keeps topics in memory, so every restart does this), or a partition ends below that count and its
+last acknowledged message cannot be read, the broker has lost messages, and the relay starts a new
+generation and republishes from the start. It records the generation before it publishes in it:
+readers learn of it from PostgreSQL, on every partition, whatever arrives.
 Generations are increasing numbers (the microsecond they began) and every message carries its
 own, so a consumer reads a newer generation from the start and skips what an older one left.
 """
@@ -30,7 +32,8 @@ from audit.chain import CHAIN_TABLE
 from infra import wire
 from infra.database import connect, riding_out, schema_changes
 from infra.settings import Settings
-from infra.topics import ensure_topics, high_watermarks, offsets_consumer, partitions_of, records_at
+from infra.topics import (NO_TOPIC_CREATION, ensure_topics, high_watermarks, offsets_consumer, partitions_of,
+                          records_at, topic_id)
 from services.common.application import BodyApplication
 from services.common.bodies import Body
 
@@ -40,6 +43,7 @@ BATCH_SIZE = 500
 IDLE_CHECK_SECONDS = 5.0
 RETRY_SECONDS = 1.0
 SEND_TIMEOUT_SECONDS = 30.0
+METADATA_WAIT_SECONDS = 5.0  # a send waiting longer for its topic: the broker is away, or lost the topic
 LOSS_CONFIRMATIONS = 3
 LOSS_CONFIRMATION_SECONDS = 1.0
 
@@ -57,6 +61,7 @@ class RelayState:
     generation: int
     position: int = 0  # the last notification id published and acknowledged
     acknowledged: dict[int, int] = field(default_factory=dict)  # partition -> messages
+    topic_id: str | None = None  # the topic they were acknowledged in, if the broker gives ids
 
 
 class Relay:
@@ -80,26 +85,28 @@ class Relay:
                 "CREATE TABLE IF NOT EXISTS {} (topic text PRIMARY KEY, generation bigint NOT NULL,"
                 " position bigint NOT NULL, acknowledged jsonb NOT NULL)"
             ).format(self._table))
+            conn.execute(sql.SQL("ALTER TABLE {} ADD COLUMN IF NOT EXISTS topic_id text").format(self._table))
 
     def load_state(self) -> RelayState | None:
         with connect(self.settings.database_url) as conn:
             row = conn.execute(
-                sql.SQL("SELECT generation, position, acknowledged FROM {} WHERE topic = %s")
+                sql.SQL("SELECT generation, position, acknowledged, topic_id FROM {} WHERE topic = %s")
                 .format(self._table), (self.topic,),
             ).fetchone()
         if row is None:
             return None
-        return RelayState(row[0], row[1], {int(p): n for p, n in row[2].items()})
+        return RelayState(row[0], row[1], {int(p): n for p, n in row[2].items()}, row[3])
 
     def _save_state(self, state: RelayState) -> None:
         with connect(self.settings.database_url) as conn:
             conn.execute(
                 sql.SQL(
-                    "INSERT INTO {} (topic, generation, position, acknowledged) VALUES (%s, %s, %s, %s)"
-                    " ON CONFLICT (topic) DO UPDATE SET generation = EXCLUDED.generation,"
-                    " position = EXCLUDED.position, acknowledged = EXCLUDED.acknowledged"
+                    "INSERT INTO {} (topic, generation, position, acknowledged, topic_id)"
+                    " VALUES (%s, %s, %s, %s, %s) ON CONFLICT (topic) DO UPDATE SET"
+                    " generation = EXCLUDED.generation, position = EXCLUDED.position,"
+                    " acknowledged = EXCLUDED.acknowledged, topic_id = EXCLUDED.topic_id"
                 ).format(self._table),
-                (self.topic, state.generation, state.position, json.dumps(state.acknowledged)),
+                (self.topic, state.generation, state.position, json.dumps(state.acknowledged), state.topic_id),
             )
 
     def _take_lock(self) -> None:
@@ -127,7 +134,8 @@ class Relay:
             enable_idempotence=True,
             linger_ms=5,
             max_in_flight_requests_per_connection=5,
-            allow_auto_create_topics=False,
+            max_block_ms=int(METADATA_WAIT_SECONDS * 1000),
+            **NO_TOPIC_CREATION,
         )
 
     def _renew_producer(self) -> None:
@@ -151,25 +159,43 @@ class Relay:
         held = records_at(self._consumer, {TopicPartition(self.topic, p): n - 1 for p, n in short.items() if n > 0})
         return {p: n for p, n in short.items() if TopicPartition(self.topic, p) not in held}, ends
 
+    def _topic_now(self) -> str | None:
+        """The id under which the broker holds the topic now, made first (with Siwei's partition
+        count) if it holds none; None from a broker that gives no ids."""
+        held = topic_id(self.settings.kafka_bootstrap, self.topic)
+        if held is None:
+            ensure_topics(self.settings.kafka_bootstrap, self.settings.topic_partitions, [self.topic])
+            held = topic_id(self.settings.kafka_bootstrap, self.topic)
+        return held or None
+
     def reconcile(self, state: RelayState | None) -> RelayState:
-        """Starts a new generation if the topic holds less than the broker acknowledged. Each
-        reading fetches the last acknowledged message of a partition that reports a short end
+        """Starts a new generation if the topic holds less than the broker acknowledged: at once if
+        the broker holds it under another id, or if a partition holds fewer messages. Each reading
+        of those fetches the last acknowledged message of a partition that reports a short end
         (Tansu's reported end can trail); a fetch can also time out under load, so a shortfall
         counts only if it is still there after ``LOSS_CONFIRMATIONS`` more readings."""
+        held = self._topic_now()
         if state is not None:
-            lost, ends = self._shortfall(state)
-            for _ in range(LOSS_CONFIRMATIONS):
-                if not lost:
-                    return state
-                time.sleep(LOSS_CONFIRMATION_SECONDS)
+            if state.topic_id and held and held != state.topic_id and any(state.acknowledged.values()):
+                log.warning("%s: the broker holds the topic under another id (made again: the broker restarted"
+                            " empty, or the topic was deleted); republishing from the store", self.topic)
+            else:
                 lost, ends = self._shortfall(state)
-            if not lost:
-                return state
-            log.warning(
-                "%s: the broker holds fewer messages than it acknowledged (partition: acknowledged"
-                " %s, now %s); republishing from the store", self.topic, lost, ends,
-            )
-        fresh = RelayState(generation=new_generation())
+                for _ in range(LOSS_CONFIRMATIONS):
+                    if not lost:
+                        break
+                    time.sleep(LOSS_CONFIRMATION_SECONDS)
+                    lost, ends = self._shortfall(state)
+                if not lost:
+                    if held != state.topic_id:
+                        state.topic_id = held
+                        self._save_state(state)
+                    return state
+                log.warning(
+                    "%s: the broker holds fewer messages than it acknowledged (partition: acknowledged"
+                    " %s, now %s); republishing from the store", self.topic, lost, ends,
+                )
+        fresh = RelayState(generation=new_generation(), topic_id=held)
         self._save_state(fresh)
         return fresh
 

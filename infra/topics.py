@@ -1,19 +1,22 @@
 """The four bodies' topics: created when missing, kept forever (they are the replayable stream
 integrations and rebuilds read), replicated as widely as the cluster allows up to three.
 
-Only ``ensure_topics`` creates them: every client here is built with automatic topic creation off,
-so a broker that lost its topics never gets them back with its default partition count."""
+Only ``ensure_topics`` creates them: every client here is built with ``NO_TOPIC_CREATION``, so a
+broker that lost its topics never gets them back with its own default partition count. A topic's
+identity is its id (Kafka's since 2.8, Tansu's too): one found under another id was made again."""
 
 from __future__ import annotations
 
 import contextlib
 import logging
 import time
+from uuid import UUID
 
 from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
 from kafka.consumer.fetcher import ConsumerRecord
 from kafka.admin import NewTopic
 from kafka.errors import KafkaTimeoutError, TopicAlreadyExistsError
+from kafka.net.compat import KafkaNetClient
 
 from services.common.bodies import Body
 
@@ -21,6 +24,22 @@ log = logging.getLogger(__name__)
 
 TOPIC_CONFIG = {"retention.ms": "-1", "cleanup.policy": "delete"}
 FETCH_AT_ONCE_MS = 10  # how long the broker may hold a fetch of the offsets consumer for new messages
+
+
+class _WithoutTopicCreation(KafkaNetClient):
+    """kafka-python's network client, its metadata requests asking the broker to create nothing.
+    kafka-python 3.0.12 does not hand a client's ``allow_auto_create_topics`` on to the cluster
+    metadata, which keeps its default (True): a consumer assigned to a topic the broker lost, or a
+    producer sending to it, had the broker make it again with the broker's partition count
+    (Tansu's 4, Kafka's ``num.partitions``) within a second of a restart."""
+
+    def __init__(self, **configs) -> None:
+        super().__init__(**configs)
+        self.cluster.config["allow_auto_create_topics"] = False
+
+
+# What every Kafka consumer and producer here is built with.
+NO_TOPIC_CREATION = {"allow_auto_create_topics": False, "kafka_client": _WithoutTopicCreation}
 
 
 def ensure_topics(bootstrap: str, partitions: int, topics: list[str] | None = None) -> list[str]:
@@ -47,6 +66,20 @@ def ensure_topics(bootstrap: str, partitions: int, topics: list[str] | None = No
         admin.close()
 
 
+def topic_id(bootstrap: str, topic: str) -> str | None:
+    """The id of ``topic`` as the broker holds it now: None if it holds no such topic, '' if it
+    gives no ids (a broker before Kafka 2.8)."""
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="siwei-admin")
+    try:
+        [described] = admin.describe_topics([topic])
+    finally:
+        admin.close()
+    if described["error_code"] != 0:
+        return None
+    held = described.get("topic_id")
+    return "" if held is None or UUID(str(held)).int == 0 else str(held)
+
+
 def offsets_consumer(bootstrap: str, client_id: str) -> KafkaConsumer:
     """A consumer that belongs to no group: used to read offsets and to fetch by assignment. Its
     fetches do not wait for new messages (the default waits up to 500 ms at a partition's end,
@@ -54,7 +87,7 @@ def offsets_consumer(bootstrap: str, client_id: str) -> KafkaConsumer:
     nothing is published while it checks."""
     return KafkaConsumer(
         bootstrap_servers=bootstrap, client_id=client_id, group_id=None, enable_auto_commit=False,
-        allow_auto_create_topics=False, fetch_max_wait_ms=FETCH_AT_ONCE_MS,
+        fetch_max_wait_ms=FETCH_AT_ONCE_MS, **NO_TOPIC_CREATION,
     )
 
 

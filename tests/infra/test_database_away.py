@@ -4,12 +4,14 @@ applied twice."""
 
 from __future__ import annotations
 
+import threading
 import time
 
 import psycopg
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
 
+from infra import database
 from services.common.context import acting
 from tests.conftest import BEIYUAN, wait_until
 
@@ -40,3 +42,33 @@ def test_the_parts_connect_again_by_themselves_after_the_database_was_away(syste
     wait_until(lambda: witnessed() > before, "the witness to record again", timeout=60)
     exited = {name: process.returncode for name, process in system.processes.items() if process.poll() is not None}
     assert not exited, exited
+
+
+class Pauses(threading.Event):
+    """A stop event that is never set and records each pause asked of it, without waiting."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.taken: list[float] = []
+
+    def wait(self, timeout: float | None = None) -> bool:
+        self.taken.append(timeout)
+        return False
+
+
+def test_the_pause_grows_while_the_database_stays_away_and_starts_again_after_a_healthy_run(monkeypatch):
+    clock = [0.0]
+    monkeypatch.setattr(database.time, "monotonic", lambda: clock[0])
+    # How long each run lasts before the database goes away; None: the run ends.
+    lasting = [0, 0, 0, 0, 0, database.HEALTHY_SECONDS, 0, None]
+
+    def run() -> None:
+        lasted = lasting.pop(0)
+        if lasted is None:
+            return
+        clock[0] += lasted
+        raise psycopg.OperationalError("server closed the connection unexpectedly")
+
+    stop = Pauses()
+    database.riding_out("the test", stop, run)
+    assert stop.taken == [1.0, 2.0, 5.0, 10.0, 10.0, 1.0, 2.0]

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import threading
 from dataclasses import replace
+from decimal import Decimal
+
+import psycopg
 
 from kafka import KafkaProducer
 
@@ -19,6 +22,7 @@ from projections.view import View, handles
 from services.common.bodies import Body
 from services.owners_committee.exclusive_unit import OwnersRoll
 from services.residents.compound import Compound
+from services.common.application import Receipt
 from services.common.context import acting
 from tests.conftest import wait_until
 
@@ -183,6 +187,56 @@ def test_a_projector_started_after_a_republish_reads_the_new_generation_at_once(
                             " WHERE topic = %s AND next_offset > 0", (body.topic,))
         assert read and {g for (g,) in read} == {generation_of(system, body.value)}
         assert_equals_a_rebuild(system)
+    finally:
+        system.stop_all()
+        reborn.stop()
+
+
+def test_a_running_projector_follows_a_republish_that_nothing_on_the_partition_shows(system, broker, tmp_path):
+    """The broker restarts while the projector is held up in a transaction. By the time it reads
+    again the relay has republished the log, and a partition ends exactly where it ended: the old
+    generation held a repeat, the new one an event recorded since. No record there shows the new
+    generation; the projector learns it from the relay's record, reads the partition again, and
+    the event is visible without waiting for another one behind it."""
+    compound = register_compound(system)
+    unit = register_units(system, compound, 0, 1)[0]
+    body = Body.OWNERS_COMMITTEE
+
+    def correct(area: str) -> Receipt:
+        with acting("admin"):
+            return system.services.owners_committee.correct_unit_area(
+                compound_id=compound.aggregate_id, building="1栋", unit="0", exclusive_area=area, reason="复测")
+
+    correct("90.1")
+    Relay(system.settings, system.services.owners_committee).run(threading.Event(), until_caught_up=True)
+    # The relay died after the broker acknowledged the correction, before it stored its position:
+    # the old generation holds it twice.
+    system.query(f"UPDATE {body.value}.relay_state SET position = position - 1")
+    system.start_relay()
+    system.start_projector()
+    system.wait_projected(compound, correct("90.2"))
+    generation = generation_of(system, body.value)
+
+    with psycopg.connect(system.settings.database_url) as held:
+        held.execute(f"LOCK TABLE {LIVE_SCHEMA}.projector_offsets")
+        correct("90.3")  # read from the old generation; the projector waits on the lock to apply it
+        wait_until(lambda: system.query("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                                        " AND datname = current_database()")[0][0] > 0,
+                   "the projector to wait on the lock")
+        broker.stop()
+        reborn = EmbeddedBroker(tmp_path / "reborn", port=broker.port)
+        reborn.start()
+        wait_until(lambda: generation_of(system, body.value) > generation, "the relay to start a new generation")
+        wait_until(lambda: published_everything(system, body.value), "the relay to republish its log")
+        last = correct("90.4")
+        wait_until(lambda: published_everything(system, body.value), "the relay to publish the last correction")
+    try:
+        system.wait_projected(last, timeout=15)
+        assert system.query(f"SELECT exclusive_area FROM {LIVE_SCHEMA}.exclusive_units WHERE unit_id = %s",
+                            (unit.aggregate_id,)) == [(Decimal("90.4"),)]
+        read = system.query(f"SELECT DISTINCT generation FROM {LIVE_SCHEMA}.projector_offsets WHERE topic = %s",
+                            (body.topic,))
+        assert read == [(generation_of(system, body.value),)]
     finally:
         system.stop_all()
         reborn.stop()
