@@ -23,11 +23,12 @@ def stores(pool: int) -> int:
     return len(Body) * (pool + PostgresKeys.POOL)
 
 
-def parts(pool: int, workers: int) -> dict[str, int]:
+def parts(pool: int, workers: int, projectors: int = 1) -> dict[str, int]:
     """What each part of ``siwei up`` may open at most."""
     return {
         "relay": stores(pool) + 3 * len(Body),  # per body: its lock, its LISTEN, one at work
-        "projector": 3,  # its lock, its work, the schema lock at start
+        # per process: its work, the schema lock at start, a look at the relays' generations
+        "projector": 3 * projectors,
         "reactor": stores(pool) + 3,
         "witness": stores(pool) + 3,
         "deadlines": stores(pool) + 1,
@@ -37,22 +38,22 @@ def parts(pool: int, workers: int) -> dict[str, int]:
     }
 
 
-def needed(pool: int, workers: int) -> int:
-    return sum(parts(pool, workers).values())
+def needed(pool: int, workers: int, projectors: int = 1) -> int:
+    return sum(parts(pool, workers, projectors).values())
 
 
 def usable(max_connections: int) -> int:
     return int(max_connections * (1 - SPARE))
 
 
-def fitting_pool(pool: int, workers: int, max_connections: int) -> int | None:
+def fitting_pool(pool: int, workers: int, max_connections: int, projectors: int = 1) -> int | None:
     """The largest pool up to ``pool`` with which every part fits the server, or None."""
     for candidate in range(pool, 0, -1):
-        if needed(candidate, workers) <= usable(max_connections):
+        if needed(candidate, workers, projectors) <= usable(max_connections):
             return candidate
     return None
 
 
-def max_connections_for(pool: int, workers: int) -> int:
+def max_connections_for(pool: int, workers: int, projectors: int = 1) -> int:
     """A server limit that fits ``siwei up`` at this pool, with the spare kept."""
-    return math.ceil(needed(pool, workers) / (1 - SPARE)) + 1
+    return math.ceil(needed(pool, workers, projectors) / (1 - SPARE)) + 1

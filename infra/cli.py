@@ -42,6 +42,16 @@ def cmd_project(args: argparse.Namespace, settings: Settings) -> int:
     from infra.embedded import servers
     from projections.projector import Projector
 
+    if args.processes > 1:  # as many single ones, sharing the partitions, restarted if one dies
+        shutdown = Shutdown()
+        with servers(settings) as resolved:
+            supervisor = Supervisor(resolved, {f"projector {n}": ["project"] for n in range(1, args.processes + 1)})
+            try:
+                supervisor.start_all()
+                supervisor.watch(shutdown.event)
+            finally:
+                supervisor.stop()
+        return 0
     stop = stop_on_signals()
     with servers(settings) as resolved:
         Projector(resolved).run(stop)
@@ -106,20 +116,20 @@ def _demo_tokens(settings: Settings, demo: bool) -> dict[str, tuple[str, str]]:
     return issued
 
 
-def _within_budget(settings: Settings, workers: int) -> Settings:
+def _within_budget(settings: Settings, workers: int, projectors: int) -> Settings:
     """The settings with a pool at which every part of ``siwei up`` fits the server (infra.budget)."""
     from infra import budget
     from infra.database import connect
 
     with connect(settings.database_url) as conn:
         limit = int(conn.execute("SHOW max_connections").fetchone()[0])
-    pool = budget.fitting_pool(settings.db_pool, workers, limit)
+    pool = budget.fitting_pool(settings.db_pool, workers, limit, projectors)
     if pool is None:
         raise ConfigurationError(
-            f"siwei up with {workers} API workers needs up to {budget.needed(1, workers)} PostgreSQL connections"
-            f" even with SIWEI_DB_POOL=1, and the server allows {limit} (max_connections), a fifth kept"
-            " spare: raise max_connections to at least"
-            f" {budget.max_connections_for(1, workers)}, or start fewer workers")
+            f"siwei up with {workers} API workers and {projectors} projectors needs up to"
+            f" {budget.needed(1, workers, projectors)} PostgreSQL connections even with SIWEI_DB_POOL=1, and the"
+            f" server allows {limit} (max_connections), a fifth kept spare: raise max_connections to at least"
+            f" {budget.max_connections_for(1, workers, projectors)}, or start fewer workers")
     if pool < settings.db_pool:
         print(f"SIWEI_DB_POOL lowered from {settings.db_pool} to {pool}, so that every part fits the server's"
               f" {limit} connections (see infra/budget.py)", flush=True)
@@ -133,10 +143,11 @@ def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
     from infra.topics import ensure_topics
 
     shutdown, embedded = Shutdown(), []
-    with servers(settings, max(MAX_CONNECTIONS, budget.max_connections_for(1, args.workers)), embedded) as resolved:
+    limit = max(MAX_CONNECTIONS, budget.max_connections_for(1, args.workers, args.projectors))
+    with servers(settings, limit, embedded) as resolved:
         if shutdown.event.is_set():  # signalled while the servers started
             return 0
-        resolved = _within_budget(resolved, args.workers)
+        resolved = _within_budget(resolved, args.workers, args.projectors)
         ensure_topics(resolved.kafka_bootstrap, resolved.topic_partitions)
 
         def restarted(server) -> None:  # an empty broker: the topics first, then the relay republishes
@@ -145,7 +156,8 @@ def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
 
         supervisor = Supervisor(resolved, {
             "relay": ["relay"],
-            "projector": ["project"],
+            **{f"projector {n}" if args.projectors > 1 else "projector": ["project"]
+               for n in range(1, args.projectors + 1)},
             "reactor": ["react"],
             "witness": ["witness", "--every", str(args.witness_every)],
             "api": ["api", "--host", args.host, "--port", str(args.port), "--workers", str(args.workers)],
@@ -240,18 +252,13 @@ def cmd_projections_dead_letters(args: argparse.Namespace, settings: Settings) -
 
 def cmd_projections_retry(args: argparse.Namespace, settings: Settings) -> int:
     from infra.embedded import servers
-    from infra.reader import ReaderAlreadyRunning
 
     left = 0
     with servers(settings) as resolved, services_on(resolved) as services:
         for reader in _readers(resolved, services):
             reader.create_tables()
-            try:
-                with reader.exclusive(), reader.connect() as conn:
-                    applied, still = reader.retry(conn)
-            except ReaderAlreadyRunning:
-                print(f"{reader.role}: running; it applies again what it set aside each time it starts")
-                continue
+            with reader.connect() as conn:
+                applied, still = reader.retry(conn)
             print(f"{reader.role}: {applied} applied, {still} still set aside")
             left += still
     return 1 if left else 0
@@ -336,6 +343,8 @@ def parser() -> argparse.ArgumentParser:
     up.add_argument("--host", default="127.0.0.1", help="API address (default 127.0.0.1)")
     up.add_argument("--port", type=int, default=8000, help="API port (default 8000)")
     up.add_argument("--workers", type=positive, default=1, help="API processes (default 1)")
+    up.add_argument("--projectors", type=positive, default=1,
+                    help="projector processes, sharing the partitions (default 1)")
     up.add_argument("--witness-every", type=seconds, default=60.0, metavar="SECONDS",
                     help="seconds between the witness's rounds (default 60)")
     up.set_defaults(run=cmd_up)
@@ -347,7 +356,11 @@ def parser() -> argparse.ArgumentParser:
     relay.set_defaults(run=cmd_relay)
 
     project = commands.add_parser("project", help="project the topics into the read models",
-                                  description="Consumes all topics into the read models.")
+                                  description="Consumes all topics into the read models. Any number of "
+                                  "projector processes, on one machine or several, share the partitions "
+                                  "by leases in PostgreSQL; one that dies loses its leases within seconds.")
+    project.add_argument("--processes", type=positive, default=1,
+                         help="projector processes to start, sharing the partitions (default 1)")
     project.set_defaults(run=cmd_project)
 
     react = commands.add_parser("react", help="run each body's policies on the others' events",

@@ -19,7 +19,8 @@ order (``retry``), so that a fixed handler catches up by itself; ``siwei project
 the same on demand.
 
 Partitions are assigned, not joined through a consumer group, and offsets live in PostgreSQL:
-nothing depends on the broker's group coordination, nor on its ListOffsets answers.
+nothing depends on the broker's group coordination, nor on its ListOffsets answers. Any number of
+processes run one reader together, sharing its partitions by leases (``infra.leases``).
 """
 
 from __future__ import annotations
@@ -28,8 +29,8 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager, nullcontext
+from collections.abc import Callable
+from contextlib import nullcontext, suppress
 from dataclasses import dataclass, replace
 from uuid import UUID
 
@@ -43,6 +44,7 @@ from tqdm import tqdm
 from infra import wire
 from services.common.published import PublishedEvent
 from infra.database import connect, database_away, ensure_schema, riding_out, schema_changes
+from infra.leases import LEASES_DDL, RENEW_SECONDS, LeaseLost, Leases, new_holder
 from infra.settings import Settings
 from infra.topics import NO_TOPIC_CREATION, ensure_topics, high_watermarks, partitions_of, records_at
 from services.common.bodies import Body
@@ -91,10 +93,6 @@ CREATE UNIQUE INDEX IF NOT EXISTS dead_letters_once ON dead_letters (topic, part
 """
 
 WHOLE_MESSAGE = ""  # the view of a dead letter that concerns no single view
-
-
-class ReaderAlreadyRunning(RuntimeError):
-    """Another reader writes the same tables."""
 
 
 Handler = Callable[[psycopg.Cursor, PublishedEvent], None]
@@ -151,6 +149,9 @@ class TopicReader:
         self.topics = [body.topic for body in Body]
         self.states: dict[TopicPartition, PartitionState] = {}
         self.relay_generations: dict[str, int] = {}  # topic -> the newest generation its relay recorded
+        self.leases = Leases(new_holder(f"{self.role}/{schema}"))
+        self.partitions: list[TopicPartition] = []  # every partition of the topics
+        self.last_error: str | None = None  # to note in this process's row at the next claim
 
     def handlers(self, event_type: str) -> list[tuple[str, Handler]]:
         """The handlers of events of this type, each with the view (or part of the reader) it
@@ -173,6 +174,7 @@ class TopicReader:
             ensure_schema(conn, self.schema)
             conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(self.schema)))
             conn.execute(READER_DDL)
+            conn.execute(LEASES_DDL)
             for statement in self.ddl():
                 conn.execute(statement)
 
@@ -180,28 +182,16 @@ class TopicReader:
         with connect(self.settings.database_url, autocommit=True) as conn:
             conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(self.schema)))
 
-    @contextmanager
-    def exclusive(self) -> Iterator[None]:
-        """Holds the lock that makes this the only reader writing this schema."""
-        conn = connect(self.settings.database_url, autocommit=True)
-        try:
-            key = f"siwei reader {self.schema}"
-            if not conn.execute("SELECT pg_try_advisory_lock(hashtext(%s))", (key,)).fetchone()[0]:
-                raise ReaderAlreadyRunning(
-                    f"another {self.role} is writing the {self.schema} tables"
-                    " (is `siwei up` running?): stop it first"
-                )
-            yield
-        finally:
-            conn.close()
-
-    def load_offsets(self, conn: psycopg.Connection) -> None:
-        self.states = {
+    def load_offsets(self, conn: psycopg.Connection, partitions: set[TopicPartition]) -> None:
+        """The committed offsets of the partitions this process now holds, and only of those."""
+        committed = {
             TopicPartition(topic, partition): PartitionState(next_offset, generation)
             for topic, partition, next_offset, generation in conn.execute(
                 "SELECT topic, partition, next_offset, generation FROM projector_offsets"
             )
         }
+        self.states = {tp: self.states[tp] if tp in self.states else committed.get(tp, PartitionState())
+                       for tp in partitions}
 
     def recorded_generations(self, conn: psycopg.Connection) -> dict[str, int]:
         """The generation each body's relay recorded last, by topic: the one it publishes in."""
@@ -248,7 +238,8 @@ class TopicReader:
         try:
             return self._apply(conn, batch, isolated=False)
         except Exception as error:
-            if is_transient(error):
+            if is_transient(error) or isinstance(error, LeaseLost):
+                self.states = states  # nothing of the batch was committed
                 raise
             log.warning("%s: a handler failed in a batch (%s: %s); applying it again event by event",
                         self.role, type(error).__name__, error)
@@ -263,6 +254,7 @@ class TopicReader:
         # (a view that reads a result waits for that one only). Isolated, each handler's work
         # is a savepoint of its own, its failure known at once.
         with (nullcontext() if isolated else conn.pipeline()), conn.transaction(), conn.cursor() as cur:
+            self.leases.check(cur, set(batch))
             decoded: list[tuple[ConsumerRecord, PublishedEvent | str]] = []
             touched: dict[TopicPartition, PartitionState] = {}
             for tp, records in batch.items():
@@ -371,10 +363,15 @@ class TopicReader:
         """Applies again, in the order they were set aside, the events set aside, each for the
         handler that failed (or for all, if the whole message was); what now applies leaves the
         list. Answers how many applied and how many are still set aside."""
-        rows = conn.execute('SELECT id, headers, value, view FROM dead_letters ORDER BY id').fetchall()
+        rows = conn.execute('SELECT id FROM dead_letters ORDER BY id').fetchall()
         applied = 0
-        for letter, headers, value, view in rows:
+        for (letter,) in rows:
             with conn.transaction(), conn.cursor() as cur:
+                taken = cur.execute("SELECT headers, value, view FROM dead_letters WHERE id = %s"
+                                    " FOR UPDATE SKIP LOCKED", (letter,)).fetchone()
+                if taken is None:  # applied meanwhile, or being retried by another process
+                    continue
+                headers, value, view = taken
                 try:
                     event = wire.decode([(k, v.encode() if v is not None else None) for k, v in headers.items()],
                                         value)
@@ -427,11 +424,8 @@ class TopicReader:
 
     # -- consuming -------------------------------------------------------------------------------
 
-    def _consumer(self, conn: psycopg.Connection) -> tuple[KafkaConsumer, list[TopicPartition]]:
-        """A consumer assigned every partition of the topics, each at our position; partitions
-        recreated or republished while we were away are read again from the start (otherwise
-        the next event to arrive would wait behind the whole partition read again, and a run
-        ``until_caught_up`` would stop short)."""
+    def _consumer(self, conn: psycopg.Connection) -> KafkaConsumer:
+        """A consumer assigned the partitions this process holds, each at our position."""
         ensure_topics(self.settings.kafka_bootstrap, self.settings.topic_partitions, self.topics)
         consumer = KafkaConsumer(
             bootstrap_servers=self.settings.kafka_bootstrap,
@@ -443,26 +437,41 @@ class TopicReader:
             fetch_max_wait_ms=100,
             **NO_TOPIC_CREATION,
         )
-        partitions = [tp for topic in self.topics for tp in partitions_of(consumer, topic)]
-        high_watermarks(consumer, partitions)
-        self.shrunk(consumer, partitions)
-        self.follow_republished(conn)
-        self._assign(consumer, partitions)
-        return consumer, partitions
+        self.partitions = [tp for topic in self.topics for tp in partitions_of(consumer, topic)]
+        self._claim(conn, consumer, reassign=True)
+        return consumer
 
-    def _assign(self, consumer: KafkaConsumer, partitions: list[TopicPartition]) -> None:
-        consumer.assign(partitions)
-        for tp in partitions:
+    def _claim(self, conn: psycopg.Connection, consumer: KafkaConsumer, *, reassign: bool = False) -> None:
+        """Renews and rebalances this process's leases. A partition it takes is read from the
+        offset committed with the views, or from the start if it was recreated or republished
+        meanwhile (otherwise the next event to arrive would wait behind the whole partition read
+        again, and a run ``until_caught_up`` would stop short)."""
+        held = self.leases.claim(conn, self.partitions, self.last_error)
+        self.last_error = None
+        if held == set(self.states) and not reassign:
+            return
+        gained = sorted(held - set(self.states))
+        if held != set(self.states):
+            log.info("%s: reads %d of %d partitions", self.role, len(held), len(self.partitions))
+        self.load_offsets(conn, held)
+        if gained:
+            high_watermarks(consumer, gained)
+            self.shrunk(consumer, gained)
+        self.follow_republished(conn)
+        self._assign(consumer)
+
+    def _assign(self, consumer: KafkaConsumer) -> None:
+        consumer.assign(sorted(self.states))
+        for tp in self.states:
             consumer.seek(tp, self.position(tp))
 
-    def _add_new_partitions(self, consumer: KafkaConsumer, partitions: list[TopicPartition]) -> None:
-        """Assigns partitions added to a topic since we started, read from the start."""
+    def _add_new_partitions(self, consumer: KafkaConsumer) -> None:
+        """Partitions added to a topic since we started: shared at the next claim, read from the start."""
         found = [tp for topic in self.topics for tp in partitions_of(consumer, topic, fresh=True)]
-        added = [tp for tp in found if tp not in partitions]
+        added = [tp for tp in found if tp not in self.partitions]
         if added:
             log.warning("new partitions %s; reading them from the start", added)
-            partitions.extend(added)
-            self._assign(consumer, partitions)
+            self.partitions.extend(added)
 
     def position(self, tp: TopicPartition) -> int:
         return self.states.get(tp, PartitionState()).next_offset
@@ -477,7 +486,7 @@ class TopicReader:
         if not below:
             return []
         held = records_at(consumer, below)
-        self._assign(consumer, partitions)
+        self._assign(consumer)
         found = [tp for tp in below if tp not in held]
         for tp in found:
             log.warning("%s: partition %s ends at %d, below our position %d; reading it again from the start",
@@ -487,53 +496,74 @@ class TopicReader:
 
     def run(self, stop: threading.Event, *, until_caught_up: bool = False,
             progress: bool = False) -> None:
-        """Reads until ``stop`` is set, or with ``until_caught_up`` until it has read what the
-        topics held when it started."""
+        """Reads until ``stop`` is set, or with ``until_caught_up`` until every partition (read by
+        this process or another) has reached where it ended when this one began."""
         riding_out(self.role, stop, lambda: self._run(stop, until_caught_up, progress))
 
     def _run(self, stop: threading.Event, until_caught_up: bool, progress: bool) -> None:
         """``run`` while the database stays: the offsets, as committed with the views, are read
         again at each connection, so that an event is applied once whatever broke off."""
         self.create_tables()
-        with (self.exclusive(), self.connect() as conn,
+        with (self.connect() as conn,
               tqdm(disable=not progress, unit="event", desc=f"reading into {self.schema}") as bar):
-            self.load_offsets(conn)
+            self.states = {}
             self.retry(conn)  # a handler fixed since it last ran catches up with what it missed
-            while not stop.is_set():
-                consumer = None
-                try:
-                    consumer, partitions = self._consumer(conn)
-                    if self._consume(conn, consumer, partitions, stop, until_caught_up, bar):
-                        return
-                except KafkaError as error:
-                    log.warning("%s: broker error (%s); reconnecting", self.role, error)
-                    stop.wait(RETRY_SECONDS)
-                finally:
-                    if consumer is not None:
-                        consumer.close()
+            try:
+                while not stop.is_set():
+                    consumer = None
+                    try:
+                        consumer = self._consumer(conn)
+                        if self._consume(conn, consumer, stop, until_caught_up, bar):
+                            return
+                    except KafkaError as error:
+                        log.warning("%s: broker error (%s); reconnecting", self.role, error)
+                        self.last_error = f"broker: {type(error).__name__}: {error}"
+                        stop.wait(RETRY_SECONDS)
+                    finally:
+                        if consumer is not None:
+                            consumer.close()
+            except Exception as error:
+                self.last_error = f"{type(error).__name__}: {error}"  # noted at the next claim
+                raise
+            finally:
+                if not conn.closed:
+                    with suppress(psycopg.Error):
+                        self.leases.release(conn)  # the others take them now, not when they expire
 
-    def _consume(self, conn: psycopg.Connection, consumer: KafkaConsumer,
-                 partitions: list[TopicPartition], stop: threading.Event, until_caught_up: bool,
-                 bar: tqdm) -> bool:
-        """Applies polled batches until ``stop``; with ``until_caught_up``, returns True once it
-        has reached where every partition ended when it began."""
+    def _consume(self, conn: psycopg.Connection, consumer: KafkaConsumer, stop: threading.Event,
+                 until_caught_up: bool, bar: tqdm) -> bool:
+        """Applies polled batches until ``stop``; with ``until_caught_up``, returns True once
+        every partition has reached where it ended when this began."""
         targets = None
         if until_caught_up:
-            targets = high_watermarks(consumer, partitions)
-            self._assign(consumer, partitions)
-            bar.reset(total=sum(max(0, mark - self.position(tp)) for tp, mark in targets.items()))
-        partitions_checked = generations_checked = time.monotonic()
+            targets = high_watermarks(consumer, self.partitions)
+            self._assign(consumer)
+            committed = self.committed(conn)
+            bar.reset(total=sum(max(0, mark - committed.get(tp, 0)) for tp, mark in targets.items()))
+        claimed = partitions_checked = generations_checked = time.monotonic()
         while not stop.is_set():
-            if targets is not None and all(self.position(tp) >= mark for tp, mark in targets.items()):
+            if targets is not None and self._caught_up(conn, targets):
                 return True
+            if time.monotonic() - claimed > RENEW_SECONDS:
+                self._claim(conn, consumer)
+                claimed = time.monotonic()
+            if not self.states:  # every partition is another process's, for now
+                stop.wait(POLL_MS / 1000)
+                continue
             batch = consumer.poll(timeout_ms=POLL_MS)
             if batch:
-                rewound = self.apply(conn, batch).rewound
+                try:
+                    rewound = self.apply(conn, batch).rewound
+                except LeaseLost as error:
+                    log.info("%s: %s; claiming again", self.role, error)
+                    self._claim(conn, consumer, reassign=True)
+                    claimed = time.monotonic()
+                    continue
                 bar.update(sum(len(records) for records in batch.values()))
             else:
-                rewound = self.shrunk(consumer, partitions)
+                rewound = self.shrunk(consumer, sorted(self.states))
                 if time.monotonic() - partitions_checked > PARTITION_CHECK_SECONDS:
-                    self._add_new_partitions(consumer, partitions)
+                    self._add_new_partitions(consumer)
                     partitions_checked = time.monotonic()
             if time.monotonic() - generations_checked > GENERATION_CHECK_SECONDS:
                 rewound += self.follow_republished(conn)
@@ -541,3 +571,16 @@ class TopicReader:
             for tp in rewound:
                 consumer.seek(tp, 0)
         return False
+
+    def committed(self, conn: psycopg.Connection) -> dict[TopicPartition, int]:
+        """Every partition's offset as committed with the views, by whichever process read it."""
+        return {TopicPartition(topic, partition): offset for topic, partition, offset in
+                conn.execute("SELECT topic, partition, next_offset FROM projector_offsets")}
+
+    def _caught_up(self, conn: psycopg.Connection, targets: dict[TopicPartition, int]) -> bool:
+        if not all(self.position(tp) >= mark for tp, mark in targets.items() if tp in self.states):
+            return False
+        if all(tp in self.states for tp in targets):
+            return True
+        committed = self.committed(conn)
+        return all(committed.get(tp, 0) >= mark for tp, mark in targets.items() if tp not in self.states)

@@ -35,8 +35,7 @@ class Projector(TopicReader):
 
     def rebuild(self, *, progress: bool = False) -> None:
         """Drops these read models and builds them again from offset zero."""
-        with self.exclusive():
-            self.drop_tables()
+        self.drop_tables()
         self.states = {}
         self.run(threading.Event(), until_caught_up=True, progress=progress)
 
