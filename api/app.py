@@ -8,10 +8,10 @@ import gc
 import json
 import logging
 import re
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from psycopg_pool import AsyncConnectionPool
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
@@ -19,7 +19,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 from strawberry.asgi import GraphQL
 
-from api import graphiql, tokens
+from api import graphiql, probes, read_models, tokens
 from api.context import Context
 from audit import access_log
 from api.enforcement import DENIALS_DDL
@@ -28,9 +28,9 @@ from api.memory import Memory
 from api.outage import MESSAGE, RETRY_SECONDS
 from api.pagination import use_shared_cursor_key
 from api.schema import schema
-from infra.database import POOL_WAIT_SECONDS, database_away, schema_changes
+from infra.database import database_away, schema_changes
 from infra.settings import Settings
-from projections.projector import LIVE_SCHEMA, Projector
+from projections.projector import ensure_served
 from services.bootstrap import bootstrap
 from services.common.personal import resident_actor
 
@@ -81,11 +81,12 @@ class Gate:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        started = False
+        started, status, arrived = False, 500, time.perf_counter()
 
         async def sending(message: dict) -> None:
-            nonlocal started
-            started = True
+            nonlocal started, status
+            if message["type"] == "http.response.start":
+                started, status = True, message["status"]
             await send(message)
 
         try:
@@ -94,7 +95,9 @@ class Gate:
             if started or not database_away(error):
                 raise
             log.warning("a request could not reach the database: %s", error)
-            await _refusal(503, "UNAVAILABLE", MESSAGE, {"Retry-After": str(RETRY_SECONDS)})(scope, receive, send)
+            await _refusal(503, "UNAVAILABLE", MESSAGE, {"Retry-After": str(RETRY_SECONDS)})(scope, receive, sending)
+        finally:
+            probes.observe(status, arrived)
 
     async def _admit(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope)
@@ -181,12 +184,9 @@ def create_app(settings: Settings) -> Starlette:
             conn.execute(access_log.DDL)
             use_shared_cursor_key(conn)
         # A fresh system answers with empty lists, not missing tables.
-        await asyncio.to_thread(Projector(settings).create_tables)
+        await asyncio.to_thread(ensure_served, settings)
         app.state.services = await asyncio.to_thread(bootstrap, settings.database_url, pool=settings.db_pool)
-        app.state.read_models = AsyncConnectionPool(
-            settings.database_url, min_size=1, max_size=2 * settings.db_pool, timeout=POOL_WAIT_SECONDS, open=False,
-            kwargs={"autocommit": True, "options": f"-c search_path={LIVE_SCHEMA}"},
-        )
+        app.state.read_models = read_models.pool(settings.database_url, 2 * settings.db_pool)
         await app.state.read_models.open()
         app.state.memory = Memory(settings.database_url, app.state.read_models)
         listening = asyncio.create_task(app.state.memory.listen())
@@ -206,9 +206,14 @@ def create_app(settings: Settings) -> Starlette:
             app.state.services.close()
 
     graphql = Gate(SiweiGraphQL(schema, graphql_ide="graphiql"), settings.rate_limit)
-    return Starlette(routes=[Route("/graphql", graphql, methods=["GET", "POST"]),
-                             Route("/graphql/static/{name}", graphiql.asset, methods=["GET"])],
-                     lifespan=lifespan)
+    app = Starlette(routes=[Route("/graphql", graphql, methods=["GET", "POST"]),
+                            Route("/graphql/static/{name}", graphiql.asset, methods=["GET"]),
+                            Route("/healthz", probes.healthz, methods=["GET"]),
+                            Route("/readyz", probes.readyz, methods=["GET"]),
+                            Route("/metrics", probes.metrics, methods=["GET"])],
+                    lifespan=lifespan)
+    app.state.settings = settings
+    return app
 
 
 def from_environment() -> Starlette:

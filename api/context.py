@@ -19,6 +19,7 @@ from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
 
 from api.enforcement import Denial
+from api import probes
 from api.outage import MESSAGE
 from audit.access_log import AccessLog, Showing
 from audit.chain import AlreadyRecorded
@@ -126,12 +127,16 @@ class Context:
             return result
 
         try:
-            return await asyncio.to_thread(run)
+            result = await asyncio.to_thread(run)
         except Exception as error:
             if database_away(error):
                 log.warning("a command could not reach the database: %s", error)
+                probes.COMMANDS.labels(field_name, "Unavailable").inc()
                 raise Unavailable(MESSAGE) from error
+            probes.COMMANDS.labels(field_name, type(error).__name__).inc()
             raise
+        probes.COMMANDS.labels(field_name, "Recorded").inc()
+        return result
 
 
 Info = strawberry.Info[Context, None]

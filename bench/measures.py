@@ -193,10 +193,11 @@ def raw_produce(settings: Settings, prefix: str, samples: dict[str, Sample], cou
 # -- the projector -----------------------------------------------------------------------------
 
 def rebuild(settings: Settings) -> dict:
-    """``siwei projections rebuild``: the live read models dropped and built from offset zero."""
-    from projections.projector import Projector
+    """``siwei projections rebuild``: the live read models built again from offset zero beside the
+    serving ones, and switched to."""
+    from projections.projector import rebuild_live
 
-    return {"seconds": _timed(Projector(settings).rebuild)}
+    return {"seconds": _timed(lambda: rebuild_live(settings))}
 
 
 def catch_up(settings: Settings) -> dict:

@@ -27,8 +27,9 @@ def parts(pool: int, workers: int, projectors: int = 1) -> dict[str, int]:
     """What each part of ``siwei up`` may open at most."""
     return {
         "relay": stores(pool) + 3 * len(Body),  # per body: its lock, its LISTEN, one at work
-        # per process: its work, the schema lock at start, a look at the relays' generations
-        "projector": 3 * projectors,
+        # per process: its work, the schema lock at start, a look at the relays' generations, one
+        # at which read models serve
+        "projector": 4 * projectors,
         "reactor": stores(pool) + 3,
         "witness": stores(pool) + 3,
         "deadlines": stores(pool) + 1,

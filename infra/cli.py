@@ -6,6 +6,7 @@ import argparse
 import json
 import logging
 import os
+import shutil
 import sys
 from dataclasses import replace
 from typing import TYPE_CHECKING
@@ -85,6 +86,11 @@ def cmd_api(args: argparse.Namespace, settings: Settings) -> int:
 
     with servers(settings) as resolved:
         os.environ.update(resolved.child_environment())  # each worker reads its settings from it
+        # Each worker counts its requests there; /metrics sums them (api.probes).
+        counted = resolved.data_dir / "metrics" / f"api-{args.port}"
+        shutil.rmtree(counted, ignore_errors=True)
+        counted.mkdir(parents=True)
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(counted)
         uvicorn.run("api.app:from_environment", factory=True, workers=args.workers,
                     host=args.host, port=args.port, log_level="warning")
     return 0
@@ -189,14 +195,14 @@ def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_projections_rebuild(args: argparse.Namespace, settings: Settings) -> int:
     from infra.embedded import servers
-    from projections.projector import Projector
+    from projections.projector import rebuild_live
 
     from infra.relay import topics_current
 
     with servers(settings) as resolved:
         topics_current(resolved)
-        Projector(resolved).rebuild(progress=True)
-    print("Read models rebuilt from offset zero.")
+        schema = rebuild_live(resolved, progress=True)
+    print(f"Read models rebuilt from offset zero beside the serving ones; they now serve from {schema}.")
     return 0
 
 
@@ -224,9 +230,10 @@ def _readers(settings: Settings, services: Services) -> list:
     """Every reader of the topics, each with the events it set aside."""
     from audit.witness import HeadReader
     from infra.reactor import Reactor
-    from projections.projector import Projector
+    from projections.projector import Projector, ensure_served
 
-    return [Projector(settings), Reactor(settings, services), HeadReader(settings)]
+    return [Projector(settings, schema=ensure_served(settings).schema), Reactor(settings, services),
+            HeadReader(settings)]
 
 
 def cmd_projections_dead_letters(args: argparse.Namespace, settings: Settings) -> int:
@@ -262,6 +269,15 @@ def cmd_projections_retry(args: argparse.Namespace, settings: Settings) -> int:
             print(f"{reader.role}: {applied} applied, {still} still set aside")
             left += still
     return 1 if left else 0
+
+
+def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
+    from infra.embedded import servers
+    from infra.status import report, status
+
+    with servers(settings) as resolved:
+        print(report(status(resolved.database_url)))
+    return 0
 
 
 def cmd_schemas_check(args: argparse.Namespace, settings: Settings) -> int:
@@ -380,6 +396,12 @@ def parser() -> argparse.ArgumentParser:
     api.add_argument("--workers", type=positive, default=1,
                      help="processes serving requests (default 1); each limits a token's rate on its own")
     api.set_defaults(run=cmd_api)
+
+    commands.add_parser(
+        "status", help="how far each part is: positions, lag, processes, last errors",
+        description="Each relay's position and lag; the read models serving and any being built; each reader's "
+        "lag per partition, its processes with the partitions they hold and their last error, and what it set aside. "
+        "Read from PostgreSQL alone.").set_defaults(run=cmd_status)
 
     projections = commands.add_parser("projections", help="rebuild or verify the read models",
                                       description="Rebuild or verify the read models.")

@@ -149,7 +149,7 @@ class TopicReader:
         self.topics = [body.topic for body in Body]
         self.states: dict[TopicPartition, PartitionState] = {}
         self.relay_generations: dict[str, int] = {}  # topic -> the newest generation its relay recorded
-        self.leases = Leases(new_holder(f"{self.role}/{schema}"))
+        self.leases = Leases(new_holder(self.role))
         self.partitions: list[TopicPartition] = []  # every partition of the topics
         self.last_error: str | None = None  # to note in this process's row at the next claim
 

@@ -21,6 +21,7 @@ import json
 import logging
 import threading
 import time
+from contextlib import suppress
 from dataclasses import dataclass, field
 
 import psycopg
@@ -76,6 +77,7 @@ class Relay:
         self._lock_connection: psycopg.Connection | None = None
         self._producer: KafkaProducer | None = None
         self._consumer = None
+        self.last_error: str | None = None  # to note beside the state once the database is there
 
     # -- state in PostgreSQL ------------------------------------------------------------------
 
@@ -85,7 +87,9 @@ class Relay:
                 "CREATE TABLE IF NOT EXISTS {} (topic text PRIMARY KEY, generation bigint NOT NULL,"
                 " position bigint NOT NULL, acknowledged jsonb NOT NULL)"
             ).format(self._table))
-            conn.execute(sql.SQL("ALTER TABLE {} ADD COLUMN IF NOT EXISTS topic_id text").format(self._table))
+            conn.execute(sql.SQL("ALTER TABLE {} ADD COLUMN IF NOT EXISTS topic_id text,"
+                                 " ADD COLUMN IF NOT EXISTS last_error text,"
+                                 " ADD COLUMN IF NOT EXISTS last_error_at timestamptz").format(self._table))
 
     def load_state(self) -> RelayState | None:
         with connect(self.settings.database_url) as conn:
@@ -108,6 +112,15 @@ class Relay:
                 ).format(self._table),
                 (self.topic, state.generation, state.position, json.dumps(state.acknowledged), state.topic_id),
             )
+
+    def _note_error(self) -> None:
+        """Keeps the last error that befell the relay beside its state, for ``siwei status``."""
+        if self.last_error is None:
+            return
+        with suppress(psycopg.Error), connect(self.settings.database_url) as conn:
+            conn.execute(sql.SQL("UPDATE {} SET last_error = %s, last_error_at = now() WHERE topic = %s")
+                         .format(self._table), (self.last_error, self.topic))
+            self.last_error = None
 
     def _take_lock(self) -> None:
         conn = connect(self.settings.database_url, autocommit=True)
@@ -239,7 +252,15 @@ class Relay:
         riding_out(self.topic, stop, lambda: self._run(stop, until_caught_up))
 
     def _run(self, stop: threading.Event, until_caught_up: bool) -> None:
+        try:
+            self._publish(stop, until_caught_up)
+        except Exception as error:
+            self.last_error = f"{type(error).__name__}: {error}"  # the database away: noted when it is back
+            raise
+
+    def _publish(self, stop: threading.Event, until_caught_up: bool) -> None:
         self._create_table()
+        self._note_error()
         self._take_lock()
         listener = connect(self.settings.database_url, autocommit=True)
         listener.execute(sql.SQL("LISTEN {}").format(sql.Identifier(self.application.recorder.channel_name)))
@@ -265,6 +286,8 @@ class Relay:
                             last_check = time.monotonic()
                 except KafkaError as error:
                     log.warning("%s: broker error (%s); reconnecting", self.topic, error)
+                    self.last_error = f"broker: {type(error).__name__}: {error}"
+                    self._note_error()
                     self._disconnect_broker()
                     stop.wait(RETRY_SECONDS)
         finally:

@@ -15,6 +15,7 @@ DEFAULT_PARTITIONS = 3
 DEFAULT_RATE_LIMIT = 20.0
 DEFAULT_ACCESS_LOG_DAYS = 180  # 网络安全法 art. 21: logs kept at least six months
 DEFAULT_DB_POOL = 4
+DEFAULT_READY_LAG = 1000
 
 
 class ConfigurationError(Exception):
@@ -32,6 +33,7 @@ class Settings:
     # The one connection budget (infra.budget): how many connections each body's store, and the
     # API's read models, may use at once in one process.
     db_pool: int = DEFAULT_DB_POOL
+    ready_lag: int = DEFAULT_READY_LAG  # events the projector may be behind while the API says it is ready
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -54,6 +56,9 @@ class Settings:
         pool = env.get("SIWEI_DB_POOL", str(DEFAULT_DB_POOL))
         if not pool.isdigit() or int(pool) < 1:
             raise ConfigurationError(f"SIWEI_DB_POOL must be a positive whole number of connections, not {pool!r}")
+        lag = env.get("SIWEI_READY_LAG", str(DEFAULT_READY_LAG))
+        if not lag.isdigit():
+            raise ConfigurationError(f"SIWEI_READY_LAG must be a whole number of events, not {lag!r}")
         return cls(
             database_url=env.get("SIWEI_DATABASE_URL") or None,
             kafka_bootstrap=env.get("SIWEI_KAFKA_BOOTSTRAP") or None,
@@ -62,6 +67,7 @@ class Settings:
             rate_limit=rate_limit,
             access_log_days=int(days),
             db_pool=int(pool),
+            ready_lag=int(lag),
         )
 
     def with_servers(self, database_url: str, kafka_bootstrap: str) -> Settings:
@@ -83,5 +89,6 @@ class Settings:
             SIWEI_RATE_LIMIT=str(self.rate_limit),
             SIWEI_ACCESS_LOG_DAYS=str(self.access_log_days),
             SIWEI_DB_POOL=str(self.db_pool),
+            SIWEI_READY_LAG=str(self.ready_lag),
         )
         return env

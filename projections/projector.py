@@ -1,27 +1,39 @@
-"""The projector: all four topics into the read models (schema ``projections``)."""
+"""The projector: all four topics into the read models, the version of its code built beside the
+one serving when they differ (``projections.serving``)."""
 
 from __future__ import annotations
 
 import threading
+import time
 
+import psycopg
 from psycopg import sql
 
 from infra.database import connect
 from infra.reader import Handler, TopicReader
 from infra.settings import Settings
+from projections import serving
 from projections.catalogue import all_views
+from projections.serving import LIVE_SCHEMA, schema_of, version_of, view_version
 from projections.view import View
 
-LIVE_SCHEMA = "projections"
+SERVING_CHECK_SECONDS = 1.0  # how soon a projector follows a rebuild switched in by another process
+
+__all__ = ["LIVE_SCHEMA", "Projector", "differences", "ensure_served", "rebuild_live"]
 
 
 class Projector(TopicReader):
+    """Without ``schema``: the live read models, built in the schema of this code's version and
+    followed once it serves. With one: a plain reader into that schema (a scratch rebuild)."""
+
     role = "projector"
 
-    def __init__(self, settings: Settings, *, schema: str = LIVE_SCHEMA,
+    def __init__(self, settings: Settings, *, schema: str | None = None,
                  views: list[View] | None = None) -> None:
-        super().__init__(settings, schema=schema)
         self.views = views if views is not None else all_views()
+        self.version = version_of(self.views)
+        self.live = schema is None
+        super().__init__(settings, schema=schema or schema_of(self.version))
         self.by_type: dict[str, list[tuple[str, Handler]]] = {}
         for view in self.views:
             for event_type, handler in view.handlers().items():
@@ -33,11 +45,100 @@ class Projector(TopicReader):
     def handlers(self, event_type: str) -> list[tuple[str, Handler]]:
         return self.by_type.get(event_type, [])
 
+    def view_versions(self) -> dict[str, str]:
+        return {view.name: view_version(view) for view in self.views}
+
     def rebuild(self, *, progress: bool = False) -> None:
-        """Drops these read models and builds them again from offset zero."""
+        """Drops these read models and builds them again from offset zero (a scratch schema)."""
+        assert not self.live, "the live read models are rebuilt beside the serving ones: rebuild_live"
         self.drop_tables()
         self.states = {}
         self.run(threading.Event(), until_caught_up=True, progress=progress)
+
+    def run(self, stop: threading.Event, *, until_caught_up: bool = False, progress: bool = False) -> None:
+        if not self.live:
+            return super().run(stop, until_caught_up=until_caught_up, progress=progress)
+        while not stop.is_set():
+            now = ensure_served(self.settings, self)
+            if now.version != self.version:
+                self._build_beside(stop, progress, replacing=now.schema)
+                continue
+            self.schema, self.states = now.schema, {}
+            moved = self._until_moved(stop, now.schema)
+            try:
+                super().run(moved, until_caught_up=until_caught_up, progress=progress)
+            finally:
+                done = not moved.is_set()
+                moved.set()
+            if until_caught_up and done:
+                return
+        return None
+
+    def _build_beside(self, stop: threading.Event, progress: bool, *, replacing: str | None) -> None:
+        """Builds this version from offset zero in its own schema (with every projector process
+        of this version, by leases) while ``replacing`` keeps serving; switches when caught up."""
+        builder = Projector(self.settings, schema=schema_of(self.version), views=self.views)
+        builder.run(stop, until_caught_up=True, progress=progress)
+        builder.run(stop, until_caught_up=True)  # what arrived while it built
+        if stop.is_set():
+            return
+        if serving.switch(self.settings.database_url, builder.schema, self.version, self.view_versions(),
+                          replacing=replacing) and replacing is not None:
+            threading.Thread(target=serving.retire, args=(self.settings.database_url, replacing),
+                             name="retire", daemon=True).start()
+
+    def _until_moved(self, stop: threading.Event, schema: str) -> threading.Event:
+        """An event set when ``stop`` is, or when another schema serves (a rebuild switched)."""
+        moved = threading.Event()
+
+        def watch() -> None:
+            while not moved.is_set() and not stop.wait(SERVING_CHECK_SECONDS):
+                try:
+                    with connect(self.settings.database_url) as conn:
+                        if serving.serving(conn).schema != schema:
+                            break
+                except psycopg.Error:
+                    continue  # the database away: the reader rides it out
+            moved.set()
+
+        threading.Thread(target=watch, name="serving", daemon=True).start()
+        return moved
+
+
+def ensure_served(settings: Settings, projector: Projector | None = None) -> serving.Serving:
+    """What serves the live read models; on a fresh system, this version's empty tables, at once
+    (partners get empty lists, not missing tables, while the projector fills them)."""
+    now = serving.prepare(settings.database_url)
+    if now.schema is None:
+        projector = projector or Projector(settings)
+        fresh = Projector(settings, schema=schema_of(projector.version), views=projector.views)
+        fresh.create_tables()
+        serving.switch(settings.database_url, fresh.schema, projector.version, projector.view_versions(),
+                       replacing=None)
+        with connect(settings.database_url) as conn:
+            now = serving.serving(conn)
+    return now
+
+
+def rebuild_live(settings: Settings, *, progress: bool = False) -> str:
+    """Builds the live read models again from offset zero beside the serving ones, which keep
+    answering (and running projectors keep following them) until the new ones have caught up;
+    then switches, and drops the old once the projectors moved. Answers the new schema."""
+    projector = Projector(settings)
+    replacing = ensure_served(settings, projector).schema
+    builder = Projector(settings, schema=f"{schema_of(projector.version)}_{time.time_ns() // 1000}",
+                        views=projector.views)
+    builder.create_tables()
+    stop = threading.Event()
+    builder.run(stop, until_caught_up=True, progress=progress)
+    builder.run(stop, until_caught_up=True)
+    if not serving.switch(settings.database_url, builder.schema, projector.version, projector.view_versions(),
+                          replacing=replacing):
+        builder.drop_tables()
+        raise RuntimeError("another rebuild or version switched the read models meanwhile; nothing changed")
+    if replacing is not None:
+        serving.retire(settings.database_url, replacing)
+    return builder.schema
 
 
 def differences(settings: Settings, schema_a: str, schema_b: str) -> dict[str, tuple[int, int]]:

@@ -1,0 +1,107 @@
+"""Versioned read models: a projector whose views changed builds its version beside the one serving,
+which keeps answering; the API then answers from the new one, switched in one transaction, with no
+failed request in between. ``siwei projections rebuild`` works the same way, beside the running
+projector, which follows the new schema."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from projections.catalogue import all_views
+from projections.compounds.view import CompoundsView
+from projections.projector import Projector
+from tests.conftest import graphql, wait_until
+from tests.projections.test_projector import register_compound, register_units
+
+PAGE = "{ compounds(first: 50) { totalCount edges { node { name households } } } }"
+ASKING_PAUSE = 0.07  # within a token's rate (SIWEI_RATE_LIMIT, 20 a second)
+
+
+class CompoundsWithNotes(CompoundsView):
+    """The compounds view of a later version: a column more."""
+
+    def ddl(self) -> str:
+        return CompoundsView().ddl() + "\nALTER TABLE compounds ADD COLUMN IF NOT EXISTS note text;\n"
+
+
+def serving(system) -> tuple[str, str]:
+    return system.query("SELECT schema, version FROM projections.serving")[0]
+
+
+def schema_exists(system, schema: str) -> bool:
+    return system.query("SELECT to_regnamespace(%s) IS NOT NULL", (schema,))[0][0]
+
+
+class Asking:
+    """A partner asking the API again and again, each answer kept with when it came."""
+
+    def __init__(self, url: str, token: str) -> None:
+        self.answers: list[tuple[float, int, dict]] = []
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._ask, args=(url, token))
+        self.thread.start()
+
+    def _ask(self, url: str, token: str) -> None:
+        while not self.stop.wait(ASKING_PAUSE):
+            answer = graphql(url, token, PAGE)
+            self.answers.append((time.monotonic(), answer.status_code, answer.json()))
+
+    def end(self) -> list[tuple[float, int, dict]]:
+        self.stop.set()
+        self.thread.join()
+        return self.answers
+
+
+def test_a_changed_view_is_built_beside_the_serving_one_and_a_rebuild_too_with_no_failed_request(system):
+    compounds = [register_compound(system, name=f"晋阳小区{n}") for n in range(30)]
+    receipts = register_units(system, compounds[0], 0, 400)  # a build that takes a while
+    system.start_relay()
+    system.start_projector()
+    url = system.start_api()
+    system.wait_projected(*compounds, *receipts)
+    token = system.token("integration:street:晋阳街道:city-dashboard")
+    first_schema, first_version = serving(system)
+
+    # An upgrade: the projector of the new code builds its version while the old one answers.
+    system.processes.pop("projector").terminate()
+    views = [CompoundsWithNotes() if isinstance(view, CompoundsView) else view for view in all_views()]
+    upgraded = Projector(system.settings, views=views)
+    assert upgraded.version != first_version
+    asking = Asking(url, token)
+    wait_until(lambda: len(asking.answers) > 3, "the API to answer")
+    stop = threading.Event()
+    projector = threading.Thread(target=upgraded.run, args=(stop,))
+    projector.start()
+    try:
+        wait_until(lambda: schema_exists(system, upgraded.schema), "the new version's schema")
+        building = time.monotonic()
+        wait_until(lambda: serving(system) == (upgraded.schema, upgraded.version), "the switch", timeout=120)
+        switched = time.monotonic()
+        wait_until(lambda: len([a for a in asking.answers if a[0] > switched]) > 3, "answers after the switch")
+        answers = asking.end()
+        assert system.query("SELECT count(*) FROM projections.compounds WHERE note IS NULL") == [(30,)]
+        wait_until(lambda: not schema_exists(system, first_schema), "the old version's schema to be dropped")
+    finally:
+        asking.end()
+        stop.set()
+        projector.join(60)
+    assert [a for a in answers if a[1] != 200 or "errors" in a[2]] == []
+    assert {a[2]["data"]["compounds"]["totalCount"] for a in answers} == {30}
+    assert any(building < a[0] < switched for a in answers), "no answer while the new version was built"
+
+    # Back to this code's views, then a rebuild beside the running projector.
+    system.start_projector()
+    wait_until(lambda: serving(system)[1] == first_version, "the projector to build its version again", timeout=120)
+    rebuilt_from = serving(system)[0]
+    asking = Asking(url, token)
+    rebuilt = system.siwei("projections", "rebuild")
+    assert rebuilt.returncode == 0, rebuilt.stdout + rebuilt.stderr
+    assert serving(system)[0] != rebuilt_from and serving(system)[1] == first_version
+    assert not schema_exists(system, rebuilt_from)  # dropped once the running projector moved
+    later = register_compound(system, name="重建后小区")
+    system.wait_projected(later)  # the running projector follows the rebuilt schema
+    answers = asking.end()
+    assert [a for a in answers if a[1] != 200 or "errors" in a[2]] == []
+    assert {a[2]["data"]["compounds"]["totalCount"] for a in answers} <= {30, 31}
+    assert graphql(url, token, PAGE).json()["data"]["compounds"]["totalCount"] == 31
