@@ -200,6 +200,17 @@ def rebuild(settings: Settings) -> dict:
     return {"seconds": _timed(lambda: rebuild_live(settings))}
 
 
+def build(settings: Settings, schema: str, start: Any) -> dict:
+    """One of several projector processes building the read models from offset zero into one
+    scratch schema together, sharing the partitions by leases; timed until all have been read."""
+    from projections.projector import Projector
+
+    builder = Projector(settings, schema=schema)
+    builder.create_tables()
+    start.wait()
+    return {"seconds": _timed(lambda: builder.run(threading.Event(), until_caught_up=True))}
+
+
 def catch_up(settings: Settings) -> dict:
     """The projector reading what was published since it last stopped."""
     from projections.projector import Projector

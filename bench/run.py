@@ -35,6 +35,7 @@ from services.common.bodies import Body
 FIGURES = ["relay", "rebuild", "commands", "catch-up", "freshness", "graphql", "asof", "verify"]
 CLIENTS = (1, 16)
 GRAPHQL_CLIENTS = 32
+BUILDERS = 2  # projector processes of the shared rebuild
 API_WORKERS = os.cpu_count() or 1  # one API process a core, as a deployment would run it
 FRESHNESS_RATE = 100.0  # commands a second
 SAMPLE_MESSAGES = 500
@@ -186,6 +187,16 @@ def _rebuild(settings: Settings, report: Report) -> None:
     report.figure("projector: full rebuild", "events/s", "consume + Avro decode + one row per event",
                   "≥ 50,000").add(sum(ends.values()) / result["seconds"], _rate(baseline))
     report.note_memory("projector (rebuild)", result["peak_mib"])
+    # The same, by two projector processes sharing the partitions (into a scratch schema, dropped).
+    schema, start = f"bench_build_{time.time_ns()}", measures.SPAWN.Barrier(BUILDERS)
+    try:
+        results = in_children(measures.build, [(settings, schema, start)] * BUILDERS)
+    finally:
+        with connect(settings.database_url, autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)))
+    report.figure(f"projector: full rebuild, {BUILDERS} processes", "events/s",
+                  "consume + Avro decode + one row per event").add(
+        sum(ends.values()) / max(r["seconds"] for r in results), _rate(baseline))
 
 
 def _commands(settings: Settings, report: Report, compounds: list[str], seconds: float) -> None:
@@ -258,9 +269,12 @@ def _live(settings: Settings, report: Report, manifest: dict, compounds: list[st
                 _freshness(settings, report, url, tokens_of[street_of[compounds[-1]]], UUID(compounds[-1]), seconds)
             if step("graphql"):
                 trivial = _graphql(url, lambda: (TRIVIAL, {}, tokens_of[street_of[compounds[0]]]), seconds)
+                profile = _graphql(url, about(PROFILE), seconds)
                 for name, query in (("compound profile", PROFILE), ("first page of cases", CASES),
                                     ("a street's coverage", COVERAGE)):
-                    _graphql_figures(report, name, _graphql(url, about(query), seconds), trivial)
+                    _graphql_figures(report, name, profile if query is PROFILE else _graphql(url, about(query), seconds),
+                                     trivial)
+                _during_rebuild(settings, report, url, about(PROFILE), seconds, profile)
             if step("asof"):
                 _as_of(report, url, [about(AS_OF)() for _ in range(ASOF_REQUESTS)])
         for name in ("projector", "relay"):
@@ -393,6 +407,21 @@ def _graphql_figures(report: Report, name: str, measured: tuple[list[float], flo
     report.figure(f"GraphQL {name}: p99", "ms", baseline, "≤ 50").add(
         percentile(latencies, 0.99), percentile(trivial_latencies, 0.99))
     report.figure(f"GraphQL {name}: requests/s", "requests/s", baseline).add(rate, trivial_rate)
+
+
+def _during_rebuild(settings: Settings, report: Report, url: str, query: Callable[[], tuple[str, dict, str]],
+                    seconds: float, without: tuple[list[float], float]) -> None:
+    """The compound profile asked while ``siwei projections rebuild`` builds the read models beside
+    the serving ones and switches to them, against the same without a rebuild."""
+    rebuilding = threading.Thread(target=in_child, args=(measures.rebuild, settings))
+    rebuilding.start()
+    try:
+        latencies, _ = _graphql(url, query, seconds)
+    finally:
+        rebuilding.join()
+    report.figure("GraphQL compound profile during a rebuild: p99", "ms",
+                  f"the same without a rebuild, {GRAPHQL_CLIENTS} clients").add(
+        percentile(latencies, 0.99), percentile(without[0], 0.99))
 
 
 def _as_of(report: Report, url: str, asked_of: list[tuple[str, dict, str]]) -> None:

@@ -3,13 +3,14 @@ one serving when they differ (``projections.serving``)."""
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 
 import psycopg
 from psycopg import sql
 
-from infra.database import connect
+from infra.database import connect, riding_out
 from infra.reader import Handler, TopicReader
 from infra.settings import Settings
 from projections import serving
@@ -18,6 +19,9 @@ from projections.serving import LIVE_SCHEMA, schema_of, version_of, view_version
 from projections.view import View
 
 SERVING_CHECK_SECONDS = 1.0  # how soon a projector follows a rebuild switched in by another process
+SUPERSEDED_CHECK_SECONDS = 2.0
+
+log = logging.getLogger(__name__)
 
 __all__ = ["LIVE_SCHEMA", "Projector", "differences", "ensure_served", "rebuild_live"]
 
@@ -58,8 +62,15 @@ class Projector(TopicReader):
     def run(self, stop: threading.Event, *, until_caught_up: bool = False, progress: bool = False) -> None:
         if not self.live:
             return super().run(stop, until_caught_up=until_caught_up, progress=progress)
+        return riding_out(self.role, stop, lambda: self._serve(stop, until_caught_up, progress))
+
+    def _serve(self, stop: threading.Event, until_caught_up: bool, progress: bool) -> None:
+        """Builds this version beside the one serving if it must, then follows the schema serving."""
         while not stop.is_set():
             now = ensure_served(self.settings, self)
+            if now.version != self.version and serving.superseded(self.settings.database_url, self.version):
+                self._wait_while_superseded(stop, now)
+                continue
             if now.version != self.version:
                 self._build_beside(stop, progress, replacing=now.schema)
                 continue
@@ -86,6 +97,15 @@ class Projector(TopicReader):
                           replacing=replacing) and replacing is not None:
             threading.Thread(target=serving.retire, args=(self.settings.database_url, replacing),
                              name="retire", daemon=True).start()
+
+    def _wait_while_superseded(self, stop: threading.Event, now: serving.Serving) -> None:
+        log.warning("the read models serve version %s, which replaced this code's %s: this projector waits"
+                    " (stop it, or run `siwei projections rebuild` with this code to serve its version again)",
+                    now.version, self.version)
+        while not stop.wait(SUPERSEDED_CHECK_SECONDS):
+            with connect(self.settings.database_url) as conn:
+                if serving.serving(conn).version != now.version:
+                    return
 
     def _until_moved(self, stop: threading.Event, schema: str) -> threading.Event:
         """An event set when ``stop`` is, or when another schema serves (a rebuild switched)."""

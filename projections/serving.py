@@ -6,7 +6,9 @@ own, ``projections_<version>``. The API reads the schema ``projections``: views 
 the schema serving (``projections.serving`` names it). A projector that finds another version
 serving builds its own from offset zero while the old one keeps answering; once the new one has
 caught up, ``switch`` points ``projections`` at it in one transaction and the old schema is
-dropped when no reader holds a lease in it any more. A fresh system serves its empty tables at
+dropped when no reader holds a lease in it any more. A version that served once and was replaced
+is not built back by a projector of that older code still running, which waits instead; only
+``siwei projections rebuild`` serves it again (a rollback). A fresh system serves its empty tables at
 once; a data folder from before versions had its tables in ``projections`` itself, moved aside
 (``projections_unversioned``) to keep serving until the first version is built.
 """
@@ -45,6 +47,7 @@ CREATE TABLE IF NOT EXISTS {LIVE_SCHEMA}.serving (
     since timestamptz
 );
 INSERT INTO {LIVE_SCHEMA}.serving (one) VALUES (true) ON CONFLICT DO NOTHING;
+CREATE TABLE IF NOT EXISTS {LIVE_SCHEMA}.served (version text PRIMARY KEY, since timestamptz NOT NULL);
 """
 
 
@@ -72,6 +75,15 @@ class Serving:
 def serving(conn: psycopg.Connection) -> Serving:
     row = conn.execute(f"SELECT schema, version FROM {LIVE_SCHEMA}.serving").fetchone()
     return Serving(*row) if row else Serving(None, None)
+
+
+def superseded(database_url: str, version: str) -> bool:
+    """Whether ``version`` served once and another replaced it: a projector of an older code, left
+    running, must not build it back over the newer one (only ``siwei projections rebuild`` does)."""
+    with connect(database_url) as conn:
+        current = serving(conn).version
+        return current != version and conn.execute(
+            f"SELECT EXISTS (SELECT FROM {LIVE_SCHEMA}.served WHERE version = %s)", (version,)).fetchone()[0]
 
 
 def prepare(database_url: str) -> Serving:
@@ -120,6 +132,7 @@ def switch(database_url: str, schema: str, version: str, views: dict[str, str], 
         _point(conn, schema)
         conn.execute(f"UPDATE {LIVE_SCHEMA}.serving SET schema = %s, version = %s, views = %s, since = now()",
                      (schema, version, psycopg.types.json.Jsonb(views)))
+        conn.execute(f"INSERT INTO {LIVE_SCHEMA}.served VALUES (%s, now()) ON CONFLICT DO NOTHING", (version,))
         conn.execute(sql.SQL("NOTIFY {}").format(sql.Identifier(CHANGED_CHANNEL)))
         conn.execute(sql.SQL("NOTIFY {}").format(sql.Identifier(SWITCHED_CHANNEL)))
     log.warning("the read models now serve from %s (version %s)", schema, version)

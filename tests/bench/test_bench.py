@@ -46,7 +46,8 @@ def test_a_small_city_is_generated_and_every_figure_measured(system, tmp_path):
     out = tmp_path / "figures.json"
     ran = siwei(system, "bench", "run", "--repeats", "1", "--seconds", "1", "--out", str(out))
     figures = {f["name"]: f for f in json.loads(out.read_text())["figures"]}
-    for name in ("relay", "projector: full rebuild", "projector: catch-up", "commands, 1 client",
+    for name in ("relay", "projector: full rebuild", "projector: full rebuild, 2 processes", "projector: catch-up",
+                 "commands, 1 client", "GraphQL compound profile during a rebuild: p99",
                  "commands, 16 clients", "freshness p99 at 100 commands/s", "GraphQL compound profile: p99",
                  "GraphQL first page of cases: p99", "GraphQL a street's coverage: requests/s",
                  "asOf compound six months ago: p50", "audit verify"):
