@@ -56,6 +56,9 @@ MAX_POLL_RECORDS = 2000
 RETRY_SECONDS = 1.0
 PARTITION_CHECK_SECONDS = 5.0
 GENERATION_CHECK_SECONDS = 1.0
+CONFLICT_RETRIES = 10  # a batch that deadlocked with another process of the reader, applied again
+CONFLICTS = (psycopg.errors.DeadlockDetected, psycopg.errors.SerializationFailure)
+DEADLOCK_TIMEOUT_MS = 50
 
 READER_DDL = """
 CREATE TABLE IF NOT EXISTS projector_offsets (
@@ -167,6 +170,11 @@ class TopicReader:
         # never a savepoint inside one left open by an earlier read.
         conn = connect(self.settings.database_url, autocommit=True)
         conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(self.schema)))
+        # Processes of one reader can deadlock on a row two partitions touch: found sooner than
+        # PostgreSQL's default second, and the batch applied again (a superuser's setting: kept
+        # where the server does not allow it).
+        with suppress(psycopg.errors.InsufficientPrivilege):
+            conn.execute(f"SET deadlock_timeout = '{DEADLOCK_TIMEOUT_MS}ms'")
         return conn
 
     def create_tables(self) -> None:
@@ -233,17 +241,31 @@ class TopicReader:
               batch: dict[TopicPartition, list[ConsumerRecord]]) -> BatchOutcome:
         """Applies one polled batch and its offsets in one transaction. If a handler fails on
         an event, the batch is applied again with each handler's work in a savepoint, and what
-        fails is set aside."""
+        fails is set aside; if the transaction deadlocked with another process, it is applied
+        again whole."""
         states = {tp: replace(state) for tp, state in self.states.items()}
+        for attempt in range(CONFLICT_RETRIES + 1):
+            try:
+                return self._apply_either(conn, batch, states)
+            except CONFLICTS as error:
+                # A deadlock with another process of this reader writing the same rows (a compound's,
+                # from another partition), or a serialization failure: nothing was committed.
+                self.states = {tp: replace(state) for tp, state in states.items()}
+                if attempt == CONFLICT_RETRIES:
+                    raise
+                log.info("%s: %s; applying the batch again", self.role, type(error).__name__)
+        raise AssertionError("unreachable")
+
+    def _apply_either(self, conn: psycopg.Connection, batch: dict[TopicPartition, list[ConsumerRecord]],
+                      states: dict[TopicPartition, PartitionState]) -> BatchOutcome:
         try:
             return self._apply(conn, batch, isolated=False)
         except Exception as error:
+            self.states = {tp: replace(state) for tp, state in states.items()}  # nothing was committed
             if is_transient(error) or isinstance(error, LeaseLost):
-                self.states = states  # nothing of the batch was committed
                 raise
             log.warning("%s: a handler failed in a batch (%s: %s); applying it again event by event",
                         self.role, type(error).__name__, error)
-            self.states = states
             return self._apply(conn, batch, isolated=True)
 
     def _apply(self, conn: psycopg.Connection, batch: dict[TopicPartition, list[ConsumerRecord]],

@@ -7,6 +7,10 @@ from __future__ import annotations
 import threading
 
 from infra.leases import LEASE_SECONDS
+from infra.relay import run_relays
+from projections.catalogue import all_views
+from projections.projector import Projector
+from projections.view import View, handles
 from tests.conftest import wait_until
 from tests.projections.test_projector import register_compound, register_units
 
@@ -59,3 +63,33 @@ def test_two_projectors_share_the_partitions_and_one_takes_over_when_the_other_i
     verified = system.siwei("projections", "verify")
     assert verified.returncode == 0, verified.stdout + verified.stderr
     assert "equal a rebuild" in verified.stdout
+
+
+class Contended(View):
+    """A view whose first write deadlocks, as a row two processes write at once can."""
+
+    name = "contended"
+    tables = ("contended",)
+    calls = 0
+
+    def ddl(self) -> str:
+        return "CREATE TABLE IF NOT EXISTS contended (event_id uuid PRIMARY KEY)"
+
+    @handles("residents.CompoundRegistered")
+    def registered(self, cur, event) -> None:
+        type(self).calls += 1
+        if type(self).calls == 1:
+            cur.execute("DO $$ BEGIN RAISE EXCEPTION 'deadlock detected' USING ERRCODE = '40P01'; END $$")
+        cur.execute("INSERT INTO contended VALUES (%s)", (event.event_id,))
+
+
+def test_a_batch_that_deadlocks_is_applied_again_whole_not_set_aside(system):
+    register_compound(system)
+    run_relays(system.settings, threading.Event(), until_caught_up=True)
+    Projector(system.settings, schema="contended", views=[*all_views(), Contended()]).run(
+        threading.Event(), until_caught_up=True)
+    assert Contended.calls == 2
+    assert system.count("contended.contended") == 1 and system.count("contended.compounds") == 1
+    assert system.count("contended.dead_letters") == 0
+    # Not taken for the database going away: the reader went on, with no error to report.
+    assert system.query("SELECT last_error FROM contended.readers") == [(None,)]
