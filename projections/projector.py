@@ -72,7 +72,7 @@ class Projector(TopicReader):
                 self._wait_while_superseded(stop, now)
                 continue
             if now.version != self.version:
-                self._build_beside(stop, progress, replacing=now.schema)
+                self._build_beside(stop, progress, now)
                 continue
             self.schema, self.states = now.schema, {}
             moved = self._until_moved(stop, now.schema)
@@ -85,17 +85,29 @@ class Projector(TopicReader):
                 return
         return None
 
-    def _build_beside(self, stop: threading.Event, progress: bool, *, replacing: str | None) -> None:
+    def _build_beside(self, stop: threading.Event, progress: bool, now: serving.Serving) -> None:
         """Builds this version from offset zero in its own schema (with every projector process
-        of this version, by leases) while ``replacing`` keeps serving; switches when caught up."""
-        builder = Projector(self.settings, schema=schema_of(self.version), views=self.views)
-        builder.run(stop, until_caught_up=True, progress=progress)
-        builder.run(stop, until_caught_up=True)  # what arrived while it built
+        of this version, by leases) while the schema serving keeps answering, the views of it that
+        this code did not change kept current; switches when caught up."""
+        unchanged = [view for view in self.views if now.views.get(view.name) == view_version(view)]
+        following, follower = threading.Event(), None
+        if now.schema is not None and unchanged:
+            keeper = Projector(self.settings, schema=now.schema, views=unchanged)
+            follower = threading.Thread(target=keeper.run, args=(following,), name="following", daemon=True)
+            follower.start()
+        try:
+            builder = Projector(self.settings, schema=schema_of(self.version), views=self.views)
+            builder.run(stop, until_caught_up=True, progress=progress)
+            builder.run(stop, until_caught_up=True)  # what arrived while it built
+        finally:
+            following.set()
+            if follower is not None:
+                follower.join()
         if stop.is_set():
             return
         if serving.switch(self.settings.database_url, builder.schema, self.version, self.view_versions(),
-                          replacing=replacing) and replacing is not None:
-            threading.Thread(target=serving.retire, args=(self.settings.database_url, replacing),
+                          replacing=now.schema) and now.schema is not None:
+            threading.Thread(target=serving.retire, args=(self.settings.database_url, now.schema),
                              name="retire", daemon=True).start()
 
     def _wait_while_superseded(self, stop: threading.Event, now: serving.Serving) -> None:

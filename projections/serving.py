@@ -4,7 +4,8 @@ Each view's version is a hash of its DDL and its module's code, so nobody has to
 bump it; the read side's version is a hash of every view's. A version is built in a schema of its
 own, ``projections_<version>``. The API reads the schema ``projections``: views onto the tables of
 the schema serving (``projections.serving`` names it). A projector that finds another version
-serving builds its own from offset zero while the old one keeps answering; once the new one has
+serving builds its own from offset zero while the old one keeps answering, its views that did not
+change kept current meanwhile (the others stay as they were); once the new one has
 caught up, ``switch`` points ``projections`` at it in one transaction and the old schema is
 dropped when no reader holds a lease in it any more. A version that served once and was replaced
 is not built back by a projector of that older code still running, which waits instead; only
@@ -20,7 +21,7 @@ import inspect
 import logging
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import psycopg
@@ -70,10 +71,11 @@ def schema_of(version: str) -> str:
 class Serving:
     schema: str | None  # None: nothing yet
     version: str | None  # None: the tables from before versions
+    views: dict[str, str] = field(default_factory=dict)  # each view's version
 
 
 def serving(conn: psycopg.Connection) -> Serving:
-    row = conn.execute(f"SELECT schema, version FROM {LIVE_SCHEMA}.serving").fetchone()
+    row = conn.execute(f"SELECT schema, version, views FROM {LIVE_SCHEMA}.serving").fetchone()
     return Serving(*row) if row else Serving(None, None)
 
 
