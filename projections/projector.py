@@ -6,13 +6,16 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 
 import psycopg
 from psycopg import sql
 
 from infra.database import connect, riding_out
 from infra.reader import Handler, TopicReader
+from infra.relay import topics_current
 from infra.settings import Settings
+from infra.status import behind
 from projections import serving
 from projections.catalogue import all_views
 from projections.serving import LIVE_SCHEMA, schema_of, version_of, view_version
@@ -20,6 +23,10 @@ from projections.view import View
 
 SERVING_CHECK_SECONDS = 1.0  # how soon a projector follows a rebuild switched in by another process
 SUPERSEDED_CHECK_SECONDS = 2.0
+# A version built beside the serving one switches in once within this many events of the bodies'
+# logs (the projector reads the rest as it follows); till then it reads on, after a pause.
+SWITCH_LAG = 10
+CATCH_UP_PAUSE_SECONDS = 0.5
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +105,7 @@ class Projector(TopicReader):
         try:
             builder = Projector(self.settings, schema=schema_of(self.version), views=self.views)
             builder.run(stop, until_caught_up=True, progress=progress)
-            builder.run(stop, until_caught_up=True)  # what arrived while it built
+            builder.catch_up(stop)
         finally:
             following.set()
             if follower is not None:
@@ -109,6 +116,17 @@ class Projector(TopicReader):
                           replacing=now.schema) and now.schema is not None:
             threading.Thread(target=serving.retire, args=(self.settings.database_url, now.schema),
                              name="retire", daemon=True).start()
+
+    def catch_up(self, stop: threading.Event, publish: Callable[[], None] = lambda: None) -> None:
+        """Reads until these read models are within ``SWITCH_LAG`` events of the bodies' logs: the
+        topics' ends are not enough, since a broker that came back empty holds nothing until the
+        relay has published again (``publish``, to have it done here)."""
+        while not stop.is_set():
+            publish()
+            self.run(stop, until_caught_up=True)
+            if behind(self.settings.database_url, self.schema) <= SWITCH_LAG:
+                return
+            stop.wait(CATCH_UP_PAUSE_SECONDS)
 
     def _wait_while_superseded(self, stop: threading.Event, now: serving.Serving) -> None:
         log.warning("the read models serve version %s, which replaced this code's %s: this projector waits"
@@ -163,7 +181,7 @@ def rebuild_live(settings: Settings, *, progress: bool = False) -> str:
     builder.create_tables()
     stop = threading.Event()
     builder.run(stop, until_caught_up=True, progress=progress)
-    builder.run(stop, until_caught_up=True)
+    builder.catch_up(stop, publish=lambda: topics_current(settings))
     if not serving.switch(settings.database_url, builder.schema, projector.version, projector.view_versions(),
                           replacing=replacing):
         builder.drop_tables()

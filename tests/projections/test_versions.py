@@ -13,7 +13,9 @@ from psycopg import sql
 
 from projections.catalogue import all_views
 from projections.compounds.view import CompoundsView
-from projections.projector import Projector
+from infra.embedded import EmbeddedBroker
+from infra.relay import run_relays
+from projections.projector import CATCH_UP_PAUSE_SECONDS, SWITCH_LAG, Projector
 from services.common.context import acting
 from tests.conftest import graphql, wait_until
 from tests.projections.test_projector import register_compound, register_units
@@ -126,3 +128,37 @@ def test_a_changed_view_is_built_beside_the_serving_one_and_a_rebuild_too_with_n
         later = register_compound(system, name=f"重建后小区{rebuild}")
         system.wait_projected(later)  # the running projector follows the schema serving
     assert graphql(url, token, PAGE).json()["data"]["compounds"]["totalCount"] == 32
+
+
+def test_a_version_is_not_switched_in_before_a_broker_that_came_back_empty_holds_the_logs_again(
+        system, broker, tmp_path):
+    compound = register_compound(system)
+    register_units(system, compound, 0, 50)
+    run_relays(system.settings, threading.Event(), until_caught_up=True)
+    Projector(system.settings).run(threading.Event(), until_caught_up=True)
+    first = serving(system)
+    assert system.count("projections.exclusive_units") == 50
+
+    broker.stop()
+    reborn = EmbeddedBroker(tmp_path / "reborn", port=broker.port)
+    reborn.start()
+    views = [CompoundsWithNotes() if isinstance(view, CompoundsView) else view for view in all_views()]
+    upgraded = Projector(system.settings, views=views)
+    stop = threading.Event()
+    projector = threading.Thread(target=upgraded.run, args=(stop,))
+    projector.start()
+    try:
+        # The new version has read all the empty topics hold: it waits for the relay, the old serves.
+        wait_until(lambda: system.query("SELECT to_regclass(%s) IS NOT NULL", (f"{upgraded.schema}.projector_offsets",))
+                   [0][0], "the new version's schema")
+        time.sleep(3 * CATCH_UP_PAUSE_SECONDS)
+        assert serving(system) == first and system.count("projections.exclusive_units") == 50
+        system.start_relay()
+        wait_until(lambda: serving(system)[1] == upgraded.version, "the switch once the relay republished")
+        assert system.count("projections.exclusive_units") >= 50 - SWITCH_LAG
+        wait_until(lambda: system.count("projections.exclusive_units") == 50, "the rest to be read")
+    finally:
+        stop.set()
+        projector.join(60)
+        system.stop_all()
+        reborn.stop()
