@@ -17,6 +17,7 @@ from prometheus_client.core import GaugeMetricFamily, InfoMetricFamily
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from infra.database import database_away
 from infra.status import Status, status
 
 PROBE_SECONDS = 2.0
@@ -65,7 +66,15 @@ def _reachable(bootstrap: str) -> bool:
 
 
 async def metrics(request: Request) -> Response:
-    found = await asyncio.to_thread(status, request.app.state.settings.database_url)
+    """The parts' figures, if PostgreSQL answers (``siwei_database_reachable`` says whether it
+    did), and the API's own: a scrape during an outage still answers."""
+    try:
+        found = await asyncio.wait_for(asyncio.to_thread(status, request.app.state.settings.database_url),
+                                       PROBE_SECONDS * 2)
+    except Exception as error:
+        if not (database_away(error) or isinstance(error, TimeoutError)):
+            raise
+        found = None
     parts = CollectorRegistry()
     parts.register(_Parts(found))
     workers = CollectorRegistry()
@@ -81,11 +90,17 @@ async def metrics(request: Request) -> Response:
 class _Parts:
     """The parts' figures, as ``infra.status`` read them for this scrape."""
 
-    def __init__(self, found: Status) -> None:
+    def __init__(self, found: Status | None) -> None:
         self.found = found
 
     def collect(self):
-        found = self.found
+        reachable = GaugeMetricFamily("siwei_database_reachable", "Whether PostgreSQL answered this scrape")
+        reachable.add_metric([], 0 if self.found is None else 1)
+        yield reachable
+        if self.found is not None:
+            yield from self._parts(self.found)
+
+    def _parts(self, found: Status):
         published = GaugeMetricFamily("siwei_relay_published_events", "Events of a body's log published and"
                                       " acknowledged (the relay's position)", labels=["body"])
         relay_lag = GaugeMetricFamily("siwei_relay_lag_events", "Events of a body's log not yet published",

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from concurrent.futures import ThreadPoolExecutor
 
+import httpx
 import psycopg
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
@@ -44,6 +45,14 @@ def test_while_the_database_is_away_nothing_answers_500_and_afterwards_all_works
 
         with ThreadPoolExecutor(8) as pool:
             answers = list(pool.map(ask, range(8)))
+        # An operator's probes: the process answers, is not ready, and its metrics say why.
+        base = url.removesuffix("/graphql")
+        assert httpx.get(f"{base}/healthz").status_code == 200
+        ready = httpx.get(f"{base}/readyz", timeout=30)
+        assert ready.status_code == 503 and ready.json()["checks"]["postgresql"].startswith("unreachable")
+        metrics = httpx.get(f"{base}/metrics", timeout=30)
+        assert metrics.status_code == 200 and "siwei_database_reachable 0.0" in metrics.text
+        assert "siwei_api_request_seconds_bucket" in metrics.text
     finally:
         away(True)
 
