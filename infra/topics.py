@@ -23,6 +23,7 @@ from services.common.bodies import Body
 log = logging.getLogger(__name__)
 
 TOPIC_CONFIG = {"retention.ms": "-1", "cleanup.policy": "delete"}
+ADMIN_BOOTSTRAP_SECONDS = 5.0
 FETCH_AT_ONCE_MS = 10  # how long the broker may hold a fetch of the offsets consumer for new messages
 
 
@@ -42,11 +43,29 @@ class _WithoutTopicCreation(KafkaNetClient):
 NO_TOPIC_CREATION = {"allow_auto_create_topics": False, "kafka_client": _WithoutTopicCreation}
 
 
+class _Admin(KafkaAdminClient):
+    """kafka-python's admin client, looking for the broker at most ``ADMIN_BOOTSTRAP_SECONDS`` (not
+    its 30 s, during which a part waiting for its broker would not see a signal to stop), and
+    closed when it could not reach it: kafka-python 3.0.12 starts the client's network thread and
+    leaves it running when the broker does not answer, one more thread at each attempt."""
+
+    def __init__(self, bootstrap: str) -> None:
+        try:
+            super().__init__(bootstrap_servers=bootstrap, client_id="siwei-admin",
+                             bootstrap_timeout_ms=int(ADMIN_BOOTSTRAP_SECONDS * 1000))
+        except Exception:
+            with contextlib.suppress(Exception):
+                self._client.close()
+            with contextlib.suppress(Exception):
+                self._net.stop()
+            raise
+
+
 def ensure_topics(bootstrap: str, partitions: int, topics: list[str] | None = None) -> list[str]:
     """Creates the topics that are missing, with ``partitions`` each; reports (in the log, and
     returns) each topic found with another partition count, which is then used as it is."""
     wanted = topics or [body.topic for body in Body]
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="siwei-admin")
+    admin = _Admin(bootstrap)
     try:
         existing = set(admin.list_topics())
         missing = [t for t in wanted if t not in existing]
@@ -69,7 +88,7 @@ def ensure_topics(bootstrap: str, partitions: int, topics: list[str] | None = No
 def topic_id(bootstrap: str, topic: str) -> str | None:
     """The id of ``topic`` as the broker holds it now: None if it holds no such topic, '' if it
     gives no ids (a broker before Kafka 2.8)."""
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="siwei-admin")
+    admin = _Admin(bootstrap)
     try:
         [described] = admin.describe_topics([topic])
     finally:
