@@ -12,7 +12,7 @@ from projections.catalogue import all_views
 from projections.projector import Projector
 from projections.view import View, handles
 from tests.conftest import wait_until
-from tests.projections.test_projector import register_compound, register_units
+from tests.projections.test_projector import register_compound, register_units, registering_units
 
 PARTITIONS = 4 * 3  # four topics, three partitions each (the test settings)
 
@@ -35,25 +35,12 @@ def test_two_projectors_share_the_partitions_and_one_takes_over_when_the_other_i
     wait_until(lambda: sorted(holders(system).values()) == [PARTITIONS // 2, PARTITIONS // 2],
                "the two projectors to hold half the partitions each")
 
-    writing, written = threading.Event(), []
-
-    def write():
-        first = 100
-        while not writing.is_set():
-            written.extend(register_units(system, compound, first, 10))
-            first += 10
-
-    writer = threading.Thread(target=write)
-    writer.start()
-    try:
+    with registering_units(system, compound, 100, 10) as written:
         wait_until(lambda: system.count("projections.exclusive_units") >= 150, "the projectors to be part-way")
         system.kill("projector a")
         # Its leases expire; b takes every partition and goes on from the offsets a committed.
         wait_until(lambda: list(holders(system).values()) == [PARTITIONS], "b to hold every partition",
                    timeout=LEASE_SECONDS + 30)
-    finally:
-        writing.set()
-        writer.join()
     receipts += written + register_units(system, compound, 10_000, 10)
     system.wait_projected(compound, *receipts)
     assert system.count("projections.exclusive_units") == len(receipts)

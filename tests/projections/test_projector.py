@@ -4,6 +4,8 @@ and bytes that are not events. After each, the read models equal a rebuild from 
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from decimal import Decimal
 
@@ -44,6 +46,26 @@ def register_units(system, compound, first, count):
         ]
 
 
+@contextmanager
+def registering_units(system, compound, first, step) -> Iterator[list[Receipt]]:
+    """Units registered ``step`` at a time by a thread until the block ends: what it registered."""
+    writing, written = threading.Event(), []
+
+    def write():
+        n = first
+        while not writing.is_set():
+            written.extend(register_units(system, compound, n, step))
+            n += step
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    try:
+        yield written
+    finally:
+        writing.set()
+        writer.join()
+
+
 def assert_equals_a_rebuild(system):
     rebuilt = Projector(system.settings, schema="rebuilt")
     rebuilt.rebuild()
@@ -61,22 +83,11 @@ def test_killed_relay_and_projector_resume_without_losing_or_doubling_an_event(s
     system.start_projector()
 
     # Keep writing while both run, until after both are killed: the kill lands mid-stream.
-    writing, written = threading.Event(), []
-
-    def write():
-        first = 200
-        while not writing.is_set():
-            written.extend(register_units(system, compound, first, 20))
-            first += 20
-
-    writer = threading.Thread(target=write)
-    writer.start()
-    wait_until(lambda: system.count("projections.exclusive_units") >= 150, "the projector to be part-way")
-    system.kill("relay")
-    system.kill("projector")
-    applied_at_kill = system.count("projections.exclusive_units")
-    writing.set()
-    writer.join()
+    with registering_units(system, compound, 200, 20) as written:
+        wait_until(lambda: system.count("projections.exclusive_units") >= 150, "the projector to be part-way")
+        system.kill("relay")
+        system.kill("projector")
+        applied_at_kill = system.count("projections.exclusive_units")
     receipts += written
     assert 150 <= applied_at_kill < len(receipts)
 
