@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 import argparse
+import math
+
+
+MAX_PROCESSES = 64  # of one kind under one command; more: start more commands, on more machines
 
 
 def positive(text: str) -> int:
-    if not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"a whole number above 0, not {text!r}")
+    if not (text.isascii() and text.isdigit() and len(text) <= 9) or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"a whole number above 0, not {text[:40]!r}")
+    return int(text)
+
+
+def processes(text: str) -> int:
+    if positive(text) > MAX_PROCESSES:
+        raise argparse.ArgumentTypeError(f"at most {MAX_PROCESSES} processes, not {text[:40]}")
     return int(text)
 
 
@@ -16,6 +26,6 @@ def seconds(text: str) -> float:
         value = float(text)
     except ValueError:
         value = 0.0
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"a number of seconds above 0, not {text!r}")
+    if not 0 < value < math.inf:
+        raise argparse.ArgumentTypeError(f"a number of seconds above 0, not {text[:40]!r}")
     return value

@@ -16,7 +16,7 @@ from api.principals import SPECS, InvalidPrincipal
 from api.tokens import UnknownToken
 from audit.commands import add_commands as add_audit_commands
 from bench.commands import add_commands as add_bench_commands
-from infra.arguments import positive, seconds
+from infra.arguments import processes, seconds
 from infra.running import Shutdown, Supervisor, services_on, stop_on_signals
 from infra.settings import ConfigurationError, Settings
 
@@ -358,8 +358,8 @@ def parser() -> argparse.ArgumentParser:
     up.add_argument("--no-demo", action="store_true", help="do not seed the demo compounds")
     up.add_argument("--host", default="127.0.0.1", help="API address (default 127.0.0.1)")
     up.add_argument("--port", type=int, default=8000, help="API port (default 8000)")
-    up.add_argument("--workers", type=positive, default=1, help="API processes (default 1)")
-    up.add_argument("--projectors", type=positive, default=1,
+    up.add_argument("--workers", type=processes, default=1, help="API processes (default 1)")
+    up.add_argument("--projectors", type=processes, default=1,
                     help="projector processes, sharing the partitions (default 1)")
     up.add_argument("--witness-every", type=seconds, default=60.0, metavar="SECONDS",
                     help="seconds between the witness's rounds (default 60)")
@@ -375,7 +375,7 @@ def parser() -> argparse.ArgumentParser:
                                   description="Consumes all topics into the read models. Any number of "
                                   "projector processes, on one machine or several, share the partitions "
                                   "by leases in PostgreSQL; one that dies loses its leases within seconds.")
-    project.add_argument("--processes", type=positive, default=1,
+    project.add_argument("--processes", type=processes, default=1,
                          help="projector processes to start, sharing the partitions (default 1)")
     project.set_defaults(run=cmd_project)
 
@@ -393,7 +393,7 @@ def parser() -> argparse.ArgumentParser:
     api = commands.add_parser("api", help="serve GraphQL", description="Serves GraphQL at /graphql.")
     api.add_argument("--host", default="127.0.0.1", help="address (default 127.0.0.1)")
     api.add_argument("--port", type=int, default=8000, help="port (default 8000)")
-    api.add_argument("--workers", type=positive, default=1,
+    api.add_argument("--workers", type=processes, default=1,
                      help="processes serving requests (default 1); each limits a token's rate on its own")
     api.set_defaults(run=cmd_api)
 

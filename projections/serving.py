@@ -145,7 +145,15 @@ def retire(database_url: str, schema: str, wait: float = RETIRE_WAIT_SECONDS) ->
     """Drops a schema that no longer serves once no reader holds a lease in it (they move to the
     one serving within a second, or their leases expire); answers whether it did. A schema still
     read after ``wait`` (by processes of an older version) is left, and said so."""
-    deadline = time.monotonic() + wait
+    try:
+        return _retire(database_url, schema, time.monotonic() + wait)
+    except psycopg.Error as error:  # the database away: the schema stays, said so
+        log.warning("%s no longer serves and was not dropped (%s): drop it later (DROP SCHEMA %s CASCADE)",
+                    schema, error, schema)
+        return False
+
+
+def _retire(database_url: str, schema: str, deadline: float) -> bool:
     with connect(database_url, autocommit=True) as conn:
         while True:
             if serving(conn).schema == schema:
