@@ -44,12 +44,14 @@ async def readyz(request: Request) -> Response:
     checks["broker"] = "ok" if await asyncio.to_thread(_reachable, settings.kafka_bootstrap) else "unreachable"
     if found is not None:
         projector = next((r for r in found.readers if r.name == "projector"), None)
+        # Behind the bodies' logs: not yet published, or published and not yet read.
+        lag = None if projector is None else projector.lag + sum(relay.lag for relay in found.relays)
         if projector is None or not any(p.alive for p in projector.processes):
             checks["projector"] = "not running"
-        elif projector.lag > settings.ready_lag:
-            checks["projector"] = f"{projector.lag} events behind (SIWEI_READY_LAG {settings.ready_lag})"
+        elif lag > settings.ready_lag:
+            checks["projector"] = f"{lag} events behind (SIWEI_READY_LAG {settings.ready_lag})"
         else:
-            checks["projector"] = f"ok, {projector.lag} events behind"
+            checks["projector"] = f"ok, {lag} events behind"
     ready = all(value.startswith("ok") for value in checks.values()) and found is not None
     return JSONResponse({"ready": ready, "checks": checks}, status_code=200 if ready else 503)
 
