@@ -32,7 +32,7 @@ CommandResult = Annotated[
 
 
 async def perform(
-    info: Info, method: Callable[..., Receipt], **kwargs: Any
+    info: Info, method: Callable[..., Receipt], /, **kwargs: Any
 ) -> Recorded | InvalidInput | NotFound | RuleViolated:
     try:
         receipt = await info.context.command(info.path.key, method, **kwargs)

@@ -105,7 +105,7 @@ class Context:
             params["reach"] = list(self.reach)
         return where, params
 
-    async def command(self, field_name: str, method: Callable[..., Any], **kwargs: Any) -> Any:
+    async def command(self, field_name: str, method: Callable[..., Any], /, **kwargs: Any) -> Any:
         """Runs a service command as this principal, off the event loop (the library is sync).
         With an idempotency key, the command of the request's field ``field_name`` is recorded
         once: sent again (by a retry, to any worker, after a restart) it answers what it answered
