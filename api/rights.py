@@ -82,12 +82,20 @@ the_subject = Rule("the resident it is about",
 a_resident = Rule("a resident", lambda p, c, r, o: p.kind == "resident")
 resident_of = Rule("a resident of the compound",
                    lambda p, c, r, o: p.kind == "resident" and c in p.compound_ids)
-# A case is acted on afterwards by the resident who raised it alone. A mutation has no object
-# here, so the table tests the compound; the service knows the case's resident, and refuses
-# another one as NotAllowed with this right.
-the_raiser = Rule("the resident of the compound who raised the case",
-                  lambda p, c, r, o: p.kind == "resident" and c in p.compound_ids
-                  and (o is None or getattr(o, "subject", p.pseudonym) == p.pseudonym))
+
+
+def resident_about_their_own(who: str) -> Rule:
+    """A resident acting on what is theirs alone. A mutation has no object here, so the table
+    tests the compound; the service knows whose it is, and refuses another resident as
+    NotAllowed with this right."""
+    return Rule(who, lambda p, c, r, o: p.kind == "resident" and c in p.compound_ids
+                and (o is None or getattr(o, "subject", p.pseudonym) == p.pseudonym))
+
+
+# A case is acted on afterwards by the resident who raised it alone.
+the_raiser = resident_about_their_own("the resident of the compound who raised the case")
+# An owner objects about their own ballot, named by their unit.
+the_owner = resident_about_their_own("the owner of the unit, about their own ballot")
 
 
 def personal(holder: Body) -> Rule:
@@ -210,32 +218,49 @@ RIGHTS: dict[str, Right] = {
     **fields(public, "Project", "compoundId id title description proposedBy proposedAt state plan budget "
              "funding contributingHouseholds contributionPerHousehold noticePostedOn noticeEndsOn "
              "councilMembers councilYes votedOn contractor contractAmount startedOn completedOn acceptedOn "
-             "actual savings settledOn timeline"),
+             "actual savings settledOn councilVotes timeline"),
     **fields(public, "ProjectStep", "at onDate step actor detail"),
+    **fields(public, "CouncilVote", "number subject openedOn seats budget reason votedOn yes no abstain absent "
+             "passed members"),
+    **fields(public, "CouncilMemberVote", "position vote"),
+    # Who sits on the council is the residents' group's, its branch's and auditors' to see by name
+    "CouncilMemberVote.member": Right(own(Body.RESIDENTS) | own(Body.BRANCH) | auditor, masks=True),
     **{f"Mutation.{name}": Right(writes(Body.RESIDENTS), argument("input", "compoundId"))
        for name in ("proposeProject", "holdProjectMeeting", "draftProjectPlan", "publiciseProject",
-                    "lodgeProjectObjection", "answerProjectObjection", "voteOnProject", "receiveProjectBid",
+                    "lodgeProjectObjection", "answerProjectObjection", "openCouncilVote",
+                    "recordCouncilMemberVote", "closeCouncilVote", "receiveProjectBid",
                     "chooseProjectContractor", "startProjectWorks", "recordProjectInspection",
-                    "completeProjectWorks", "acceptProject", "amendProjectBudget", "settleProject",
+                    "completeProjectWorks", "acceptProject", "settleProject",
                     "withdrawProject")},
     # Owners' assembly: results are published to the compound's reach; who voted how is the
     # committee's (and auditors'); a receipt shows its holder their own ballot
     "Query.assemblyVotes": Right(public, argument("compoundId")),
     "Query.assemblyVote": Right(public, argument("compoundId")),
     "AssemblyVote.candidates": Right(public, opens=internal(Body.OWNERS_COMMITTEE) | public_while(
-        "the election is open", lambda vote: vote.state == "open")),
+        "the election is open", lambda vote: vote.stage == "open")),
     **fields(public, "AssemblyVote", "compoundId id matter majority title description closesOn amount "
-             "companyId state openedAt closedAt totalArea totalOwners votedArea votedOwners "
-             "yesArea yesOwners noArea noOwners abstainArea abstainOwners valid passed reason countedAt "
-             "countOccasion corrections"),
+             "companyId stage openedAt noticeEnds closedAt objectionsEnd finalisedAt totalArea totalOwners "
+             "votedArea votedOwners yesArea yesOwners noArea noOwners abstainArea abstainOwners valid passed "
+             "reason countedAt countOccasion corrections unreachedOwners objections timeline"),
+    **fields(public, "VoteStep", "at step"),
+    "VoteStep.detail": Right(public, opens=internal(Body.OWNERS_COMMITTEE)),
+    **fields(public, "VoteObjection", "number lodgedOn upheld answer answeredAt"),
+    "VoteObjection.owner": Right(personal(Body.OWNERS_COMMITTEE), masks=True),
+    "VoteObjection.objection": Right(personal(Body.OWNERS_COMMITTEE), masks=True),
     "AssemblyVote.voteTable": Right(internal(Body.OWNERS_COMMITTEE)),
-    **fields(internal(Body.OWNERS_COMMITTEE), "VoteTableRow", "position area choice how channel"),
+    **fields(internal(Body.OWNERS_COMMITTEE), "VoteTableRow", "position area choice how channel deliveredBy "
+             "deliveredOn"),
     "VoteTableRow.owner": Right(personal(Body.OWNERS_COMMITTEE), masks=True),
     "VoteTableRow.units": Right(personal(Body.OWNERS_COMMITTEE), masks=True),
+    "VoteTableRow.deliveredTo": Right(personal(Body.OWNERS_COMMITTEE), masks=True),
+    # An owner objects about their own ballot (the service holds a resident to their unit), or the
+    # committee records the objection of an owner who brought it in person
+    "Mutation.lodgeVoteObjection": Right(the_owner | writes(Body.OWNERS_COMMITTEE), argument("input", "compoundId")),
     "Query.ballotReceipt": Right(resident_of | internal(Body.OWNERS_COMMITTEE), argument("compoundId")),
     **fields(resident_of | internal(Body.OWNERS_COMMITTEE), "BallotCheck", "voteId choice area kind at counted"),
     **{f"Mutation.{name}": Right(writes(Body.OWNERS_COMMITTEE), argument("input", "compoundId"))
-       for name in ("openVote", "castBallot", "closeVote", "correctBallot", "transferUnit", "correctUnitArea",
+       for name in ("openVote", "deliverBallot", "castBallot", "closeVote", "correctBallot", "answerVoteObjection",
+                    "finaliseVote", "transferUnit", "correctUnitArea",
                     "registerServiceContract", "dismissPropertyCompany", "recordCommitteeElection",
                     "authoriseFundUse", "disburseFund")},
     # Money and what it rests on: public to the compound's reach; fees recorded by the company
@@ -249,7 +274,13 @@ RIGHTS: dict[str, Right] = {
     "CommitteeTerm.members": Right(public, opens=internal(Body.OWNERS_COMMITTEE) | public_while(
         "the term lasts", lambda term: not term.expired)),
     **fields(public, "MaintenanceFund", "compoundId authorised disbursed remaining uses"),
-    **fields(public, "FundUse", "resolutionId purpose authorised disbursed remaining"),
+    **fields(public, "FundUse", "resolutionId purpose authorised disbursed remaining disbursements"),
+    **fields(public, "Disbursement", "amount payee paidOn borneBy byBuilding"),
+    **fields(public, "BuildingShare", "building units area share"),
+    # Each owner's share: the committee and auditors see all; a resident, the shares of their unit
+    "Disbursement.shares": Right(own(Body.OWNERS_COMMITTEE) | auditor | resident_of),
+    **{f"DisbursementShare.{name}": Right(personal(Body.OWNERS_COMMITTEE), masks=True)
+       for name in ("building", "unit", "owner", "area", "share")},
     **fields(public, "FeeCollection", "compoundId period householdsBilled householdsPaid billed paid "
              "collectionRate"),
     **{f"Mutation.{name}": Right(writes(Body.PROPERTY), argument("input", "compoundId"))
@@ -257,7 +288,7 @@ RIGHTS: dict[str, Right] = {
     # The shape of governance and the five powers: public to the compound's reach; who the members
     # are is the branch's (and auditors'): their names are masked for others
     **fields(public, "CompoundBodies", "branch residentsGroup ownersCommittee committeeTermEnds propertyCompany "
-             "propertyCompanyName propertyBasis twoNone fourInOne attached"),
+             "propertyCompanyName propertyBasis propertyFeePerM2 twoNone fourInOne attached"),
     **fields(public, "AttachedBody", "kind name attachedAt"),
     "Branch.members": Right(internal(Body.BRANCH)),
     **fields(internal(Body.BRANCH), "BranchMember", "id building kind organisation reportedOn leftOn howLeft "

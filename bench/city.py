@@ -21,6 +21,7 @@ from services.bootstrap import Services
 from services.branch.case_file import CaseFile
 from services.branch.powers import REPORTED, SupervisionNotice
 from services.common.context import acting, china_date
+from services.property.fees import fee_for
 from services.property.work_order import WorkOrder
 from services.residents.case import Case
 
@@ -131,6 +132,11 @@ def plan(seed: int, index: int, active_share: float = 1.0) -> CompoundPlan:
     )
 
 
+def council_of(p: CompoundPlan) -> list[str]:
+    """The residents' council: two owners, or two residents where no unit is registered."""
+    return [owner for *_, owner in p.units[:2]] or ["议事会成员甲", "议事会成员乙"]
+
+
 class Recorder:
     """Records compounds' plans through the services, round by round."""
 
@@ -168,22 +174,24 @@ class Recorder:
                                                            exclusive_area=area, owner=owner)
         if committee:
             with acting(f"body:owners_committee:{c}", clock=self.at(YEAR_DAYS)):
-                election = self.vote(p, "elect_committee", "选举业主委员会", candidates=[o for *_, o in p.units[:3]])
+                election = self.vote(p, "elect_committee", "选举业主委员会", YEAR_DAYS,
+                                     candidates=[o for *_, o in p.units[:3]])
                 s.owners_committee.record_committee_election(
                     compound_id=c, resolution_id=election, term_starts=self.day(YEAR_DAYS),
                     term_ends=self.day(YEAR_DAYS) + timedelta(days=3 * 365))
                 if p.active:
-                    hire = self.vote(p, "hire_property_company", "选聘物业服务企业",
+                    hire = self.vote(p, "hire_property_company", "选聘物业服务企业", YEAR_DAYS,
                                      company_id=self.companies[p.company])
                     s.owners_committee.register_contract(
                         compound_id=c, resolution_id=hire, starts_on=self.day(YEAR_DAYS - 10),
                         ends_on=self.day(YEAR_DAYS - 10) + timedelta(days=3 * 365), fee_per_m2=Decimal("1.80"))
             if p.fund_use:
                 with acting(f"body:owners_committee:{c}", clock=self.at(190)):
-                    fund = self.vote(p, "use_maintenance_fund", "动用维修资金维修屋面", amount=Decimal("30000"))
+                    fund = self.vote(p, "use_maintenance_fund", "动用维修资金维修屋面", 190, amount=Decimal("30000"))
                     s.owners_committee.authorise_fund_use(compound_id=c, resolution_id=fund, purpose="屋面防水")
                     s.owners_committee.disburse_fund(compound_id=c, resolution_id=fund, amount=Decimal("18000"),
-                                                     payee="成都防水工程公司", paid_on=self.day(200))
+                                                     payee="成都防水工程公司", paid_on=self.day(190),
+                                                     borne_by=[p.units[0][0]])
         if company:
             with acting(f"body:property:{c}", clock=self.at(YEAR_DAYS - 10)):
                 s.property.take_up_service(compound_id=c, company_id=self.companies[p.company],
@@ -191,9 +199,9 @@ class Recorder:
                                            since=self.day(YEAR_DAYS - 10))
             if p.active:
                 self.fees(p)
-        if committee and p.active:
+        if committee and p.active or p.project:
             with acting(f"body:residents:{c}", clock=self.at(YEAR_DAYS - 20)):
-                for name in [o for *_, o in p.units[:2]]:
+                for name in council_of(p):
                     s.residents.seat_council_member(compound_id=c, name=name, role="议事会成员",
                                                     joined_on=self.day(YEAR_DAYS - 20))
         if branch and p.active:
@@ -207,26 +215,29 @@ class Recorder:
                 if case.path == "withdrawn":
                     s.residents.withdraw_case(compound_id=c, case_id=case.case_id, reason="已自行解决")
 
-    def vote(self, p: CompoundPlan, matter: str, title: str, **extra) -> UUID:
+    def vote(self, p: CompoundPlan, matter: str, title: str, final_days_ago: float, **extra) -> UUID:
+        """A vote every owner casts, closed the day it opens and final eight days later, ``final_days_ago``."""
         oc, c = self.s.owners_committee, p.compound_id
-        vote = oc.open_vote(compound_id=c, matter=matter, title=title, description=title, closes_on=self.today,
-                            **extra).aggregate_id
-        for n, (building, unit, _, _) in enumerate(p.units):
-            oc.cast_ballot(compound_id=c, vote_id=vote, building=building, unit=unit,
-                           choice="no" if 0 < n == len(p.units) - 1 else "yes", channel="online")
-        oc.close_vote(compound_id=c, vote_id=vote)
+        with acting(f"body:owners_committee:{c}", clock=self.at(final_days_ago + 8)):
+            vote = oc.open_vote(compound_id=c, matter=matter, title=title, description=title,
+                                closes_on=self.today, **extra).aggregate_id
+            for n, (building, unit, _, _) in enumerate(p.units):
+                oc.cast_ballot(compound_id=c, vote_id=vote, building=building, unit=unit,
+                               choice="no" if 0 < n == len(p.units) - 1 else "yes", channel="online")
+            oc.close_vote(compound_id=c, vote_id=vote)
+        with acting(f"body:owners_committee:{c}", clock=self.at(final_days_ago)):
+            oc.finalise_vote(compound_id=c, vote_id=vote)
         return vote
 
     def fees(self, p: CompoundPlan) -> None:
         with acting(f"body:property:{p.compound_id}", clock=self.at(85)):
             for n, (building, unit, area, _) in enumerate(p.units):
-                amount = (area * Decimal("1.80") * 3).quantize(Decimal("0.01"))
-                self.s.property.bill_fee(compound_id=p.compound_id, period="2026-Q3", household=building + unit,
+                household, amount = f"{building}-{unit}", fee_for(Decimal("1.80"), area, "2026-Q3")
+                self.s.property.bill_fee(compound_id=p.compound_id, period="2026-Q3", household=household,
                                          amount=amount)
                 if n % 4:
                     self.s.property.record_fee_payment(compound_id=p.compound_id, period="2026-Q3",
-                                                       household=building + unit, amount=amount,
-                                                       paid_on=self.day(90))
+                                                       household=household, amount=amount, paid_on=self.day(90))
 
     def branch_year(self, p: CompoundPlan) -> None:
         b, c, actor = self.s.branch, p.compound_id, f"body:branch:{p.compound_id}"
@@ -272,7 +283,10 @@ class Recorder:
             step("draft_project_plan", content="更换楼道灯具", budget=Decimal("12000"), funding="self_raised",
                  contributing_households=40, contribution_per_household=Decimal("300"))
             step("publicise_project", posted_on=self.day(180), days=7)
-            step("vote_on_project", voted_on=self.day(170), members=25, yes=20, no=3, abstain=2)
+            step("open_council_vote", subject="plan", opened_on=self.day(170))
+            for name in council_of(p):
+                step("record_council_member_vote", member=name, vote="yes")
+            step("close_council_vote", voted_on=self.day(170))
             step("receive_project_bid", bidder="成都照明工程队", amount=Decimal("11500"))
             step("choose_project_contractor", bid=1, reason="唯一报价，低于预算")
             step("start_project_works", started_on=self.day(160))

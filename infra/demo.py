@@ -17,6 +17,7 @@ from services.branch.case_file import CaseFile
 from services.branch.powers import REPORTED, SupervisionNotice
 from services.common.context import acting, china_date
 from services.common.errors import RuleViolated
+from services.property.fees import fee_for
 from services.property.work_order import WorkOrder
 
 DISTRICT, STREET, COMMUNITY = "武侯区", "晋阳街道", "晋阳社区"
@@ -183,10 +184,16 @@ class Cases:
                                               report="植树节种下50棵樱花树")
 
 
+# The Beiyuan council's 37 seats (the report's figure): three named in the report, and 34 more.
+COUNCIL = ["田景余", "李秀英", "周志强", *(f"{surname}{given}" for surname in "王张刘陈杨赵黄吴徐孙胡朱高林何郭马"
+                                          for given in ("淑芬", "国强"))]
+
+
 class Decisions:
     """Beiyuan's decisions and money: the back-gate project from its first meeting to settlement
-    (the report's ¥36,000 and 37 council members; ¥1,500 saved), owners' votes that hired the
-    property company and authorised fund spending, one that failed, the contract and fees."""
+    (the report's ¥36,000 and 37 council members voting by name; ¥1,500 saved), owners' votes that
+    hired the property company and authorised fund spending (its count publicised, one objection
+    answered, then final), one that failed, the contract, a disbursement shared by area, and fees."""
 
     def __init__(self, services: Services, compound: UUID, company: UUID) -> None:
         self.s = services
@@ -197,44 +204,83 @@ class Decisions:
     def day(self, days_ago: int) -> date:
         return self.today - timedelta(days=days_ago)
 
+    def at(self, days_ago: int) -> Callable[[], datetime]:
+        """Noon in China, ``days_ago`` days ago."""
+        moment = datetime.combine(self.day(days_ago), datetime.min.time(), tzinfo=timezone.utc) + timedelta(hours=4)
+        return lambda: moment
+
     def seed(self) -> None:
         self.project()
-        with acting(f"body:owners_committee:{self.compound}"):
-            oc = self.s.owners_committee
-            hire = self.vote("hire_property_company", "续聘成都晋阳物业", "三年，1.60元/㎡·月",
-                             ["yes", "yes", "yes", "no", "yes", "abstain"], company_id=self.company)
+        committee, oc = f"body:owners_committee:{self.compound}", self.s.owners_committee
+        hire = self.vote("hire_property_company", "续聘成都晋阳物业", "三年，1.60元/㎡·月",
+                         ["yes", "yes", "yes", "no", "yes", "abstain"], 22, company_id=self.company)
+        with acting(committee, clock=self.at(21)):
             oc.register_contract(compound_id=self.compound, resolution_id=hire, starts_on=self.day(20),
                                  ends_on=self.day(20) + timedelta(days=3 * 365), fee_per_m2=Decimal("1.60"))
-            fund = self.vote("use_maintenance_fund", "动用维修资金更换2栋电梯钢丝绳", "预算20000元",
-                             ["yes", "yes", "no", "yes", "yes", "yes"], amount=Decimal("20000"))
+        with acting(f"body:property:{self.compound}", clock=self.at(20)):
+            self.s.property.take_up_service(compound_id=self.compound, company_id=self.company,
+                                            basis="owners_contract", since=self.day(20))
+        # 王建国 objects that his paper ballot said yes; the committee shows him it said no.
+        fund = self.vote("use_maintenance_fund", "动用维修资金更换2栋电梯钢丝绳", "预算20000元",
+                         ["yes", "yes", "no", "yes", "yes", "yes"], 10, amount=Decimal("20000"),
+                         objection=("2栋", "2单元301", "我的纸质票勾选的是同意，统计为反对",
+                                    "复核原始纸质票：勾选反对，已请业主到业委会现场核对"))
+        with acting(committee):
             oc.authorise_fund_use(compound_id=self.compound, resolution_id=fund, purpose="2栋电梯更换钢丝绳")
             oc.disburse_fund(compound_id=self.compound, resolution_id=fund, amount=Decimal("12500"),
-                             payee="成都电梯维保公司", paid_on=self.day(3))
-            # Charging posts on common parts change their use: 3/4 of the participants are needed.
-            self.vote("change_common_parts", "利用车棚公共部位增设电动车充电桩", "由物业出资建设，按次收费",
-                      ["yes", "yes", "yes", "no", "no", "yes"])
+                             payee="成都电梯维保公司", paid_on=self.day(3), borne_by=["2栋"])
+        # Charging posts on common parts change their use: 3/4 of the participants are needed.
+        self.vote("change_common_parts", "利用车棚公共部位增设电动车充电桩", "由物业出资建设，按次收费",
+                  ["yes", "yes", "yes", "no", "no", "yes"], 9)
         self.fees()
 
-    def vote(self, matter: str, title: str, description: str, choices: list[str], **extra) -> UUID:
-        """A vote every owner takes part in: one ballot per owner (王建国 and the developer once each)."""
-        oc = self.s.owners_committee
-        vote = oc.open_vote(compound_id=self.compound, matter=matter, title=title, description=description,
-                            closes_on=self.today, **extra).aggregate_id
-        voters = [(b, u) for b, u, _, owner in BEIYUAN_UNITS if u != "2单元302" and (b, u) != ("5栋", "1单元102")]
-        for (building, unit), choice in zip(voters, choices, strict=True):
-            oc.cast_ballot(compound_id=self.compound, vote_id=vote, building=building, unit=unit, choice=choice,
-                           channel="paper" if choice == "abstain" else "online")
-        oc.close_vote(compound_id=self.compound, vote_id=vote)
+    def vote(self, matter: str, title: str, description: str, choices: list[str], final_days_ago: int,
+             objection: tuple[str, str, str, str] | None = None, **extra) -> UUID:
+        """A vote every owner is given a ballot for and takes part in (王建国 and the developer once
+        each), its count publicised for 7 days, then final ``final_days_ago`` days ago. An
+        ``objection``: the unit, what its owner says, and why the committee rejects it."""
+        oc, committee = self.s.owners_committee, f"body:owners_committee:{self.compound}"
+        with acting(committee, clock=self.at(final_days_ago + 8)):
+            vote = oc.open_vote(compound_id=self.compound, matter=matter, title=title, description=description,
+                                closes_on=self.day(final_days_ago + 8), **extra).aggregate_id
+            for building, unit, _, owner in BEIYUAN_UNITS:
+                oc.deliver_ballot(compound_id=self.compound, vote_id=vote, building=building, unit=unit,
+                                  method="in_person" if owner != "成都北苑置业有限公司" else "post",
+                                  delivered_on=self.day(final_days_ago + 8), recipient=owner)
+            voters = [(b, u) for b, u, _, _ in BEIYUAN_UNITS if u != "2单元302" and (b, u) != ("5栋", "1单元102")]
+            for (building, unit), choice in zip(voters, choices, strict=True):
+                oc.cast_ballot(compound_id=self.compound, vote_id=vote, building=building, unit=unit, choice=choice,
+                               channel="paper" if choice == "abstain" else "online")
+            oc.close_vote(compound_id=self.compound, vote_id=vote)
+        if objection is not None:
+            building, unit, says, answer = objection
+            with acting(committee, clock=self.at(final_days_ago + 6)):
+                oc.lodge_vote_objection(compound_id=self.compound, vote_id=vote, building=building, unit=unit,
+                                        objection=says)
+                oc.answer_vote_objection(compound_id=self.compound, vote_id=vote, number=1, upheld=False,
+                                         reason=answer)
+        with acting(committee, clock=self.at(final_days_ago)):
+            oc.finalise_vote(compound_id=self.compound, vote_id=vote)
         return vote
 
     def project(self) -> None:
         r, compound = self.s.residents, self.compound
         with acting(f"body:residents:{compound}"):
+            for name in COUNCIL:
+                r.seat_council_member(compound_id=compound, name=name, role="议事会成员", joined_on=self.day(120))
             project = r.propose_project(compound_id=compound, title="北苑后门改造", proposed_by="residents_council",
                                         description="后门年久失修，关不上，居民出行不便").aggregate_id
 
             def step(name: str, **kwargs) -> None:
                 getattr(r, name)(compound_id=compound, project_id=project, **kwargs)
+
+            def council_vote(voted_on: date, yes: int, no: int, abstain: int) -> None:
+                """The council's secretary records each of the 37 members' votes, by name."""
+                step("open_council_vote", subject="plan", opened_on=voted_on)
+                votes = ["yes"] * yes + ["no"] * no + ["abstain"] * abstain
+                for member, vote in zip(COUNCIL, votes + ["absent"] * (len(COUNCIL) - len(votes)), strict=True):
+                    step("record_council_member_vote", member=member, vote=vote)
+                step("close_council_vote", voted_on=voted_on)
 
             step("hold_project_meeting", held_on=self.day(90), minutes="居民议事会商议后门改造，征集意见",
                  attendees=["晋阳社区居委会", "北苑居民议事会", "北苑小区党支部"],
@@ -245,12 +291,12 @@ class Decisions:
                     "contributing_households": 28, "contribution_per_household": Decimal("1285.71")}
             step("draft_project_plan", **plan)
             step("publicise_project", posted_on=self.day(75), days=7)
-            step("vote_on_project", voted_on=self.day(66), members=37, yes=24, no=9, abstain=4)
+            council_vote(self.day(66), yes=24, no=9, abstain=3)  # 24 of 37: short of 2/3, rejected
             step("draft_project_plan", **plan)  # the same plan, explained again
             step("publicise_project", posted_on=self.day(64), days=7)
             step("lodge_project_objection", lodged_on=self.day(62), objection="门禁卡费用由谁承担？")
             step("answer_project_objection", number=1, answer="由28户自筹款统一支付")
-            step("vote_on_project", voted_on=self.day(55), members=37, yes=25, no=8, abstain=4)
+            council_vote(self.day(55), yes=25, no=8, abstain=3)  # 25 of 37: approved
             step("receive_project_bid", bidder="锦江建筑工程队", amount=Decimal("36000"))
             step("receive_project_bid", bidder="晋阳施工队", amount=Decimal("34500"), note="质保两年")
             step("choose_project_contractor", bid=2, reason="比选：报价低1500元，质保更长")
@@ -262,17 +308,21 @@ class Decisions:
             step("settle_project", actual=Decimal("34500"), settled_on=self.day(30))
 
     def fees(self) -> None:
+        """The month the contract began and the next (billed ahead, 预收), at its ¥1.60 per m² a
+        month; fewer paid the later one."""
+        start = self.day(20)
+        following = (start.replace(day=1) + timedelta(days=31)).replace(day=1)
+        months = [f"{d.year}-{d.month:02d}" for d in (start, following)]
         with acting(f"body:property:{self.compound}"):
-            for period, paying in (("2026-Q3", 6), ("2026-Q4", 4)):
+            for period, paying in zip(months, (6, 4), strict=True):
                 for n, (building, unit, area, _) in enumerate(BEIYUAN_UNITS):
-                    household = f"{building}{unit}"
-                    amount = (area * Decimal("1.60") * 3).quantize(Decimal("0.01"))
+                    household, amount = f"{building}-{unit}", fee_for(Decimal("1.60"), area, period)
                     self.s.property.bill_fee(compound_id=self.compound, period=period, household=household,
                                              amount=amount)
                     if n < paying:
                         self.s.property.record_fee_payment(compound_id=self.compound, period=period,
                                                            household=household, amount=amount,
-                                                           paid_on=self.day(10))
+                                                           paid_on=self.today)
 
 
 class Governance:
@@ -286,19 +336,13 @@ class Governance:
 
     def seed(self) -> None:
         c, s = self.compound, self.s
+        election = self.decisions.vote("elect_committee", "选举第一届业主委员会", "候选人三名",
+                                       ["yes", "yes", "yes", "yes", "no", "yes"], 1,
+                                       candidates=["王建国", "陈桂兰", "周志强"])
         with acting(f"body:owners_committee:{c}"):
-            election = self.decisions.vote("elect_committee", "选举第一届业主委员会", "候选人三名",
-                                           ["yes", "yes", "yes", "yes", "no", "yes"],
-                                           candidates=["王建国", "陈桂兰", "周志强"])
             s.owners_committee.record_committee_election(
                 compound_id=c, resolution_id=election, term_starts=self.day(0),
                 term_ends=self.day(0) + timedelta(days=3 * 365))
-        with acting(f"body:property:{c}"):
-            s.property.take_up_service(compound_id=c, company_id=self.company, basis="owners_contract",
-                                       since=self.day(20))
-        with acting(f"body:residents:{c}"):
-            for name, role in (("田景余", "议事会成员"), ("李秀英", "议事会成员"), ("周志强", "议事会成员")):
-                s.residents.seat_council_member(compound_id=c, name=name, role=role, joined_on=self.day(120))
         self.branch()
         self.powers()
 

@@ -53,8 +53,11 @@ def bootstrap(database_url: str | None = None, *, pool: int = DEFAULT_DB_POOL) -
         return services.branch.addressed(item_id)
 
     residents = ResidentsService(database_url, pool=pool, addressed=addressed)
-    property_ = PropertyService(database_url, pool=pool, compound_exists=residents.compound_exists,
-                                addressed=addressed)
+    property_ = PropertyService(
+        database_url, pool=pool, compound_exists=residents.compound_exists, addressed=addressed,
+        unit_area=lambda compound_id, household: services.owners_committee.unit_of_household(
+            compound_id, household).exclusive_area,
+        contract_in_force=lambda compound_id: services.owners_committee.contract_in_force(compound_id))
     owners_committee = OwnersCommitteeService(
         database_url, pool=pool, compound_exists=residents.compound_exists, company_name=property_.company_name,
         addressed=addressed,

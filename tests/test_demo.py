@@ -44,6 +44,14 @@ def test_the_demo_seeds_beiyuan_with_its_decisions_and_money(system):
     ((state, budget, actual, savings),) = system.query(
         "SELECT state, budget, actual, savings FROM projections.projects")
     assert (state, budget, actual, savings) == ("settled", Decimal("36000"), Decimal("34500"), Decimal("1500"))
+    assert system.query("SELECT seats, yes, passed FROM projections.council_votes ORDER BY number") == [
+        (37, 24, False), (37, 25, True)]
+    assert system.query("SELECT count(*) FROM projections.council_vote_members WHERE vote IS NOT NULL")[0][0] == 74
+    assert system.query("SELECT v.matter, o.upheld FROM projections.vote_objections o"
+                        " JOIN projections.assembly_votes v USING (vote_id)") == [("use_maintenance_fund", False)]
+    assert set(system.query("SELECT stage FROM projections.assembly_votes")) == {("final",)}
+    assert system.query("SELECT building, count(*), sum(share) FROM projections.fund_shares GROUP BY building") == [
+        ("2栋", 2, Decimal("12500.00"))]
     votes = dict(system.query("SELECT matter, passed FROM projections.assembly_votes"))
     assert votes == {"hire_property_company": True, "use_maintenance_fund": True, "change_common_parts": False,
                      "elect_committee": True}
@@ -52,7 +60,8 @@ def test_the_demo_seeds_beiyuan_with_its_decisions_and_money(system):
         " ON v.vote_id = c.resolution_id WHERE c.terminated_on IS NULL")
     assert (company, resolution_passed) == ("成都晋阳物业服务有限公司", True)
     rates = dict(system.query("SELECT period, sum(paid) / sum(amount) FROM projections.fee_bills GROUP BY period"))
-    assert rates["2026-Q3"] > rates["2026-Q4"] > 0
+    earlier, later = sorted(rates)  # two months under the contract
+    assert rates[earlier] > rates[later] > 0
 
     street = graphql(url, system.token("auditor:street:晋阳街道"), STREET).json()["data"]
     assert street["coverage"] == {"compounds": 5, "withBranch": 4, "withOwnersCommittee": 1,

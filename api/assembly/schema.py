@@ -74,7 +74,46 @@ class CastBallotInput:
 
 
 @strawberry.input
+class DeliverBallotInput:
+    compound_id: UUID
+    vote_id: UUID
+    building: str
+    unit: str
+    method: str = strawberry.field(description="in_person, post or electronic")
+    delivered_on: date
+    recipient: str = strawberry.field(description="Who received it: the owner, or who took it for them")
+
+
+@strawberry.input
 class CloseVoteInput:
+    compound_id: UUID
+    vote_id: UUID
+    objection_days: int = strawberry.field(default=7, description="How long owners may object to the "
+                                           "preliminary count: 7 to 60 days")
+
+
+@strawberry.input(description="An owner's objection about how their own ballot was counted.")
+class VoteObjectionInput:
+    compound_id: UUID
+    vote_id: UUID
+    building: str
+    unit: str
+    objection: str
+
+
+@strawberry.input
+class AnswerVoteObjectionInput:
+    compound_id: UUID
+    vote_id: UUID
+    number: int
+    upheld: bool
+    reason: str
+    choice: str | None = strawberry.field(default=None, description="If upheld: the choice the owner's ballot "
+                                          "counts as (yes, no or abstain)")
+
+
+@strawberry.input
+class FinaliseVoteInput:
     compound_id: UUID
     vote_id: UUID
 
@@ -132,10 +171,18 @@ class AssemblyMutations:
             return problem_of(error, f"Mutation.{info.field_name}")
         return BallotRecorded(aggregate_id=receipt.aggregate_id, version=receipt.version, receipt=ballot)
 
+    deliver_ballot = recording("owners_committee", "deliver_ballot", DeliverBallotInput,
+                               "Records the delivery of an owner's ballot (表决票送达).")
     close_vote = recording("owners_committee", "close_vote", CloseVoteInput,
-                           "Closes a vote and publishes its count.")
+                           "Closes a vote: publishes its preliminary count and opens the objection period.")
     correct_ballot = recording("owners_committee", "correct_ballot", CorrectBallotInput,
                                "Records a late paper ballot or a recount after closing; the count follows.")
+    lodge_vote_objection = recording("owners_committee", "lodge_vote_objection", VoteObjectionInput,
+                                     "An owner objects about how their own ballot was counted.")
+    answer_vote_objection = recording("owners_committee", "answer_vote_objection", AnswerVoteObjectionInput,
+                                      "Upholds an objection with the corrected ballot, or rejects it with a reason.")
+    finalise_vote = recording("owners_committee", "finalise_vote", FinaliseVoteInput,
+                              "Makes the count final once objections are over and answered.")
     transfer_unit = recording("owners_committee", "transfer_unit", TransferUnitInput,
                               "Records that a unit passed to a new owner.")
     correct_unit_area = recording("owners_committee", "correct_unit_area", CorrectUnitAreaInput,

@@ -379,6 +379,9 @@ class TakeUpServiceInput:
     company_id: UUID
     basis: str = strawberry.field(description="preliminary 前期物业, owners_contract, or interim 应急托管")
     since: date
+    fee_per_m2: Decimal | None = strawberry.field(default=None, description="On a preliminary or interim basis: "
+                                                  "the fee it sets, yuan per m² a month (the owners' contract sets "
+                                                  "its own)")
 
 
 @strawberry.input

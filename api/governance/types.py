@@ -41,6 +41,9 @@ class CompoundBodies:
     property_company: bool = strawberry.field(description="A company serves the compound")
     property_company_name: str | None
     property_basis: str | None = strawberry.field(description="preliminary 前期物业, owners_contract, interim")
+    property_fee_per_m2: Decimal | None = strawberry.field(
+        description="The fee a preliminary or interim basis declared, yuan per m² a month (on the owners' "
+        "contract, see serviceContracts)")
     two_none: bool = strawberry.field(description="双无小区: neither a property company nor an owners' committee")
     four_in_one: bool = strawberry.field(description="四位一体: all four bodies")
 
@@ -57,7 +60,7 @@ class CompoundBodies:
             compound_id=row["compound_id"], branch=row["has_branch"], residents_group=True,
             owners_committee=committee, committee_term_ends=row["committee_term_ends"], property_company=company,
             property_company_name=row["property_company_name"], property_basis=row["property_basis"],
-            two_none=not committee and not company, four_in_one=row["has_branch"] and committee and company)
+            property_fee_per_m2=row["property_fee_per_m2"], two_none=not committee and not company, four_in_one=row["has_branch"] and committee and company)
 
 
 @strawberry.type(description="A party member reporting to the branch (双报到) or transferred in (流动党员).")

@@ -12,6 +12,7 @@ import strawberry
 from api.commands import recording
 from api.context import Info, reading_now
 from services.common.context import china_date
+from services.common.personal import resident_actor
 
 
 @strawberry.type(description="A property service contract (物业服务合同), on the resolution that hired the company.")
@@ -47,14 +48,76 @@ class CommitteeTerm:
     expired: bool
 
 
+@strawberry.type(description="One unit's share of a disbursement, by its exclusive area among the bearers'.")
+class DisbursementShare:
+    compound_id: strawberry.Private[UUID]
+    subject: strawberry.Private[str]  # the resident of the unit, as their events name them
+    building: str | None = strawberry.field(description="Personal data")
+    unit: str | None = strawberry.field(description="Personal data: the unit, within its building")
+    owner: str | None = strawberry.field(description="Personal data")
+    area: Decimal | None = strawberry.field(description="Personal data: the unit's exclusive area, m², as "
+                                            "registered when paid")
+    share: Decimal | None = strawberry.field(description="Personal data, in yuan: rounded down to the fen, the fen "
+                                             "left over going to the largest remainders, so that the shares add "
+                                             "up to the amount")
+
+
+@strawberry.type(description="What the units of one building bear of a disbursement, together.")
+class BuildingShare:
+    compound_id: strawberry.Private[UUID]
+    building: str
+    units: int
+    area: Decimal
+    share: Decimal
+
+
+@strawberry.type(description="A payment out of authorised fund spending, and who bears it.")
+class Disbursement:
+    compound_id: strawberry.Private[UUID]
+    use_id: strawberry.Private[UUID]
+    version: strawberry.Private[int]
+    amount: Decimal
+    payee: str
+    paid_on: date
+    borne_by: list[str] | None = strawberry.field(
+        description="The buildings whose owners bear it; empty: the whole compound; null: recorded without shares")
+
+    @strawberry.field(description="Each building's part of the amount.")
+    async def by_building(self, info: Info) -> list[BuildingShare]:
+        rows = await info.context.rows(
+            "SELECT building, count(*) AS units, sum(area) AS area, sum(share) AS share FROM fund_shares"
+            " WHERE use_id = %s AND version = %s GROUP BY building ORDER BY min(position)",
+            (self.use_id, self.version))
+        return [BuildingShare(compound_id=self.compound_id, **row) for row in rows]
+
+    @strawberry.field(description="Each unit's share, in the order of the register: the owners' committee and "
+                      "auditors read them all; a resident, the shares of their own unit (the others masked).")
+    async def shares(self, info: Info) -> list[DisbursementShare]:
+        rows = await info.context.rows(
+            "SELECT * FROM fund_shares WHERE use_id = %s AND version = %s ORDER BY position",
+            (self.use_id, self.version))
+        return [DisbursementShare(compound_id=r["compound_id"], subject=resident_actor(r["compound_id"], r["unit"]),
+                                  building=r["building"], unit=r["unit"], owner=r["owner"], area=r["area"],
+                                  share=r["share"]) for r in rows]
+
+
 @strawberry.type(description="Maintenance-fund spending authorised by one resolution, and disbursed against it.")
 class FundUse:
     compound_id: strawberry.Private[UUID]
+    use_id: strawberry.Private[UUID]
     resolution_id: UUID
     purpose: str
     authorised: Decimal
     disbursed: Decimal
     remaining: Decimal
+
+    @strawberry.field(description="Every disbursement, in the order paid.")
+    async def disbursements(self, info: Info) -> list[Disbursement]:
+        rows = await info.context.rows(
+            "SELECT * FROM fund_disbursements WHERE use_id = %s ORDER BY version", (self.use_id,))
+        return [Disbursement(compound_id=r["compound_id"], use_id=r["use_id"], version=r["version"],
+                             amount=r["amount"], payee=r["payee"], paid_on=r["paid_on"], borne_by=r["borne_by"])
+                for r in rows]
 
 
 @strawberry.type(description="A compound's maintenance fund: authorised against disbursed, in yuan.")
@@ -101,7 +164,8 @@ class MoneyQueries:
             "SELECT u.*, coalesce((SELECT sum(amount) FROM fund_disbursements d WHERE d.use_id = u.use_id), 0)"
             " AS disbursed FROM fund_uses u WHERE compound_id = %s ORDER BY authorised_at",
             (compound_id,))
-        uses = [FundUse(compound_id=r["compound_id"], resolution_id=r["resolution_id"], purpose=r["purpose"],
+        uses = [FundUse(compound_id=r["compound_id"], use_id=r["use_id"], resolution_id=r["resolution_id"],
+                        purpose=r["purpose"],
                         authorised=r["authorised"], disbursed=r["disbursed"],
                         remaining=r["authorised"] - r["disbursed"]) for r in rows]
         authorised = sum((u.authorised for u in uses), Decimal(0))
@@ -163,14 +227,17 @@ class DisburseFundInput:
     amount: Decimal
     payee: str
     paid_on: date
+    borne_by: list[str] = strawberry.field(default_factory=list, description="The buildings whose owners bear "
+                                           "it, by exclusive area; none: the owners of the whole compound")
 
 
 @strawberry.input
 class BillFeeInput:
     compound_id: UUID
     period: str = strawberry.field(description="2026, 2026-Q3 or 2026-07")
-    household: str
-    amount: Decimal
+    household: str = strawberry.field(description="The unit of the register of owners: <building>-<unit>")
+    amount: Decimal = strawberry.field(description="The unit's exclusive area × the fee per m² a month of the "
+                                       "contract (or declared basis) × the period's months, rounded half up")
 
 
 @strawberry.input

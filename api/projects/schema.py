@@ -88,15 +88,30 @@ class ProjectObjectionAnswerInput:
     answer: str
 
 
-@strawberry.input(description="The council's vote: it passes with 2/3 of ALL members voting yes.")
-class ProjectVoteInput:
+@strawberry.input(description="Opens the council's vote, freezing the council as seated now.")
+class OpenCouncilVoteInput:
+    compound_id: UUID
+    project_id: UUID
+    subject: str = strawberry.field(description="plan, or budget_amendment")
+    opened_on: date
+    budget: Decimal | None = strawberry.field(default=None, description="For a budget amendment: the new "
+                                              "budget, in yuan")
+    reason: str = strawberry.field(default="", description="For a budget amendment: why")
+
+
+@strawberry.input(description="How one member seated when the vote opened voted.")
+class CouncilMemberVoteInput:
+    compound_id: UUID
+    project_id: UUID
+    member: str
+    vote: str = strawberry.field(description="yes, no, abstain or absent")
+
+
+@strawberry.input(description="Counts the council's vote: it passes with 2/3 of ALL its frozen seats voting yes.")
+class CloseCouncilVoteInput:
     compound_id: UUID
     project_id: UUID
     voted_on: date
-    members: int
-    yes: int
-    no: int
-    abstain: int
 
 
 @strawberry.input
@@ -148,19 +163,6 @@ class AcceptProjectInput:
 
 
 @strawberry.input
-class AmendProjectBudgetInput:
-    compound_id: UUID
-    project_id: UUID
-    budget: Decimal
-    reason: str
-    voted_on: date
-    members: int
-    yes: int
-    no: int
-    abstain: int
-
-
-@strawberry.input
 class SettleProjectInput:
     compound_id: UUID
     project_id: UUID
@@ -189,8 +191,12 @@ class ProjectMutations:
                                         "Records an objection lodged during the notice period.")
     answer_project_objection = recording("residents", "answer_project_objection", ProjectObjectionAnswerInput,
                                          "Records the answer to an objection.")
-    vote_on_project = recording("residents", "vote_on_project", ProjectVoteInput,
-                                "Records the council's vote on the plan.")
+    open_council_vote = recording("residents", "open_council_vote", OpenCouncilVoteInput,
+                                  "Opens the council's vote on the plan or on a budget amendment.")
+    record_council_member_vote = recording("residents", "record_council_member_vote", CouncilMemberVoteInput,
+                                           "Records how one seated member of the council voted.")
+    close_council_vote = recording("residents", "close_council_vote", CloseCouncilVoteInput,
+                                   "Closes the council's vote and counts it against all its seats.")
     receive_project_bid = recording("residents", "receive_project_bid", ProjectBidInput,
                                     "Records a bid for the works (比选).")
     choose_project_contractor = recording("residents", "choose_project_contractor", ChooseContractorInput,
@@ -203,8 +209,6 @@ class ProjectMutations:
                                        "Records the completion of the works.")
     accept_project = recording("residents", "accept_project", AcceptProjectInput,
                                "Records the council's acceptance of the works.")
-    amend_project_budget = recording("residents", "amend_project_budget", AmendProjectBudgetInput,
-                                     "Records the council's vote on a budget amendment.")
     settle_project = recording("residents", "settle_project", SettleProjectInput,
                                "Records the actual spend against the budget.")
     withdraw_project = recording("residents", "withdraw_project", WithdrawProjectInput,

@@ -29,6 +29,45 @@ class ProjectStep:
                            step=row["step"], actor=row["actor"], detail=row["detail"])
 
 
+@strawberry.type(description="How one member seated when a council vote opened voted.")
+class CouncilMemberVote:
+    compound_id: strawberry.Private[UUID]
+    position: int
+    member: str | None = strawberry.field(description="Personal data: the member's name")
+    vote: str | None = strawberry.field(description="yes, no, abstain or absent; null until recorded")
+
+
+@strawberry.type(description="A vote of the residents' council on a project, member by member: it passes "
+                 "with at least 2/3 of ALL the seats frozen when it opened voting yes.")
+class CouncilVote:
+    compound_id: strawberry.Private[UUID]
+    project_id: strawberry.Private[UUID]
+    number: int
+    subject: str = strawberry.field(description="plan or budget_amendment")
+    opened_on: date
+    seats: int = strawberry.field(description="Members seated when the vote opened: the denominator")
+    budget: Decimal | None = strawberry.field(description="For a budget amendment: the budget put to the vote")
+    reason: str
+    voted_on: date | None = strawberry.field(description="When it was counted; null while open")
+    yes: int | None
+    no: int | None
+    abstain: int | None
+    absent: int | None
+    passed: bool | None
+
+    @staticmethod
+    def from_row(row: dict) -> CouncilVote:
+        return CouncilVote(**{k: v for k, v in row.items() if k in CouncilVote.__annotations__})
+
+    @strawberry.field(description="Every seat, in the order the members were seated, with their vote.")
+    async def members(self, info: Info) -> list[CouncilMemberVote]:
+        rows = await info.context.rows(
+            "SELECT * FROM council_vote_members WHERE project_id = %s AND number = %s ORDER BY position",
+            (self.project_id, self.number))
+        return [CouncilMemberVote(compound_id=r["compound_id"], position=r["position"], member=r["member"],
+                                  vote=r["vote"]) for r in rows]
+
+
 @strawberry.type(description="A project of the residents' council: budget, actual spend, savings, state.")
 class Project:
     compound_id: UUID
@@ -62,6 +101,12 @@ class Project:
     @staticmethod
     def from_row(row: dict) -> Project:
         return Project(id=row["project_id"], **{k: v for k, v in row.items() if k in Project.__annotations__})
+
+    @strawberry.field(description="The council's votes on the project, member by member, in order.")
+    async def council_votes(self, info: Info) -> list[CouncilVote]:
+        rows = await info.context.rows(
+            "SELECT * FROM council_votes WHERE project_id = %s ORDER BY number", (self.id,))
+        return [CouncilVote.from_row(row) for row in rows]
 
     @strawberry.field(description="Every step, in the order it was recorded.")
     async def timeline(self, info: Info, first: int | None = None,

@@ -8,7 +8,8 @@ CREATE TABLE IF NOT EXISTS compound_bodies (
     property_company_id uuid,  -- the company serving it now; null when none does
     property_company_name text,
     property_basis text,
-    property_since date
+    property_since date,
+    property_fee_per_m2 numeric(18, 2)  -- what a preliminary or interim basis declared; a contract sets its own
 );
 CREATE INDEX IF NOT EXISTS compound_bodies_by_branch ON compound_bodies (branch_id);
 
@@ -89,7 +90,7 @@ CREATE OR REPLACE VIEW compound_shapes AS
            b.committee AS branch_committee, b.compound_id AS branch_home,
            cb.committee_members, cb.committee_term_ends,
            cb.property_company_id, cb.property_company_name, cb.property_basis, cb.property_since,
-           b.branch_id IS NOT NULL AS has_branch,
+           cb.property_fee_per_m2, b.branch_id IS NOT NULL AS has_branch,
            coalesce(cb.committee_dissolved_on IS NULL
                     AND cb.committee_term_ends >= (now() AT TIME ZONE 'Asia/Shanghai')::date, false)
              AS has_owners_committee,

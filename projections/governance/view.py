@@ -48,12 +48,13 @@ class GovernanceView(View):
     def service_taken_up(self, cur: Cursor, event: PublishedEvent) -> None:
         d = event.data
         upsert_bodies(cur, event.compound_id, property_company_id=d["company_id"],
-                      property_company_name=d["company_name"], property_basis=d["basis"], property_since=d["since"])
+                      property_company_name=d["company_name"], property_basis=d["basis"], property_since=d["since"],
+                      property_fee_per_m2=d.get("fee_per_m2"))
 
     @handles("property.ServiceHandedOver")
     def service_handed_over(self, cur: Cursor, event: PublishedEvent) -> None:
         upsert_bodies(cur, event.compound_id, property_company_id=None, property_company_name=None,
-                      property_basis=None, property_since=None)
+                      property_basis=None, property_since=None, property_fee_per_m2=None)
 
     @handles("branch.BodyAttached")
     def attached(self, cur: Cursor, event: PublishedEvent) -> None:

@@ -42,6 +42,7 @@ CREATE TABLE IF NOT EXISTS fund_disbursements (
     amount numeric(18, 2) NOT NULL,
     payee text NOT NULL,
     paid_on date NOT NULL,
+    borne_by text[],  -- the buildings that bear it; empty: the whole compound; null: recorded without shares
     PRIMARY KEY (use_id, version)
 );
 
@@ -56,3 +57,18 @@ CREATE TABLE IF NOT EXISTS fee_bills (
     payments integer NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS fee_bills_by_period ON fee_bills (compound_id, period);
+
+-- Who bears each disbursement: every unit of the buildings it names (of the compound if none), its
+-- exclusive area and its share, the shares adding up to the amount.
+CREATE TABLE IF NOT EXISTS fund_shares (
+    use_id uuid NOT NULL,
+    version integer NOT NULL,
+    position integer NOT NULL,
+    compound_id uuid NOT NULL,
+    building text NOT NULL,
+    unit text NOT NULL,
+    owner text NOT NULL,
+    area numeric(18, 2) NOT NULL,
+    share numeric(18, 2) NOT NULL,
+    PRIMARY KEY (use_id, version, position)
+);

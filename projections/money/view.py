@@ -12,7 +12,8 @@ from services.common.published import PublishedEvent
 
 class MoneyView(View):
     name = "money"
-    tables = ("service_contracts", "committee_terms", "fund_uses", "fund_disbursements", "fee_bills")
+    tables = ("service_contracts", "committee_terms", "fund_uses", "fund_disbursements", "fund_shares",
+              "fee_bills")
 
     @handles("owners_committee.ServiceContractRegistered")
     def contract_registered(self, cur: Cursor, event: PublishedEvent) -> None:
@@ -50,10 +51,16 @@ class MoneyView(View):
     @handles("owners_committee.FundDisbursed")
     def fund_disbursed(self, cur: Cursor, event: PublishedEvent) -> None:
         d = event.data
-        cur.execute("INSERT INTO fund_disbursements (use_id, version, compound_id, amount, payee, paid_on)"
-                    " VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+        cur.execute("INSERT INTO fund_disbursements (use_id, version, compound_id, amount, payee, paid_on,"
+                    " borne_by) VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
                     (event.aggregate_id, event.aggregate_version, event.compound_id, d["amount"], d["payee"],
-                     d["paid_on"]))
+                     d["paid_on"], d.get("borne_by")))
+        shares = zip(d.get("buildings") or (), d.get("units") or (), d.get("owners") or (), d.get("areas") or (),
+                     d.get("shares") or (), strict=True)
+        cur.executemany("INSERT INTO fund_shares (use_id, version, position, compound_id, building, unit, owner,"
+                        " area, share) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+                        [(event.aggregate_id, event.aggregate_version, n, event.compound_id, *share)
+                         for n, share in enumerate(shares)])
 
     @handles("property.FeeBilled")
     def fee_billed(self, cur: Cursor, event: PublishedEvent) -> None:

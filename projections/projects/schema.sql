@@ -50,3 +50,31 @@ CREATE TABLE IF NOT EXISTS project_bids (
     note text NOT NULL,
     PRIMARY KEY (project_id, number)
 );
+
+-- The council's votes on a project, member by member: the seats frozen at opening, and the count.
+CREATE TABLE IF NOT EXISTS council_votes (
+    project_id uuid NOT NULL,
+    number integer NOT NULL,
+    compound_id uuid NOT NULL,
+    subject text NOT NULL,  -- plan or budget_amendment
+    opened_on date NOT NULL,
+    seats integer NOT NULL,
+    budget numeric(18, 2),
+    reason text NOT NULL,
+    voted_on date,
+    yes integer,
+    no integer,
+    abstain integer,
+    absent integer,
+    passed boolean,
+    PRIMARY KEY (project_id, number)
+);
+CREATE TABLE IF NOT EXISTS council_vote_members (
+    project_id uuid NOT NULL,
+    number integer NOT NULL,
+    position integer NOT NULL,
+    compound_id uuid NOT NULL,
+    member text NOT NULL,
+    vote text,  -- yes, no, abstain or absent; null until recorded
+    PRIMARY KEY (project_id, number, position)
+);

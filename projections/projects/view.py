@@ -15,7 +15,7 @@ STATE_AFTER = {
     "ProjectAccepted": "accepted", "ProjectSettled": "settled", "ProjectWithdrawn": "withdrawn",
 }
 # The date on paper each step records.
-ON_DATE = ("held_on", "posted_on", "lodged_on", "voted_on", "started_on", "inspected_on",
+ON_DATE = ("held_on", "posted_on", "lodged_on", "opened_on", "voted_on", "started_on", "inspected_on",
            "completed_on", "accepted_on", "settled_on")
 
 
@@ -34,6 +34,12 @@ def detail_of(event: PublishedEvent) -> str:
             return f"objection {d['number']}: {d['objection']}"
         case "ProjectObjectionAnswered":
             return f"objection {d['number']} answered: {d['answer']}"
+        case "ProjectCouncilVoteOpened":
+            what = ("the plan" if d["subject"] == "plan"
+                    else f"a budget of ¥{d['budget']} ({d['reason']})")
+            return f"council vote {d['number']} on {what} opened: {len(d['seats'])} members seated"
+        case "ProjectCouncilMemberVoted":
+            return f"council vote {d['number']}: {d['member']} {d['vote']}"
         case "ProjectCouncilVoted" | "ProjectBudgetAmendmentVoted":
             outcome = "passed" if d["passed"] else "failed"
             what = f"budget ¥{d['budget']} ({d['reason']}): " if "budget" in d else ""
@@ -52,11 +58,12 @@ def detail_of(event: PublishedEvent) -> str:
 
 class ProjectsView(View):
     name = "projects"
-    tables = ("projects", "project_steps", "project_bids")
+    tables = ("projects", "project_steps", "project_bids", "council_votes", "council_vote_members")
 
     @handles(*(f"residents.{name}" for name in (
         "ProjectProposed", "ProjectMeetingHeld", "ProjectPlanDrafted", "ProjectPublicised",
-        "ProjectObjectionLodged", "ProjectObjectionAnswered", "ProjectCouncilVoted", "ProjectBidReceived",
+        "ProjectObjectionLodged", "ProjectObjectionAnswered", "ProjectCouncilVoteOpened",
+        "ProjectCouncilMemberVoted", "ProjectCouncilVoted", "ProjectBidReceived",
         "ProjectContractorChosen", "ProjectWorksStarted", "ProjectInspected", "ProjectWorksCompleted",
         "ProjectAccepted", "ProjectBudgetAmendmentVoted", "ProjectSettled", "ProjectWithdrawn")))
     def step(self, cur: Cursor, event: PublishedEvent) -> None:
@@ -95,11 +102,29 @@ class ProjectsView(View):
                             ("contribution_per_household", d["contribution_per_household"]))
             case "ProjectPublicised":
                 yield from (("notice_posted_on", d["posted_on"]), ("notice_ends_on", d["ends_on"]))
-            case "ProjectCouncilVoted":
-                yield from (("council_members", d["members"]), ("council_yes", d["yes"]),
-                            ("voted_on", d["voted_on"]))
-            case "ProjectBudgetAmendmentVoted" if d["passed"]:
-                yield "budget", d["budget"]
+            case "ProjectCouncilVoteOpened":
+                cur.execute("INSERT INTO council_votes (project_id, number, compound_id, subject, opened_on,"
+                            " seats, budget, reason) VALUES (%s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+                            (event.aggregate_id, d["number"], event.compound_id, d["subject"], d["opened_on"],
+                             len(d["seats"]), d["budget"], d["reason"]))
+                cur.executemany("INSERT INTO council_vote_members (project_id, number, position, compound_id,"
+                                " member) VALUES (%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+                                [(event.aggregate_id, d["number"], n, event.compound_id, member)
+                                 for n, member in enumerate(d["seats"])])
+            case "ProjectCouncilMemberVoted":
+                cur.execute("UPDATE council_vote_members SET vote = %s WHERE project_id = %s AND number = %s"
+                            " AND member = %s", (d["vote"], event.aggregate_id, d["number"], d["member"]))
+            case "ProjectCouncilVoted" | "ProjectBudgetAmendmentVoted":
+                # The vote it counts, if it was opened member by member (earlier votes were not).
+                cur.execute("UPDATE council_votes SET voted_on = %s, yes = %s, no = %s, abstain = %s,"
+                            " absent = seats - %s - %s - %s, passed = %s WHERE project_id = %s AND voted_on IS NULL",
+                            (d["voted_on"], d["yes"], d["no"], d["abstain"], d["yes"], d["no"], d["abstain"],
+                             d["passed"], event.aggregate_id))
+                if event.name == "ProjectCouncilVoted":
+                    yield from (("council_members", d["members"]), ("council_yes", d["yes"]),
+                                ("voted_on", d["voted_on"]))
+                elif d["passed"]:
+                    yield "budget", d["budget"]
             case "ProjectBidReceived":
                 cur.execute("INSERT INTO project_bids (project_id, number, bidder, amount, note)"
                             " VALUES (%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",

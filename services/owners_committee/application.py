@@ -12,12 +12,13 @@ from uuid import UUID
 from infra.settings import DEFAULT_DB_POOL
 from services.common.application import BodyApplication, Receipt
 from services.common.bodies import Body
-from services.common.personal import Kind
-from services.common.errors import NotFound, require_text
+from services.common.context import current_context
+from services.common.errors import NotEntitled, NotFound, require_text
+from services.common.personal import Kind, split_resident
 from services.common.replies import Addressed, Replies, RepliesToBranch
 from services.owners_committee.exclusive_unit import ExclusiveUnit, OwnersRoll
 from services.owners_committee.resolutions import CommitteeTerm, FundUse, ServiceContracts
-from services.owners_committee.vote import AssemblyVote
+from services.owners_committee.vote import MIN_OBJECTION_DAYS, AssemblyVote
 
 PerCompound = TypeVar("PerCompound", OwnersRoll, ServiceContracts, CommitteeTerm)
 
@@ -34,7 +35,10 @@ class OwnersCommitteeService(RepliesToBranch, BodyApplication):
         "AssemblyVoteOpened": {"units": Kind.UNIT, "unit_owners": Kind.NAME, "candidates": Kind.NAME},
         "BallotCast": {"owner": Kind.NAME},
         "BallotCorrected": {"owner": Kind.NAME},
+        "BallotDelivered": {"owner": Kind.NAME, "unit": Kind.UNIT, "recipient": Kind.NAME},
+        "VoteObjectionLodged": {"owner": Kind.NAME, "unit": Kind.UNIT, "objection": Kind.TEXT},
         "CommitteeElected": {"members": Kind.NAME},
+        "FundDisbursed": {"units": Kind.UNIT, "owners": Kind.NAME},
     }
 
     def __init__(
@@ -92,6 +96,22 @@ class OwnersCommitteeService(RepliesToBranch, BodyApplication):
                            " (or erased already)", field="owner")
         return person_id
 
+    def unit_of_household(self, compound_id: UUID, household: str) -> ExclusiveUnit:
+        """The registered unit a household names: ``<building>-<unit>`` or ``<building><unit>``."""
+        building, dash, unit = household.strip().partition("-")
+        found = self.find(ExclusiveUnit, ExclusiveUnit.create_id(compound_id, building, unit)) if dash else None
+        if found is None:
+            found = next((u for u in self.electorate(compound_id)
+                          if household.strip() in (u.label, u.building + u.unit)), None)
+        if found is None:
+            raise NotFound(f"no unit {household} in compound {compound_id}'s register of owners", field="household")
+        return found
+
+    def contract_in_force(self, compound_id: UUID) -> dict | None:
+        """The compound's registered property service contract, unless terminated (its terms)."""
+        contracts = self.find(ServiceContracts, ServiceContracts.create_id(compound_id))
+        return None if contracts is None else contracts.active
+
     def electorate(self, compound_id: UUID) -> list[ExclusiveUnit]:
         roll = self._per_compound(OwnersRoll, compound_id)
         return [self.load(ExclusiveUnit, unit_id, "exclusive unit") for unit_id in roll.unit_ids]
@@ -123,9 +143,42 @@ class OwnersCommitteeService(RepliesToBranch, BodyApplication):
         receipt = vote.cast(f"{building.strip()}-{unit.strip()}", choice, channel)
         return self.record(vote, conflict="the vote changed meanwhile; try again"), receipt
 
-    def close_vote(self, *, compound_id: UUID, vote_id: UUID) -> Receipt:
+    def deliver_ballot(self, *, compound_id: UUID, vote_id: UUID, building: str, unit: str, method: str,
+                       delivered_on: date, recipient: str) -> Receipt:
+        """Records the delivery of the ballot of a unit's owner (表决票送达)."""
         vote = self.vote(compound_id, vote_id)
-        vote.close()
+        vote.deliver(f"{building.strip()}-{unit.strip()}", method, delivered_on, recipient)
+        return self.record(vote, conflict="the vote changed meanwhile; try again")
+
+    def close_vote(self, *, compound_id: UUID, vote_id: UUID, objection_days: int = MIN_OBJECTION_DAYS) -> Receipt:
+        """Publishes the preliminary count and opens the objection period."""
+        vote = self.vote(compound_id, vote_id)
+        vote.close(objection_days)
+        return self.record(vote, conflict="the vote changed meanwhile; try again")
+
+    def lodge_vote_objection(self, *, compound_id: UUID, vote_id: UUID, building: str, unit: str,
+                             objection: str) -> Receipt:
+        """An owner, or the committee for the owner who brought it, objects about how the owner's own
+        ballot was counted. A resident objects only about the unit they act for."""
+        building, unit = building.strip(), unit.strip()
+        resident = split_resident(current_context().actor)
+        if resident is not None and resident[1] not in (unit, building + unit, f"{building}-{unit}"):
+            raise NotEntitled("an owner objects about their own ballot only")
+        vote = self.vote(compound_id, vote_id)
+        vote.object(f"{building}-{unit}", unit, objection)
+        return self.record(vote, conflict="the vote changed meanwhile; try again")
+
+    def answer_vote_objection(self, *, compound_id: UUID, vote_id: UUID, number: int, upheld: bool,
+                              reason: str, choice: str | None = None) -> Receipt:
+        """Upholds an objection with the ballot as it should count (and the count follows), or rejects it."""
+        vote = self.vote(compound_id, vote_id)
+        vote.answer(number, upheld, reason, choice)
+        return self.record(vote, conflict="the vote changed meanwhile; try again")
+
+    def finalise_vote(self, *, compound_id: UUID, vote_id: UUID) -> Receipt:
+        """Makes the count final, once the objection period is over and every objection answered."""
+        vote = self.vote(compound_id, vote_id)
+        vote.finalise()
         return self.record(vote, conflict="the vote changed meanwhile; try again")
 
     def correct_ballot(self, *, compound_id: UUID, vote_id: UUID, building: str, unit: str,
@@ -177,12 +230,14 @@ class OwnersCommitteeService(RepliesToBranch, BodyApplication):
         return self.record(use, conflict="spending on that resolution is authorised already")
 
     def disburse_fund(self, *, compound_id: UUID, resolution_id: UUID, amount: Decimal, payee: str,
-                      paid_on: date) -> Receipt:
+                      paid_on: date, borne_by: Sequence[str] = ()) -> Receipt:
+        """Pays out of authorised fund spending; the owners of the buildings ``borne_by`` names (of
+        the whole compound if none) share it by exclusive area."""
         use = self.find(FundUse, FundUse.create_id(resolution_id))
         if use is None:
             raise NotFound("no fund spending is authorised on that resolution", field="resolutionId")
         if use.compound_id != compound_id:
             raise NotFound(f"no fund spending on that resolution in compound {compound_id}",
                            field="resolutionId")
-        use.disburse(amount, payee, paid_on)
+        use.disburse(amount, payee, paid_on, borne_by, self.electorate(compound_id))
         return self.record(use, conflict="the fund changed meanwhile; try again")

@@ -1,10 +1,18 @@
-"""What rests on a passed resolution of the owners' assembly: the property service contract, the
-owners' committee's term, and the spending of maintenance funds. Each is refused without one."""
+"""What rests on a final, passed resolution of the owners' assembly: the property service contract,
+the owners' committee's term, and the spending of maintenance funds. Each is refused without one.
+
+A disbursement of maintenance funds is borne by the owners of the whole compound, or of the
+buildings it names (the units the works serve); each unit's share follows its exclusive area among
+theirs (《住宅专项维修资金管理办法》 art. 22: 按照各业主拥有物业建筑面积的比例分摊), as an exact
+fraction rounded by ``shares_of`` so that the shares add up to the amount to the fen."""
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
+from fractions import Fraction
 from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
 from eventsourcing.domain import event
@@ -12,13 +20,15 @@ from eventsourcing.domain import event
 from services.common.aggregate import GovernanceAggregate
 from services.common.context import today
 from services.common.errors import (
-    RuleViolated, require_amount, require_date, require_decimal, require_text,
+    InvalidInput, RuleViolated, require_amount, require_date, require_decimal, require_text,
 )
 from services.owners_committee.assembly import Matter
+from services.owners_committee.exclusive_unit import ExclusiveUnit
 from services.owners_committee.vote import AssemblyVote
 
 MAX_FEE_PER_M2 = Decimal("1000")
 MAX_TERM_DAYS = 5 * 366  # 业主委员会 terms run up to five years
+MAX_BUILDINGS = 500  # buildings one disbursement may name
 
 
 class ServiceContracts(GovernanceAggregate):
@@ -60,8 +70,8 @@ class ServiceContracts(GovernanceAggregate):
     def _registered(self, contract_id: UUID, resolution_id: UUID, company_id: UUID, company_name: str,
                     starts_on: date, ends_on: date, fee_per_m2: Decimal) -> None:
         self.resolutions_used.add(resolution_id)
-        self.active = {"contract_id": contract_id, "company_id": company_id,
-                       "company_name": company_name, "ends_on": ends_on}
+        self.active = {"contract_id": contract_id, "company_id": company_id, "company_name": company_name,
+                       "starts_on": starts_on, "ends_on": ends_on, "fee_per_m2": fee_per_m2}
 
     def terminate(self, resolution: AssemblyVote, ends_on: date, reason: str) -> None:
         """解聘: the contract ends early, on a passed dismissal of that company."""
@@ -127,6 +137,21 @@ class CommitteeTerm(GovernanceAggregate):
         self.dissolved = True
 
 
+def shares_of(amount: Decimal, areas: Sequence[Decimal]) -> list[Decimal]:
+    """Each area's share of ``amount`` in proportion to it, in yuan to the fen, adding up to it.
+
+    The rule (declared here, for every compound): each exact share is rounded down to the fen, and
+    the fen left over go one each to the shares that lost the most by rounding, the earlier unit
+    of the register first when two lost as much (largest remainder)."""
+    fen, total = int(amount * 100), Fraction(sum(areas, Decimal(0)))
+    exact = [Fraction(fen) * Fraction(area) / total for area in areas]
+    floors = [math.floor(share) for share in exact]
+    by_loss = sorted(range(len(exact)), key=lambda i: (floors[i] - exact[i], i))
+    for i in by_loss[:fen - sum(floors)]:
+        floors[i] += 1
+    return [Decimal(share).scaleb(-2) for share in floors]
+
+
 class FundUse(GovernanceAggregate):
     """Maintenance-fund spending authorised by one passed resolution to use the fund, up to the
     amount it names, and the disbursements made against it."""
@@ -146,14 +171,33 @@ class FundUse(GovernanceAggregate):
         return cls(compound_id=compound_id, resolution_id=resolution.id, amount=resolution.amount,
                    purpose=require_text(purpose, "purpose", max_length=2000, multiline=True))
 
-    def disburse(self, amount: Decimal | str, payee: str, paid_on: date) -> None:
+    def disburse(self, amount: Decimal | str, payee: str, paid_on: date, borne_by: Sequence[str],
+                 register: Sequence[ExclusiveUnit]) -> None:
+        """Pays ``amount`` out, shared among the units of the buildings ``borne_by`` names (of the
+        whole compound if it names none) as the ``register`` stands now."""
         amount = require_amount(amount, "amount")
         remaining = self.amount - self.disbursed
         if amount > remaining:
             raise RuleViolated(f"only ¥{remaining} of the ¥{self.amount} authorised remains", field="amount")
+        if len(borne_by) > MAX_BUILDINGS:
+            raise InvalidInput(f"a disbursement names at most {MAX_BUILDINGS} buildings", field="borneBy")
+        buildings = list(dict.fromkeys(require_text(b, "borneBy", max_length=40) for b in borne_by))
+        bearing = [u for u in register if not buildings or u.building in buildings]
+        for building in buildings:
+            if not any(u.building == building for u in bearing):
+                raise InvalidInput(f"no unit of building {building} is registered", field="borneBy")
+        if not bearing:
+            raise RuleViolated("the compound has no registered exclusive units to share the cost")
         self._disbursed(amount=amount, payee=require_text(payee, "payee"),
-                        paid_on=require_date(paid_on, "paidOn", not_after=today()))
+                        paid_on=require_date(paid_on, "paidOn", not_after=today()), borne_by=buildings,
+                        buildings=[u.building for u in bearing], units=[u.unit for u in bearing],
+                        owners=[u.owner for u in bearing], areas=[u.exclusive_area for u in bearing],
+                        shares=shares_of(amount, [u.exclusive_area for u in bearing]))
 
     @event("FundDisbursed")
-    def _disbursed(self, amount: Decimal, payee: str, paid_on: date) -> None:
+    def _disbursed(self, amount: Decimal, payee: str, paid_on: date, borne_by: list[str] | None = None,
+                   buildings: list[str] | None = None, units: list[str] | None = None,
+                   owners: list[str] | None = None, areas: list[Decimal] | None = None,
+                   shares: list[Decimal] | None = None) -> None:
+        # Disbursements recorded before shares existed name none.
         self.disbursed += amount

@@ -10,13 +10,13 @@ from uuid import UUID
 from infra.settings import DEFAULT_DB_POOL
 from services.common.application import BodyApplication, Receipt
 from services.common.bodies import Body
-from services.common.errors import NotFound
-from services.common.periods import require_period
+from services.common.errors import NotFound, RuleViolated
+from services.common.periods import period_bounds, require_period
 from services.common.personal import Kind
 from services.common.replies import Addressed, Replies, RepliesToBranch
 from services.property.company import PropertyCompany
 from services.property.engagement import Engagement
-from services.property.fees import FeeBill
+from services.property.fees import FeeBill, fee_for, months_of
 from services.property.work_order import WorkOrder
 
 
@@ -27,11 +27,14 @@ class PropertyService(RepliesToBranch, BodyApplication):
 
     def __init__(
         self, database_url: str | None = None, *, pool: int = DEFAULT_DB_POOL, compound_exists: Callable[[UUID], bool],
-        addressed: Callable[[UUID], Addressed],
+        addressed: Callable[[UUID], Addressed], unit_area: Callable[[UUID, str], Decimal],
+        contract_in_force: Callable[[UUID], dict | None],
     ) -> None:
         super().__init__(database_url, pool=pool)
         self._compound_exists = compound_exists
         self._addressed = addressed
+        self._unit_area = unit_area
+        self._contract_in_force = contract_in_force
 
     def register_company(self, *, name: str, credit_code: str) -> Receipt:
         """Registers a property service company."""
@@ -48,11 +51,12 @@ class PropertyService(RepliesToBranch, BodyApplication):
             raise NotFound(f"no compound with id {compound_id}", field="compoundId")
         return self.per_compound(Engagement, compound_id)
 
-    def take_up_service(self, *, compound_id: UUID, company_id: UUID, basis: str, since: date) -> Receipt:
+    def take_up_service(self, *, compound_id: UUID, company_id: UUID, basis: str, since: date,
+                        fee_per_m2: Decimal | None = None) -> Receipt:
         """A company starts serving a compound (进驻): on the developer's preliminary contract, a
-        contract with the owners, or an interim arrangement."""
+        contract with the owners, or an interim arrangement; the first and the last declare the fee."""
         engagement = self.engagement(compound_id)
-        engagement.take_up(company_id, self.company_name(company_id), basis, since)
+        engagement.take_up(company_id, self.company_name(company_id), basis, since, fee_per_m2)
         return self.record(engagement, conflict="the compound's service changed meanwhile; try again")
 
     def hand_over_service(self, *, compound_id: UUID, until: date, reason: str) -> Receipt:
@@ -69,10 +73,16 @@ class PropertyService(RepliesToBranch, BodyApplication):
     # -- fees (物业费) ------------------------------------------------------------------------------
 
     def bill_fee(self, *, compound_id: UUID, period: str, household: str, amount: Decimal) -> Receipt:
-        """Bills one household of a compound for one period."""
-        if not self._compound_exists(compound_id):
-            raise NotFound(f"no compound with id {compound_id}", field="compoundId")
+        """Bills one household of a compound for one period, at the fee of the basis it is served on
+        and the unit's exclusive area; a bill that disagrees is refused with the reason."""
         bill = FeeBill.bill(compound_id=compound_id, period=period, household=household, amount=amount)
+        start, end = period_bounds(bill.period)
+        fee = self.engagement(compound_id).fee_basis(start, end, self._contract_in_force(compound_id))
+        area = self._unit_area(compound_id, bill.household)
+        owed = fee_for(fee, area, bill.period)
+        if bill.amount != owed:
+            raise RuleViolated(f"{bill.household} owes ¥{owed} for {bill.period}: {area} m² at ¥{fee} per m² a month "
+                               f"for {months_of(bill.period)} months, not ¥{bill.amount}", field="amount")
         return self.record(bill, conflict=f"{bill.household} is billed for {period} already")
 
     def record_fee_payment(self, *, compound_id: UUID, period: str, household: str, amount: Decimal,

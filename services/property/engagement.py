@@ -6,6 +6,7 @@ serves. A compound nobody serves has no property management."""
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from enum import Enum
 from uuid import NAMESPACE_URL, UUID, uuid5
 
@@ -13,7 +14,11 @@ from eventsourcing.domain import event
 
 from services.common.aggregate import GovernanceAggregate
 from services.common.context import today
-from services.common.errors import RuleViolated, require_choice, require_date, require_text
+from services.common.errors import (
+    InvalidInput, RuleViolated, require_choice, require_date, require_decimal, require_text,
+)
+
+MAX_FEE_PER_M2 = Decimal("1000")
 
 
 class Basis(str, Enum):
@@ -31,21 +36,52 @@ class Engagement(GovernanceAggregate):
     def __init__(self, compound_id: UUID) -> None:
         self.company_id: UUID | None = None
         self.company_name = ""
+        self.basis = ""
         self.since: date | None = None
+        self.fee_per_m2: Decimal | None = None
 
     def serving(self) -> bool:
         return self.company_id is not None
 
-    def take_up(self, company_id: UUID, company_name: str, basis: str, since: date) -> None:
+    def fee_basis(self, period_start: date, period_end: date, contract: dict | None) -> Decimal:
+        """The fee per m² a month the serving company bills a period at, or why it may not bill it.
+        ``contract``: the compound's registered service contract with the owners, if any is in force."""
+        if self.company_id is None or self.since is None:
+            raise RuleViolated("no property company serves the compound: nobody bills it")
+        if self.since > period_end:
+            raise RuleViolated(f"{self.company_name} serves the compound since {self.since}, after the period")
+        if self.basis != Basis.OWNERS_CONTRACT.value:
+            if self.fee_per_m2 is None:
+                raise RuleViolated(f"{self.company_name} serves on a {self.basis} basis that declared no fee per m²: "
+                                   "it bills nothing until a contract or a declared basis sets one")
+            return self.fee_per_m2
+        if contract is None or contract["company_id"] != self.company_id:
+            raise RuleViolated(f"{self.company_name} serves on the owners' contract, but no registered service "
+                               "contract with it is in force: it bills nothing without one")
+        if contract["starts_on"] > period_end or contract["ends_on"] < period_start:
+            raise RuleViolated(f"the service contract runs {contract['starts_on']} to {contract['ends_on']}: "
+                               "it does not cover the period")
+        return contract["fee_per_m2"]
+
+    def take_up(self, company_id: UUID, company_name: str, basis: str, since: date,
+                fee_per_m2: Decimal | str | None = None) -> None:
+        """``fee_per_m2``: on a preliminary or interim basis, the fee it sets, yuan per m² a month;
+        on the owners' contract, none (the registered contract sets it)."""
         if self.company_id is not None:
             raise RuleViolated(f"{self.company_name} serves the compound already: it hands over first")
-        self._taken_up(company_id=company_id, company_name=company_name,
-                       basis=require_choice(Basis, basis, "basis"),
-                       since=require_date(since, "since", not_after=today()))
+        basis = require_choice(Basis, basis, "basis")
+        if fee_per_m2 is not None:
+            if basis == Basis.OWNERS_CONTRACT.value:
+                raise InvalidInput("on the owners' contract the registered contract sets the fee", field="feePerM2")
+            fee_per_m2 = require_decimal(fee_per_m2, "feePerM2", unit="yuan/m²", maximum=MAX_FEE_PER_M2)
+        self._taken_up(company_id=company_id, company_name=company_name, basis=basis,
+                       since=require_date(since, "since", not_after=today()), fee_per_m2=fee_per_m2)
 
     @event("ServiceTakenUp")
-    def _taken_up(self, company_id: UUID, company_name: str, basis: str, since: date) -> None:
+    def _taken_up(self, company_id: UUID, company_name: str, basis: str, since: date,
+                  fee_per_m2: Decimal | None = None) -> None:
         self.company_id, self.company_name, self.since = company_id, company_name, since
+        self.basis, self.fee_per_m2 = basis, fee_per_m2
 
     def hand_over(self, until: date, reason: str) -> None:
         if self.company_id is None or self.since is None:
@@ -57,3 +93,4 @@ class Engagement(GovernanceAggregate):
     @event("ServiceHandedOver")
     def _handed_over(self, company_id: UUID, until: date, reason: str) -> None:
         self.company_id, self.company_name, self.since = None, "", None
+        self.basis, self.fee_per_m2 = "", None

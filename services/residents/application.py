@@ -30,6 +30,8 @@ class ResidentsService(RepliesToBranch, BodyApplication):
         "CaseRated": {"comment": Kind.TEXT},
         "CouncilMemberSeated": {"name": Kind.NAME},
         "CouncilMemberLeft": {"name": Kind.NAME},
+        "ProjectCouncilVoteOpened": {"seats": Kind.NAME},
+        "ProjectCouncilMemberVoted": {"member": Kind.NAME},
     }
 
     def __init__(self, database_url: str | None = None, *, pool: int = DEFAULT_DB_POOL, addressed: Callable[[UUID], Addressed]) -> None:
@@ -162,10 +164,22 @@ class ResidentsService(RepliesToBranch, BodyApplication):
                                  answer: str) -> Receipt:
         return self._step(compound_id, project_id, lambda p: p.answer_objection(number, answer))
 
-    def vote_on_project(self, *, compound_id: UUID, project_id: UUID, voted_on: date, members: int,
-                        yes: int, no: int, abstain: int) -> Receipt:
-        """The council's vote on the plan: it passes with 2/3 of all members voting yes."""
-        return self._step(compound_id, project_id, lambda p: p.put_to_vote(voted_on, members, yes, no, abstain))
+    def open_council_vote(self, *, compound_id: UUID, project_id: UUID, subject: str, opened_on: date,
+                          budget: Decimal | None = None, reason: str = "") -> Receipt:
+        """Opens the council's vote on the plan or on a budget amendment; its seats are the council
+        as seated now."""
+        seats = list(self.council(compound_id).members)
+        return self._step(compound_id, project_id,
+                          lambda p: p.open_council_vote(subject, opened_on, seats, budget, reason))
+
+    def record_council_member_vote(self, *, compound_id: UUID, project_id: UUID, member: str,
+                                   vote: str) -> Receipt:
+        """The council's secretary records how one seated member voted."""
+        return self._step(compound_id, project_id, lambda p: p.record_member_vote(member, vote))
+
+    def close_council_vote(self, *, compound_id: UUID, project_id: UUID, voted_on: date) -> Receipt:
+        """Counts the council's vote: it passes with 2/3 of all the seats frozen at its opening."""
+        return self._step(compound_id, project_id, lambda p: p.close_council_vote(voted_on))
 
     def receive_project_bid(self, *, compound_id: UUID, project_id: UUID, bidder: str, amount: Decimal,
                             note: str = "") -> Receipt:
@@ -186,11 +200,6 @@ class ResidentsService(RepliesToBranch, BodyApplication):
 
     def accept_project(self, *, compound_id: UUID, project_id: UUID, accepted_on: date, note: str) -> Receipt:
         return self._step(compound_id, project_id, lambda p: p.accept(accepted_on, note))
-
-    def amend_project_budget(self, *, compound_id: UUID, project_id: UUID, budget: Decimal, reason: str,
-                             voted_on: date, members: int, yes: int, no: int, abstain: int) -> Receipt:
-        return self._step(compound_id, project_id, lambda p: p.amend_budget(
-            budget, reason, voted_on, members, yes, no, abstain))
 
     def settle_project(self, *, compound_id: UUID, project_id: UUID, actual: Decimal,
                        settled_on: date) -> Receipt:

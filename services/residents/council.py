@@ -20,7 +20,7 @@ class Council(GovernanceAggregate):
 
     @event("CouncilOpened")
     def __init__(self, compound_id: UUID) -> None:
-        self.members: set[str] = set()
+        self.members: dict[str, str] = {}  # name → role, in the order they were seated
 
     def seat(self, name: str, role: str, joined_on: date) -> None:
         name = require_text(name, "name", max_length=80)
@@ -31,7 +31,7 @@ class Council(GovernanceAggregate):
 
     @event("CouncilMemberSeated")
     def _seated(self, name: str, role: str, joined_on: date) -> None:
-        self.members.add(name)
+        self.members[name] = role
 
     def unseat(self, name: str, left_on: date, reason: str) -> None:
         name = require_text(name, "name", max_length=80)
@@ -42,4 +42,4 @@ class Council(GovernanceAggregate):
 
     @event("CouncilMemberLeft")
     def _unseated(self, name: str, left_on: date, reason: str) -> None:
-        self.members.discard(name)
+        self.members.pop(name, None)

@@ -4,8 +4,13 @@ and answered, put to the council, compared bids (比选), works inspected by the
 supervision team (义务监督队), accepted, and settled against the budget.
 
 Dates on paper (a meeting, the notice, the council's vote, the works) are given, not taken from the
-clock: the council records them, in order, never in the future. The council passes a plan, or an
-amendment to its budget, only with at least 2/3 of all its members voting yes, not of those present.
+clock: the council records them, in order, never in the future.
+
+The council votes member by member. Opening a vote (on the plan, or on an amendment to its budget)
+freezes the council as it is seated then; the council's secretary records each seated member's
+vote (yes, no, abstain, absent), and closing it counts them: the matter passes only with at least
+2/3 of all the frozen seats voting yes, not of those present. A member seated after the opening
+does not vote on it.
 """
 
 from __future__ import annotations
@@ -69,16 +74,24 @@ class State(str, Enum):
 S = State
 
 
-def council_passes(members: int, yes: int, no: int, abstain: int) -> bool:
-    """At least 2/3 of ALL the council's members voted yes (not 2/3 of those present)."""
-    require_count(members, "members")
-    for name, value in (("yes", yes), ("no", no), ("abstain", abstain)):
-        require_count(value, name)
-    if members == 0:
-        raise InvalidInput("the council has members", field="members")
-    if yes + no + abstain > members:
-        raise InvalidInput(f"{yes + no + abstain} votes from a council of {members}", field="members")
-    return Fraction(yes, members) >= COUNCIL_MAJORITY
+class Subject(str, Enum):
+    PLAN = "plan"
+    BUDGET_AMENDMENT = "budget_amendment"
+
+
+class MemberVote(str, Enum):
+    YES = "yes"
+    NO = "no"
+    ABSTAIN = "abstain"
+    ABSENT = "absent"
+
+
+def council_passes(seats: int, yes: int) -> bool:
+    """At least 2/3 of ALL the council's seats voted yes (not 2/3 of those present)."""
+    return seats > 0 and Fraction(yes, seats) >= COUNCIL_MAJORITY
+
+
+AMENDABLE = (S.APPROVED, S.CONTRACTED, S.IN_WORKS, S.COMPLETED, S.ACCEPTED)
 
 
 class Project(GovernanceAggregate):
@@ -91,6 +104,8 @@ class Project(GovernanceAggregate):
         self.notice_ends: date | None = None
         self.objections: dict[int, bool] = {}  # number → answered
         self.bids: dict[int, Decimal] = {}
+        self.council_vote: dict | None = None  # the open vote: subject, seats, each member's vote
+        self.council_votes = 0
 
     @classmethod
     def propose(cls, *, compound_id: UUID, title: str, description: str, proposed_by: str) -> Project:
@@ -184,23 +199,88 @@ class Project(GovernanceAggregate):
     def _objection_answered(self, number: int, answer: str) -> None:
         self.objections[number] = True
 
-    def put_to_vote(self, voted_on: date, members: int, yes: int, no: int, abstain: int) -> bool:
-        """The council's vote on the plan; returns whether it passed."""
-        self._require("the council votes on the plan", S.PUBLICISED)
-        if voted_on <= self.notice_ends:
-            raise RuleViolated(f"the notice period runs until {self.notice_ends}: no vote before it ends",
-                               field="votedOn")
-        unanswered = [n for n, answered in self.objections.items() if not answered]
-        if unanswered:
-            raise RuleViolated(f"objections {unanswered} are not answered yet")
-        passed = council_passes(members, yes, no, abstain)
-        self._voted(voted_on=self._dated(voted_on, "votedOn"), members=members, yes=yes, no=no,
-                    abstain=abstain, passed=passed)
+    def open_council_vote(self, subject: str, opened_on: date, seats: list[str],
+                          budget: Decimal | str | None = None, reason: str = "") -> int:
+        """Opens the council's vote on the plan or on a budget amendment, freezing its seats."""
+        subject = Subject(require_choice(Subject, subject, "subject"))
+        if self.council_vote is not None:
+            raise RuleViolated(f"council vote {self.council_votes} on the project is open: close it first")
+        opened_on = self._dated(opened_on, "openedOn")
+        if subject is Subject.PLAN:
+            self._require("the council votes on the plan", S.PUBLICISED)
+            if opened_on <= self.notice_ends:
+                raise RuleViolated(f"the notice period runs until {self.notice_ends}: no vote before it ends",
+                                   field="openedOn")
+            unanswered = [n for n, answered in self.objections.items() if not answered]
+            if unanswered:
+                raise RuleViolated(f"objections {unanswered} are not answered yet")
+            if budget is not None or reason:
+                raise InvalidInput("a vote on the plan names no new budget or reason", field="budget")
+            budget, reason = None, ""
+        else:
+            self._require("the budget is amended", *AMENDABLE)
+            if budget is None:
+                raise InvalidInput("an amendment names the new budget", field="budget")
+            budget = require_amount(budget, "budget")
+            reason = require_text(reason, "reason", max_length=2000, multiline=True)
+        if not seats:
+            raise RuleViolated("nobody sits on the council: seat its members first")
+        number = self.council_votes + 1
+        self._council_vote_opened(number=number, subject=subject.value, opened_on=opened_on, seats=list(seats),
+                                  budget=budget, reason=reason)
+        return number
+
+    @event("ProjectCouncilVoteOpened")
+    def _council_vote_opened(self, number: int, subject: str, opened_on: date, seats: list[str],
+                             budget: Decimal | None, reason: str) -> None:
+        self.last_date = opened_on
+        self.council_votes = number
+        self.council_vote = {"subject": subject, "budget": budget, "reason": reason,
+                             "votes": dict.fromkeys(seats)}
+
+    def record_member_vote(self, member: str, vote: str) -> None:
+        """The council's secretary records how one seated member voted."""
+        vote = require_choice(MemberVote, vote, "vote")
+        member = require_text(member, "member", max_length=80)
+        if self.council_vote is None:
+            raise RuleViolated("no council vote on the project is open")
+        votes = self.council_vote["votes"]
+        if member not in votes:
+            raise RuleViolated("that member did not sit on the council when the vote opened", field="member")
+        if votes[member] is not None:
+            raise RuleViolated(f"that member's vote is recorded already ({votes[member]})", field="member")
+        self._member_voted(number=self.council_votes, member=member, vote=vote)
+
+    @event("ProjectCouncilMemberVoted")
+    def _member_voted(self, number: int, member: str, vote: str) -> None:
+        self.council_vote["votes"][member] = vote
+
+    def close_council_vote(self, voted_on: date) -> bool:
+        """Counts the open council vote against all its frozen seats; returns whether it passed."""
+        if self.council_vote is None:
+            raise RuleViolated("no council vote on the project is open")
+        votes = self.council_vote["votes"]
+        missing = sum(1 for v in votes.values() if v is None)
+        if missing:
+            raise RuleViolated(f"{missing} of the {len(votes)} seated members have no vote recorded "
+                               "(record absent members as absent)")
+        tally = {choice: sum(1 for v in votes.values() if v == choice.value) for choice in MemberVote}
+        members, yes = len(votes), tally[MemberVote.YES]
+        passed = council_passes(members, yes)
+        counts = {"members": members, "yes": yes, "no": tally[MemberVote.NO],
+                  "abstain": tally[MemberVote.ABSTAIN], "passed": passed}
+        voted_on = self._dated(voted_on, "votedOn")
+        if self.council_vote["subject"] == Subject.PLAN.value:
+            self._voted(voted_on=voted_on, **counts)
+        else:
+            self._budget_amended(budget=self.council_vote["budget"], reason=self.council_vote["reason"],
+                                 voted_on=voted_on, **counts)
         return passed
 
     @event("ProjectCouncilVoted")
     def _voted(self, voted_on: date, members: int, yes: int, no: int, abstain: int, passed: bool) -> None:
         self.last_date = voted_on
+        self.council_vote = None
         self.state = S.APPROVED if passed else S.REJECTED
 
     def receive_bid(self, bidder: str, amount: Decimal | str, note: str = "") -> int:
@@ -268,21 +348,11 @@ class Project(GovernanceAggregate):
         self.last_date = accepted_on
         self.state = S.ACCEPTED
 
-    def amend_budget(self, budget: Decimal | str, reason: str, voted_on: date, members: int, yes: int,
-                     no: int, abstain: int) -> bool:
-        """A new budget, which holds only if the council passes it as it passed the plan."""
-        self._require("the budget is amended", S.APPROVED, S.CONTRACTED, S.IN_WORKS, S.COMPLETED, S.ACCEPTED)
-        budget = require_amount(budget, "budget")
-        passed = council_passes(members, yes, no, abstain)
-        self._budget_amended(budget=budget, reason=require_text(reason, "reason", max_length=2000, multiline=True),
-                             voted_on=self._dated(voted_on, "votedOn"), members=members, yes=yes,
-                             no=no, abstain=abstain, passed=passed)
-        return passed
-
     @event("ProjectBudgetAmendmentVoted")
     def _budget_amended(self, budget: Decimal, reason: str, voted_on: date, members: int, yes: int,
                         no: int, abstain: int, passed: bool) -> None:
         self.last_date = voted_on
+        self.council_vote = None
         if passed:
             self.budget = budget
 

@@ -7,7 +7,8 @@ behind it, and the street's coverage."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
+from uuid import UUID
 
 import pytest
 
@@ -75,7 +76,7 @@ PROFILE = """query($a: UUID!) { compound(id: $a) {
     evidence(first: 100) { totalCount edges { node { kind figure body } } } } } }"""
 
 
-def test_a_branch_leads_supervises_and_is_rated_through_graphql(scene):
+def test_a_branch_leads_supervises_and_is_rated_through_graphql(scene, system):
     url, a, other, company, t = scene
     branch, committee, property_ = t["branch"], t["committee"], t["property"]
     early = run(url, branch, "reportMember", "ReportMemberInput", answer="", compoundId=a, name="张建国", building="1栋",
@@ -115,6 +116,9 @@ def test_a_branch_leads_supervises_and_is_rated_through_graphql(scene):
         run(url, committee, "castBallot", "CastBallotInput", answer="", compoundId=a, voteId=vote, building="2栋",
             unit=unit, choice="yes", channel="paper")
     recorded(url, committee, "closeVote", "CloseVoteInput", compoundId=a, voteId=vote)
+    later = datetime.now(timezone.utc) + timedelta(days=8)  # the week of objections is over: the count is final
+    with acting(f"body:owners_committee:{a}", clock=lambda: later):
+        system.services.owners_committee.finalise_vote(compound_id=UUID(a), vote_id=UUID(vote))
     recorded(url, committee, "recordCommitteeElection", "CommitteeElectionInput", compoundId=a, resolutionId=vote,
              termStarts=day(0), termEnds=day(1500))
     recorded(url, branch, "recordCrossAppointment", "CrossAppointmentInput", compoundId=a, memberId=cadre,

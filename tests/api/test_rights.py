@@ -161,6 +161,21 @@ EXAMPLES: dict[str, Example] = {
         f"query($a: UUID!, $p: UUID!) {{ project(compoundId: $a, id: $p) {{ timeline {{ edges {{ node {{ {f} }} }} }} }} }}",
         ("project", "timeline", "edges", 0, "node", f), ("Query.project", "Project.timeline"))
        for f in "at onDate step actor detail".split()},
+    "Project.councilVotes": Example(
+        "query($a: UUID!, $p: UUID!) { project(compoundId: $a, id: $p) { councilVotes { number } } }",
+        ("project", "councilVotes"), ("Query.project",)),
+    **{f"CouncilVote.{f}": Example(
+        f"query($a: UUID!, $p: UUID!) {{ project(compoundId: $a, id: $p) {{ councilVotes {{ {f} }} }} }}",
+        ("project", "councilVotes", 0, f), ("Query.project", "Project.councilVotes"))
+       for f in "number subject openedOn seats budget reason votedOn yes no abstain absent passed".split()},
+    "CouncilVote.members": Example(
+        "query($a: UUID!, $p: UUID!) { project(compoundId: $a, id: $p) { councilVotes { members { vote } } } }",
+        ("project", "councilVotes", 0, "members"), ("Query.project", "Project.councilVotes")),
+    **{f"CouncilMemberVote.{f}": Example(
+        f"query($a: UUID!, $p: UUID!) {{ project(compoundId: $a, id: $p) {{ councilVotes {{ members {{ {f} }} }} }} }}",
+        ("project", "councilVotes", 0, "members", 0, f),
+        ("Query.project", "Project.councilVotes", "CouncilVote.members"))
+       for f in "position vote member".split()},
     **{f"Mutation.{name}": Example(
         f"mutation($a: UUID!, $p: UUID!) {{ {name}(input: {{compoundId: $a, projectId: $p, {args}}}) {{ __typename }} }}",
         (name,))
@@ -170,15 +185,15 @@ EXAMPLES: dict[str, Example] = {
                           ("publiciseProject", 'postedOn: "2026-01-03", days: 7'),
                           ("lodgeProjectObjection", 'lodgedOn: "2026-01-04", objection: "异议"'),
                           ("answerProjectObjection", 'number: 1, answer: "答复"'),
-                          ("voteOnProject", 'votedOn: "2026-01-20", members: 37, yes: 25, no: 0, abstain: 0'),
+                          ("openCouncilVote", 'subject: "plan", openedOn: "2026-01-20"'),
+                          ("recordCouncilMemberVote", 'member: "王", vote: "yes"'),
+                          ("closeCouncilVote", 'votedOn: "2026-01-20"'),
                           ("receiveProjectBid", 'bidder: "施工队", amount: "90"'),
                           ("chooseProjectContractor", 'bid: 1, reason: "价低"'),
                           ("startProjectWorks", 'startedOn: "2026-01-21"'),
                           ("recordProjectInspection", 'inspectedOn: "2026-01-22", inspector: "监督队", finding: "好"'),
                           ("completeProjectWorks", 'completedOn: "2026-01-23"'),
                           ("acceptProject", 'acceptedOn: "2026-01-24", note: "合格"'),
-                          ("amendProjectBudget", 'budget: "120", reason: "增项", votedOn: "2026-01-24", members: 37, '
-                           'yes: 25, no: 0, abstain: 0'),
                           ("settleProject", 'actual: "90", settledOn: "2026-01-25"'),
                           ("withdrawProject", 'reason: "撤回"'))},
     "Mutation.proposeProject": Example(
@@ -191,9 +206,25 @@ EXAMPLES: dict[str, Example] = {
     **{f"AssemblyVote.{f}": Example(
         f"query($a: UUID!, $v: UUID!) {{ assemblyVote(compoundId: $a, id: $v) {{ {f} }} }}",
         ("assemblyVote", f), ("Query.assemblyVote",))
-       for f in ("compoundId id matter majority title description closesOn amount companyId candidates state "
-                 "openedAt closedAt totalArea totalOwners votedArea votedOwners yesArea yesOwners noArea noOwners "
-                 "abstainArea abstainOwners valid passed reason countedAt countOccasion corrections").split()},
+       for f in ("compoundId id matter majority title description closesOn amount companyId candidates stage "
+                 "openedAt noticeEnds closedAt objectionsEnd finalisedAt totalArea totalOwners votedArea votedOwners "
+                 "yesArea yesOwners noArea noOwners abstainArea abstainOwners valid passed reason countedAt "
+                 "countOccasion corrections unreachedOwners").split()},
+    "AssemblyVote.timeline": Example(
+        "query($a: UUID!, $v: UUID!) { assemblyVote(compoundId: $a, id: $v) { timeline { totalCount } } }",
+        ("assemblyVote", "timeline"), ("Query.assemblyVote",)),
+    **{f"VoteStep.{f}": Example(
+        f"query($a: UUID!, $v: UUID!) {{ assemblyVote(compoundId: $a, id: $v) {{ timeline {{ edges {{ node "
+        f"{{ {f} }} }} }} }} }}", ("assemblyVote", "timeline", "edges", 0, "node", f),
+        ("Query.assemblyVote", "AssemblyVote.timeline"))
+       for f in "at step detail".split()},
+    "AssemblyVote.objections": Example(
+        "query($a: UUID!, $v: UUID!) { assemblyVote(compoundId: $a, id: $v) { objections { number } } }",
+        ("assemblyVote", "objections"), ("Query.assemblyVote",)),
+    **{f"VoteObjection.{f}": Example(
+        f"query($a: UUID!, $v: UUID!) {{ assemblyVote(compoundId: $a, id: $v) {{ objections {{ {f} }} }} }}",
+        ("assemblyVote", "objections", 0, f), ("Query.assemblyVote", "AssemblyVote.objections"))
+       for f in "number lodgedOn upheld answer answeredAt owner objection".split()},
     "AssemblyVote.voteTable": Example(
         "query($a: UUID!, $v: UUID!) { assemblyVote(compoundId: $a, id: $v) { voteTable { totalCount } } }",
         ("assemblyVote", "voteTable"), ("Query.assemblyVote",)),
@@ -201,7 +232,7 @@ EXAMPLES: dict[str, Example] = {
         f"query($a: UUID!, $v: UUID!) {{ assemblyVote(compoundId: $a, id: $v) {{ voteTable {{ edges {{ node "
         f"{{ {f} }} }} }} }} }}", ("assemblyVote", "voteTable", "edges", 0, "node", f),
         ("Query.assemblyVote", "AssemblyVote.voteTable"))
-       for f in "position area choice how channel owner units".split()},
+       for f in "position area choice how channel deliveredBy deliveredOn owner units deliveredTo".split()},
     "Query.ballotReceipt": Example(
         "query($a: UUID!, $r: String!) { ballotReceipt(compoundId: $a, receipt: $r) { counted } }",
         ("ballotReceipt",)),
@@ -216,7 +247,12 @@ EXAMPLES: dict[str, Example] = {
                          'closesOn: "2099-01-01"')),
            ("castBallot", (", $v: UUID!", 'voteId: $v, building: "1栋", unit: "101", choice: "yes", '
                            'channel: "online"')),
+           ("deliverBallot", (", $v: UUID!", 'voteId: $v, building: "1栋", unit: "101", method: "post", '
+                              'deliveredOn: "2026-01-01", recipient: "田景余"')),
            ("closeVote", (", $v: UUID!", "voteId: $v")),
+           ("lodgeVoteObjection", (", $v: UUID!", 'voteId: $v, building: "1栋", unit: "101", objection: "异议"')),
+           ("answerVoteObjection", (", $v: UUID!", 'voteId: $v, number: 1, upheld: false, reason: "驳回"')),
+           ("finaliseVote", (", $v: UUID!", "voteId: $v")),
            ("correctBallot", (", $v: UUID!", 'voteId: $v, building: "1栋", unit: "101", choice: "no", '
                               'kind: "recount", reason: "复核"')),
            ("transferUnit", ("", 'building: "1栋", unit: "101", owner: "新业主"')),
@@ -228,7 +264,7 @@ EXAMPLES: dict[str, Example] = {
                                         'termEnds: "2030-12-31"')),
            ("authoriseFundUse", (", $v: UUID!", 'resolutionId: $v, purpose: "维修"')),
            ("disburseFund", (", $v: UUID!", 'resolutionId: $v, amount: "1", payee: "x", paidOn: "2026-01-01"')),
-           ("billFee", ("", 'period: "2026-12", household: "9栋101", amount: "100"')),
+           ("billFee", ("", 'period: "2026-12", household: "9栋-101", amount: "100"')),
            ("recordFeePayment", ("", 'period: "2026-10", household: "1栋101", amount: "1", paidOn: "2026-10-02"')))},
     **{f"Query.{name}": Example(f"query($a: UUID!) {{ {name}(compoundId: $a) {{ __typename }} }}", (name,))
        for name in ("serviceContracts", "committeeTerms", "maintenanceFund", "feeCollection")},
@@ -247,6 +283,26 @@ EXAMPLES: dict[str, Example] = {
     **{f"FundUse.{f}": Example(f"query($a: UUID!) {{ maintenanceFund(compoundId: $a) {{ uses {{ {f} }} }} }}",
                                ("maintenanceFund", "uses", 0, f), ("Query.maintenanceFund", "MaintenanceFund.uses"))
        for f in "resolutionId purpose authorised disbursed remaining".split()},
+    "FundUse.disbursements": Example(
+        "query($a: UUID!) { maintenanceFund(compoundId: $a) { uses { disbursements { amount } } } }",
+        ("maintenanceFund", "uses", 0, "disbursements"), ("Query.maintenanceFund", "MaintenanceFund.uses")),
+    **{f"Disbursement.{f}": Example(
+        f"query($a: UUID!) {{ maintenanceFund(compoundId: $a) {{ uses {{ disbursements {{ {f} }} }} }} }}",
+        ("maintenanceFund", "uses", 0, "disbursements", 0, f),
+        ("Query.maintenanceFund", "MaintenanceFund.uses", "FundUse.disbursements"))
+       for f in "amount payee paidOn borneBy".split()},
+    **{f"Disbursement.{f}": Example(
+        f"query($a: UUID!) {{ maintenanceFund(compoundId: $a) {{ uses {{ disbursements {{ {f} {{ __typename }} }} }} }} }}",
+        ("maintenanceFund", "uses", 0, "disbursements", 0, f),
+        ("Query.maintenanceFund", "MaintenanceFund.uses", "FundUse.disbursements"))
+       for f in "byBuilding shares".split()},
+    **{f"{type_}.{f}": Example(
+        f"query($a: UUID!) {{ maintenanceFund(compoundId: $a) {{ uses {{ disbursements {{ {list_} {{ {f} }} }} }} }} }}",
+        ("maintenanceFund", "uses", 0, "disbursements", 0, list_, 0, f),
+        ("Query.maintenanceFund", "MaintenanceFund.uses", "FundUse.disbursements", f"Disbursement.{list_}"))
+       for type_, list_, names in (("BuildingShare", "byBuilding", "building units area share"),
+                                   ("DisbursementShare", "shares", "building area share unit owner"))
+       for f in names.split()},
     # The shape of governance and the five powers
     **{f"Compound.{f}": Example(f"query($a: UUID!) {{ compound(id: $a) {{ {f} {{ __typename }} }} }}",
                                 ("compound", f), ("Query.compound",))
@@ -263,7 +319,7 @@ EXAMPLES: dict[str, Example] = {
        for type_, selection, path, parents, names in (
            ("CompoundBodies", "bodies {{ {f} }}", ("bodies",), ("Compound.bodies",),
             "branch residentsGroup ownersCommittee committeeTermEnds propertyCompany propertyCompanyName "
-            "propertyBasis twoNone fourInOne"),
+            "propertyBasis propertyFeePerM2 twoNone fourInOne"),
            ("AttachedBody", "bodies {{ attached {{ {f} }} }}", ("bodies", "attached", 0),
             ("Compound.bodies", "CompoundBodies.attached"), "kind name attachedAt"),
            ("BranchMember", "branch {{ members {{ edges {{ node {{ {f} }} }} }} }}",
@@ -446,30 +502,51 @@ def decisions(system, compound, company):
                                               proposed_by="residents_council").aggregate_id
         s.residents.hold_project_meeting(compound_id=compound, project_id=project, held_on=day,
                                          attendees=["王"], bodies=["community"], minutes="议定")
+        s.residents.draft_project_plan(compound_id=compound, project_id=project, content="方案",
+                                       budget=Decimal("100"), funding="crowdfunded")
+        s.residents.publicise_project(compound_id=compound, project_id=project, posted_on=day, days=7)
+        s.residents.seat_council_member(compound_id=compound, name="王", role="议事会成员", joined_on=day)
+        s.residents.open_council_vote(compound_id=compound, project_id=project, subject="plan",
+                                      opened_on=day + timedelta(days=8))
     made = {"project": project}
-    with acting(f"body:owners_committee:{compound}"):
-        oc = s.owners_committee
-        for key, matter, extra in (("fund", "use_maintenance_fund", {"amount": Decimal("5000")}),
-                                   ("election", "elect_committee", {"candidates": ["田景余"]}),
-                                   ("vote", "hire_property_company", {"company_id": company})):
+    committee, oc = f"body:owners_committee:{compound}", s.owners_committee
+    for key, matter, extra in (("fund", "use_maintenance_fund", {"amount": Decimal("5000")}),
+                               ("election", "elect_committee", {"candidates": ["田景余"]}),
+                               ("vote", "hire_property_company", {"company_id": company})):
+        with acting(committee, clock=noon(day - timedelta(days=10))):
             vote = oc.open_vote(compound_id=compound, matter=matter, title=matter, description="x",
-                                closes_on=china_date(utc_now()), **extra).aggregate_id
+                                closes_on=day - timedelta(days=10), **extra).aggregate_id
+            oc.deliver_ballot(compound_id=compound, vote_id=vote, building="1栋", unit="101", method="post",
+                              delivered_on=day - timedelta(days=10), recipient="田景余")
             _, made["receipt"] = oc.cast_ballot(compound_id=compound, vote_id=vote, building="1栋", unit="101",
                                                 choice="yes", channel="online")
             oc.close_vote(compound_id=compound, vote_id=vote)
-            made[key] = vote
+            oc.lodge_vote_objection(compound_id=compound, vote_id=vote, building="1栋", unit="101",
+                                    objection="核对")
+            oc.answer_vote_objection(compound_id=compound, vote_id=vote, number=1, upheld=False, reason="无误")
+        with acting(committee, clock=noon(day)):
+            oc.finalise_vote(compound_id=compound, vote_id=vote)
+        made[key] = vote
+    with acting(committee):
         oc.register_contract(compound_id=compound, resolution_id=made["vote"], starts_on=day,
                              ends_on=day + timedelta(days=700), fee_per_m2=Decimal("1.8"))
         oc.authorise_fund_use(compound_id=compound, resolution_id=made["fund"], purpose="电梯维修")
         oc.disburse_fund(compound_id=compound, resolution_id=made["fund"], amount=Decimal("3000"),
-                         payee="电梯公司", paid_on=day)
+                         payee="电梯公司", paid_on=day, borne_by=["1栋"])
         oc.record_committee_election(compound_id=compound, resolution_id=made["election"], term_starts=day,
                                      term_ends=day + timedelta(days=1000))
+    period = f"{day.year}-{day.month:02d}"
     with acting(f"body:property:{compound}"):
-        s.property.bill_fee(compound_id=compound, period="2026-10", household="1栋101", amount=Decimal("144"))
-        s.property.record_fee_payment(compound_id=compound, period="2026-10", household="1栋101",
+        s.property.take_up_service(compound_id=compound, company_id=company, basis="owners_contract", since=day)
+        s.property.bill_fee(compound_id=compound, period=period, household="1栋-101", amount=Decimal("144"))
+        s.property.record_fee_payment(compound_id=compound, period=period, household="1栋-101",
                                       amount=Decimal("100"), paid_on=day)
     return made
+
+
+def noon(day):
+    """A clock at noon in China on ``day``."""
+    return lambda: datetime(day.year, day.month, day.day, 4, tzinfo=timezone.utc)
 
 
 def governance(system, inside, outside, company):
@@ -477,8 +554,6 @@ def governance(system, inside, outside, company):
     田景余 was elected to; a meeting, a suggestion gone overdue (in both compounds), a notice, a
     recommendation, a published evaluation, an attached body, an activity."""
     s, today = system.services, china_date(utc_now())
-    with acting(f"body:property:{inside}"):
-        s.property.take_up_service(compound_id=inside, company_id=company, basis="preliminary", since=today)
     with acting(f"body:branch:{inside}"):
         b = s.branch
         member = b.report_member(compound_id=inside, name="田景余", building="1栋", kind="in_service",

@@ -57,7 +57,7 @@ def serve(services, compound):
 
 def elect_committee(services, compound, members=("王五", "赵六")):
     oc = services.owners_committee
-    with on("body:owners_committee:x"):
+    with on("body:owners_committee:x", ago(8)):  # voted and publicised a week before today
         for unit, owner in (("101", "王五"), ("102", "赵六")):
             oc.register_exclusive_unit(compound_id=compound, building="1栋", unit=unit,
                                        exclusive_area=Decimal("90"), owner=owner)
@@ -67,6 +67,8 @@ def elect_committee(services, compound, members=("王五", "赵六")):
             oc.cast_ballot(compound_id=compound, vote_id=vote, building="1栋", unit=unit, choice="yes",
                            channel="paper")
         oc.close_vote(compound_id=compound, vote_id=vote)
+    with on("body:owners_committee:x"):
+        oc.finalise_vote(compound_id=compound, vote_id=vote)
         oc.record_committee_election(compound_id=compound, resolution_id=vote, term_starts=TODAY,
                                      term_ends=date(2031, 11, 19))
 
