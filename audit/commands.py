@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import argparse
 import csv
 import json
@@ -182,12 +184,14 @@ def cmd_erase(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_witness(args: argparse.Namespace, settings: Settings) -> int:
     from audit.witness import watch
-    from infra.running import services_on, stop_on_signals
+    from infra.running import run_part, services_on
     from infra.embedded import servers
 
-    stop = stop_on_signals()
-    with servers(settings) as resolved, services_on(resolved) as services:
-        watch(resolved, services, stop, args.every)
+    def witness(stop: threading.Event) -> None:
+        with servers(settings) as resolved, services_on(resolved) as services:
+            watch(resolved, services, stop, args.every)
+
+    run_part(witness)
     return 0
 
 

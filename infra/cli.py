@@ -8,6 +8,7 @@ import logging
 import os
 import shutil
 import sys
+import threading
 from dataclasses import replace
 from typing import TYPE_CHECKING
 from uuid import UUID
@@ -17,7 +18,7 @@ from api.tokens import UnknownToken
 from audit.commands import add_commands as add_audit_commands
 from bench.commands import add_commands as add_bench_commands
 from infra.arguments import processes, seconds
-from infra.running import Shutdown, Supervisor, services_on, stop_on_signals
+from infra.running import Shutdown, Supervisor, run_part, services_on
 from infra.settings import ConfigurationError, Settings
 
 if TYPE_CHECKING:
@@ -33,9 +34,11 @@ def cmd_relay(args: argparse.Namespace, settings: Settings) -> int:
     from infra.relay import run_relays
     from services.common.bodies import Body
 
-    stop = stop_on_signals()
-    with servers(settings) as resolved:
-        run_relays(resolved, stop, [Body(b) for b in args.body] if args.body else None)
+    def relay(stop: threading.Event) -> None:
+        with servers(settings) as resolved:
+            run_relays(resolved, stop, [Body(b) for b in args.body] if args.body else None)
+
+    run_part(relay)
     return 0
 
 
@@ -53,9 +56,12 @@ def cmd_project(args: argparse.Namespace, settings: Settings) -> int:
             finally:
                 supervisor.stop()
         return 0
-    stop = stop_on_signals()
-    with servers(settings) as resolved:
-        Projector(resolved).run(stop)
+
+    def project(stop: threading.Event) -> None:
+        with servers(settings) as resolved:
+            Projector(resolved).run(stop)
+
+    run_part(project)
     return 0
 
 
@@ -63,9 +69,11 @@ def cmd_react(args: argparse.Namespace, settings: Settings) -> int:
     from infra.embedded import servers
     from infra.reactor import Reactor
 
-    stop = stop_on_signals()
-    with servers(settings) as resolved, services_on(resolved) as services:
-        Reactor(resolved, services).run(stop)
+    def react(stop: threading.Event) -> None:
+        with servers(settings) as resolved, services_on(resolved) as services:
+            Reactor(resolved, services).run(stop)
+
+    run_part(react)
     return 0
 
 
@@ -73,9 +81,11 @@ def cmd_deadlines(args: argparse.Namespace, settings: Settings) -> int:
     from infra.deadlines import watch
     from infra.embedded import servers
 
-    stop = stop_on_signals()
-    with servers(settings) as resolved, services_on(resolved) as services:
-        watch(resolved, services, stop, args.every)
+    def deadlines(stop: threading.Event) -> None:
+        with servers(settings) as resolved, services_on(resolved) as services:
+            watch(resolved, services, stop, args.every)
+
+    run_part(deadlines)
     return 0
 
 

@@ -71,9 +71,29 @@ class Shutdown:
             self._interruptible = False
 
 
-def stop_on_signals() -> threading.Event:
-    """An event set by Ctrl-C or SIGTERM, for long-running commands to end cleanly."""
-    return Shutdown().event
+def run_part(work: Callable[[threading.Event], object]) -> None:
+    """Runs a long-running part (``work(stop)``) until it ends, or until Ctrl-C or SIGTERM stops
+    it. Stopped, it has ``CHILD_STOP_SECONDS`` to end cleanly (to finish its batch); one still
+    blocked then, on a broker or a database that does not answer, ends with the process: what it
+    had in flight was not committed, so nothing is lost and nothing counted twice."""
+    stop = Shutdown().event
+    failed: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            work(stop)
+        except BaseException as error:  # raised again in the main thread
+            failed.append(error)
+
+    part = threading.Thread(target=run, name="part", daemon=True)
+    part.start()
+    while part.is_alive() and not stop.wait(0.5):
+        pass
+    part.join(CHILD_STOP_SECONDS)
+    if failed:
+        raise failed[0]
+    if part.is_alive():
+        log.warning("still busy %.0f s after the stop: ending without waiting any longer", CHILD_STOP_SECONDS)
 
 
 class Server(Protocol):

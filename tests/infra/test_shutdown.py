@@ -96,3 +96,39 @@ def test_siwei_up_stops_within_its_bound_whenever_it_is_signalled(tmp_path):
         left = processes_marked(mark)
         assert not left, f"round {round_}: {sig.name} after {moment or 'start'} left {left}"
         assert took < STOP_BOUND_SECONDS
+
+
+PART = """
+import sys, threading, time
+from infra.running import run_part
+
+def work(stop: threading.Event) -> None:
+    print("working", flush=True)
+    if sys.argv[1] == "blocked":  # deaf to the stop, as a call to a server that does not answer
+        time.sleep(3600)
+    if sys.argv[1] == "fails":
+        raise RuntimeError("the part failed")
+    stop.wait()
+    print("stopped cleanly", flush=True)
+
+run_part(work)
+"""
+
+
+def test_a_standalone_part_ends_by_sigterm_even_when_what_it_waits_on_does_not_answer(tmp_path):
+    def run(how: str) -> tuple[float, subprocess.CompletedProcess]:
+        process = subprocess.Popen([sys.executable, "-c", PART, how], stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE, text=True)
+        assert process.stdout.readline() == "working\n"
+        if how != "fails":
+            process.send_signal(signal.SIGTERM)
+        started = time.monotonic()
+        out, err = process.communicate(timeout=60)
+        return time.monotonic() - started, subprocess.CompletedProcess(process.args, process.returncode, out, err)
+
+    took, cleanly = run("clean")
+    assert (cleanly.returncode, cleanly.stdout, took < 5) == (0, "stopped cleanly\n", True)
+    took, blocked = run("blocked")
+    assert blocked.returncode == 0 and 9 < took < 20 and "ending without waiting any longer" in blocked.stderr
+    _, failed = run("fails")
+    assert failed.returncode != 0 and "RuntimeError: the part failed" in failed.stderr
