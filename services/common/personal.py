@@ -10,7 +10,9 @@ person's data and of what kind (``personal_data`` on its application):
   it is its own person: the unit of the owners' register, of a vote's electorate and of the
   resident who lives there seal to one token, so that a resident is still the subject of their unit.
 - ``Kind.TEXT``: what a resident wrote (a case's description, information, comment). It is
-  sealed under the key of the resident who wrote it; text written by a body stays as it is.
+  sealed under the key of the resident who wrote it; written down by a body for the resident of a
+  unit the event names (an owner's objection the committee records), under that unit's key; any
+  other text written by a body stays as it is.
 
 The envelope's actor names a resident as ``resident:<compound>:<token>``: the token seals the
 resident's unit and carries their pseudonymous person id. Before an event is stored, each declared
@@ -333,7 +335,11 @@ class SealingMapper(Mapper):
         values: dict[str, Any] = {}
         if resident is not None and not is_sealed(resident[1]):
             values["actor"] = resident_actor(resident[0], self.keys.seal(resident[0], resident[1]))
-        for name, kind in self.fields.get(type(domain_event).__name__, {}).items():
+        declared = self.fields.get(type(domain_event).__name__, {})
+        if resident is None and compound_id is not None:  # a body writing for the resident of a unit
+            resident = next(((compound_id, getattr(domain_event, name)) for name, kind in declared.items()
+                             if kind is Kind.UNIT and isinstance(getattr(domain_event, name), str)), None)
+        for name, kind in declared.items():
             value = getattr(domain_event, name)
             if kind in (Kind.NAME, Kind.UNIT) and compound_id is not None:
                 values[name] = self.keys.seal(compound_id, value)

@@ -24,7 +24,7 @@ OVERDUE = """query($a: UUID!, $c: UUID!, $t: DateTime) { case(compoundId: $a, id
 PROJECT = """query($a: UUID!, $p: UUID!, $t: DateTime) { project(compoundId: $a, id: $p, asOf: $t) {
   title state timeline { totalCount } } }"""
 VOTE = """query($a: UUID!, $v: UUID!, $t: DateTime) { assemblyVote(compoundId: $a, id: $v, asOf: $t) {
-  state totalOwners voteTable { edges { node { owner choice } } } } }"""
+  stage totalOwners voteTable { edges { node { owner choice deliveredBy } } } } }"""
 FIGURES = """query($a: UUID!, $t: DateTime) { caseFigures(compoundId: $a, asOf: $t) { raised withdrawn openOverdue } }"""
 
 
@@ -77,6 +77,8 @@ def test_as_of_answers_what_the_api_answered_then(system):
                                                    exclusive_area="95", owner="王芳")
         s.owners_committee.cast_ballot(compound_id=compound, vote_id=vote, building="1栋", unit="101",
                                        choice="yes", channel="paper")
+        s.owners_committee.deliver_ballot(compound_id=compound, vote_id=vote, building="1栋", unit="102",
+                                          method="post", delivered_on=china_date(NOW), recipient="李华")
     with acting(f"resident:{compound}:101"):
         s.residents.add_case_information(compound_id=compound, case_id=case, text="门锁也坏了")
         s.residents.withdraw_case(compound_id=compound, case_id=case, reason="自己修好了")

@@ -99,3 +99,27 @@ def test_names_of_members_candidates_raters_and_assignees_are_sealed(services, c
     seated, = stored(services.residents, "CouncilMemberSeated")
     assert is_sealed(seated.name)
     assert not any("赵丽华" in t for t in tokens_in(seated.name))
+
+
+def test_what_votes_name_is_sealed_and_an_objection_under_the_key_of_its_unit(services, compound):
+    oc = services.owners_committee
+    with acting(f"body:owners_committee:{compound}"):
+        vote = oc.open_vote(compound_id=compound, matter="other_major", title="表决", description="事项",
+                            closes_on=date(2099, 1, 1)).aggregate_id
+        oc.deliver_ballot(compound_id=compound, vote_id=vote, building="2栋", unit="101", method="post",
+                          delivered_on=date(2026, 1, 5), recipient="王建国的女儿")
+        for unit in ("101", "103"):
+            oc.cast_ballot(compound_id=compound, vote_id=vote, building="2栋", unit=unit, choice="no", channel="paper")
+        oc.close_vote(compound_id=compound, vote_id=vote)
+        # Written down by the committee for the owner who brought it in person.
+        oc.lodge_vote_objection(compound_id=compound, vote_id=vote, building="2栋", unit="101",
+                                objection="我的电话 13800000000，我投的是同意")
+    delivered, = stored(oc, "BallotDelivered")
+    lodged, = stored(oc, "VoteObjectionLodged")
+    assert all(is_sealed(v) for v in (delivered.owner, delivered.unit, delivered.recipient, lodged.owner, lodged.unit,
+                                      lodged.objection))
+    assert person_of(lodged.objection) == person_of(lodged.unit) == oc.personal_keys.person(compound, "101")
+    with acting("admin"):
+        services.erase_person(person_of(lodged.unit), "本人申请注销")
+    keys = oc.personal_keys.keys({person_of(lodged.unit)})
+    assert shown([lodged.unit, lodged.objection], keys) == [ERASED, ERASED]
