@@ -18,6 +18,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Protocol
 
@@ -73,9 +74,10 @@ class Shutdown:
 
 def run_part(work: Callable[[threading.Event], object]) -> None:
     """Runs a long-running part (``work(stop)``) until it ends, or until Ctrl-C or SIGTERM stops
-    it. Stopped, it has ``CHILD_STOP_SECONDS`` to end cleanly (to finish its batch); one still
-    blocked then, on a broker or a database that does not answer, ends with the process: what it
-    had in flight was not committed, so nothing is lost and nothing counted twice."""
+    it. Stopped, it has ``CHILD_STOP_SECONDS`` to end cleanly (to finish its batch), and so has any
+    thread it started; what is still blocked then, on a broker or a database that does not answer,
+    ends with the process: what it had in flight was not committed, so nothing is lost and nothing
+    counted twice."""
     stop = Shutdown().event
     failed: list[BaseException] = []
 
@@ -89,11 +91,22 @@ def run_part(work: Callable[[threading.Event], object]) -> None:
     part.start()
     while part.is_alive() and not stop.wait(0.5):
         pass
-    part.join(CHILD_STOP_SECONDS)
     if failed:
         raise failed[0]
-    if part.is_alive():
-        log.warning("still busy %.0f s after the stop: ending without waiting any longer", CHILD_STOP_SECONDS)
+    if not stop.is_set():
+        return
+    deadline = time.monotonic() + CHILD_STOP_SECONDS
+    for thread in [part, *(t for t in threading.enumerate() if not t.daemon)]:
+        if thread is not threading.current_thread():
+            thread.join(max(0.0, deadline - time.monotonic()))
+    busy = [t.name for t in threading.enumerate() if t.is_alive() and t is not threading.current_thread()
+            and (t is part or not t.daemon)]
+    if busy:
+        log.warning("still busy %.0f s after the stop (%s): ending without waiting any longer",
+                    CHILD_STOP_SECONDS, ", ".join(busy))
+        logging.shutdown()
+        sys.stdout.flush()
+        os._exit(0)
 
 
 class Server(Protocol):

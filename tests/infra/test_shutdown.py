@@ -106,6 +106,8 @@ def work(stop: threading.Event) -> None:
     print("working", flush=True)
     if sys.argv[1] == "blocked":  # deaf to the stop, as a call to a server that does not answer
         time.sleep(3600)
+    if sys.argv[1] == "leaks":  # a thread of its own (not a daemon) that never ends, as a client's I/O thread
+        threading.Thread(target=time.sleep, args=(3600,), name="io", daemon=False).start()
     if sys.argv[1] == "fails":
         raise RuntimeError("the part failed")
     stop.wait()
@@ -128,7 +130,8 @@ def test_a_standalone_part_ends_by_sigterm_even_when_what_it_waits_on_does_not_a
 
     took, cleanly = run("clean")
     assert (cleanly.returncode, cleanly.stdout, took < 5) == (0, "stopped cleanly\n", True)
-    took, blocked = run("blocked")
-    assert blocked.returncode == 0 and 9 < took < 20 and "ending without waiting any longer" in blocked.stderr
+    for how in ("blocked", "leaks"):
+        took, stuck = run(how)
+        assert stuck.returncode == 0 and 9 < took < 20 and "ending without waiting any longer" in stuck.stderr
     _, failed = run("fails")
     assert failed.returncode != 0 and "RuntimeError: the part failed" in failed.stderr
