@@ -155,6 +155,9 @@ class TopicReader:
         self.leases = Leases(new_holder(self.role))
         self.partitions: list[TopicPartition] = []  # every partition of the topics
         self.last_error: str | None = None  # to note in this process's row at the next claim
+        # What the batch in hand set aside, by partition, view and reason: one log line each once
+        # it commits (a foreign topic read whole would otherwise log a line a message).
+        self._noted: dict[tuple[str, int, str, str], list[int]] = {}
 
     def handlers(self, event_type: str) -> list[tuple[str, Handler]]:
         """The handlers of events of this type, each with the view (or part of the reader) it
@@ -272,6 +275,7 @@ class TopicReader:
                *, isolated: bool) -> BatchOutcome:
         applied = duplicates = set_aside = 0
         rewound: list[TopicPartition] = []
+        self._noted = {}
         # In pipeline mode: statements go to the server without waiting for each one's answer
         # (a view that reads a result waits for that one only). Isolated, each handler's work
         # is a savepoint of its own, its failure known at once.
@@ -347,6 +351,10 @@ class TopicReader:
                 " next_offset = EXCLUDED.next_offset, generation = EXCLUDED.generation",
                 [(tp.topic, tp.partition, s.next_offset, s.generation) for tp, s in touched.items()],
             )
+        for (topic, partition, view, reason), offsets in self._noted.items():  # committed: say so, once a kind
+            where = (f"@{offsets[0]}" if len(offsets) == 1
+                     else f" ({len(offsets)} messages, @{offsets[0]}…{offsets[-1]})")
+            log.warning("%s set aside %s/%s%s%s: %s", self.role, topic, partition, where, view, reason)
         return BatchOutcome(applied, duplicates, set_aside, rewound)
 
     def _handle(self, cur: psycopg.Cursor, record: ConsumerRecord, event: PublishedEvent,
@@ -367,8 +375,8 @@ class TopicReader:
     def _set_aside(self, cur: psycopg.Cursor, record: ConsumerRecord, reason: str, *,
                    event: PublishedEvent | None = None, view: str = WHOLE_MESSAGE,
                    handler: str | None = None) -> None:
-        log.warning("%s set aside %s/%s@%s%s: %s", self.role, record.topic, record.partition, record.offset,
-                    f" for {view} ({handler})" if view else "", reason)
+        kind = (record.topic, record.partition, f" for {view} ({handler})" if view else "", reason)
+        self._noted.setdefault(kind, []).append(record.offset)
         headers = {k: (v.decode("utf-8", "replace") if v is not None else None) for k, v in record.headers}
         cur.execute(
             "INSERT INTO dead_letters (topic, partition, \"offset\", generation, reason, key, headers,"
