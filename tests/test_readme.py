@@ -182,11 +182,14 @@ def test_shell_block_runs_as_written(demo, block, tmp_path, postgres_server):
                 .replace("--port 8000", f"--port {free_port()}").replace("<case id>", case)
                 for command in shell_lines(block.body)]
     if block.how == "parts":  # all started together; each must still run a moment later, and stop cleanly
+        # Each part's log in a file: a pipe nobody reads until the end would stop a part that
+        # says more than the pipe holds (the projector reading the demo's topics as foreign).
+        logs = {command: tmp_path / f"part{n}.log" for n, command in enumerate(commands)}
         parts = {command: subprocess.Popen(["bash", "-c", command], cwd=tmp_path, env=environment,
-                                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                           stdout=subprocess.DEVNULL, stderr=logs[command].open("w"),
                                            start_new_session=True) for command in commands}
         time.sleep(PART_SECONDS)
-        exited = {c: p.stderr.read().decode() for c, p in parts.items() if p.poll() is not None}
+        exited = {c: logs[c].read_text() for c, p in parts.items() if p.poll() is not None}
         for part in parts.values():
             if part.poll() is None:
                 os.killpg(part.pid, signal.SIGTERM)
