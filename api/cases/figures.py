@@ -14,6 +14,11 @@ from projections.cases.view import OPEN_STATES
 from services.common.case_categories import DISPUTES
 
 FIGURES_SQL = """
+WITH period AS (
+  SELECT * FROM cases
+  WHERE compound_id = %(compound)s AND raised_at >= %(since)s AND raised_at < %(before)s),
+ratings AS (  -- every rating of those cases, the one that reopened a case included
+  SELECT score FROM case_ratings WHERE case_id IN (SELECT case_id FROM period))
 SELECT
   count(*) AS raised,
   count(*) FILTER (WHERE state = 'withdrawn') AS withdrawn,
@@ -21,15 +26,14 @@ SELECT
   count(*) FILTER (WHERE state IN ('resolved', 'closed') AND resolved_at <= due_at) AS on_time,
   percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM resolved_at - raised_at) / 3600)
     FILTER (WHERE state IN ('resolved', 'closed')) AS median_hours,
-  avg(score)::float AS satisfaction,
-  count(score) AS ratings,
+  (SELECT avg(score)::float FROM ratings) AS satisfaction,
+  (SELECT count(*) FROM ratings) AS ratings,
   count(*) FILTER (WHERE state = ANY(%(open)s) AND due_at < %(now)s) AS open_overdue,
   count(*) FILTER (WHERE category = ANY(%(disputes)s)) AS disputes,
   count(*) FILTER (WHERE mediation_outcome = 'agreement') AS mediation_agreements,
   count(*) FILTER (WHERE mediation_outcome = 'partial') AS mediation_partial,
   count(*) FILTER (WHERE mediation_outcome = 'failed_referred') AS mediation_failed
-FROM cases
-WHERE compound_id = %(compound)s AND raised_at >= %(since)s AND raised_at < %(before)s
+FROM period
 """
 CLAIMS_SQL = """
 SELECT count(*) AS published, count(claimed_at) AS claimed, count(solved_at) AS solved FROM claims
@@ -48,8 +52,9 @@ class CaseFigures:
     on_time: int = strawberry.field(description="Handled by the category's deadline")
     on_time_rate: float | None = strawberry.field(description="onTime / handled")
     median_hours_to_resolve: float | None
-    satisfaction: float | None = strawberry.field(description="The residents' average rating, 1 to 5")
-    ratings: int
+    satisfaction: float | None = strawberry.field(description="The residents' average rating, 1 to 5, over "
+                                                  "every rating (a case rated again after reopening counts twice)")
+    ratings: int = strawberry.field(description="Every rating given, the one that reopened a case included")
     open_overdue: int = strawberry.field(description="Open now and past the deadline")
     disputes: int
     mediation_agreements: int

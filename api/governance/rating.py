@@ -27,6 +27,9 @@ members AS (
       AND (left_on IS NULL OR left_on >= %(start)s)),
 period_cases AS (
     SELECT cv.branch_id, c.* FROM cases c JOIN covered cv USING (compound_id)),
+period_ratings AS (  -- every rating given in the period, the one that reopened a case included
+    SELECT cv.branch_id, r.* FROM case_ratings r JOIN covered cv USING (compound_id)
+    WHERE (r.rated_at AT TIME ZONE '{LOCAL}')::date BETWEEN %(start)s AND %(end)s),
 member_cases AS (  -- cases a member took (党员接单), by the name the branch dispatched to
     SELECT m.branch_id, m.member_id, c.case_id
     FROM members m JOIN period_cases c ON c.branch_id = m.branch_id AND c.compound_id = m.compound_id
@@ -57,16 +60,14 @@ SELECT b AS branch_id,
     (SELECT coalesce(sum(residents), 0) FROM covered WHERE branch_id = b) AS residents,
     (SELECT count(DISTINCT raised_by) FROM period_cases c WHERE c.branch_id = b
        AND ((c.raised_at AT TIME ZONE '{LOCAL}')::date BETWEEN %(start)s AND %(end)s
-            OR (c.rated_at AT TIME ZONE '{LOCAL}')::date BETWEEN %(start)s AND %(end)s))
+            OR c.case_id IN (SELECT case_id FROM period_ratings)))
     + (SELECT coalesce(sum(residents_attending), 0) FROM activities a WHERE a.branch_id = b)
     + (SELECT coalesce(sum(residents_attending), 0) FROM meetings j WHERE j.branch_id = b)
     + (SELECT count(*) FROM sheets s WHERE s.branch_id = b AND s.rater_kind = 'resident')
       AS resident_participations,
-    (SELECT count(*) FROM period_cases c WHERE c.branch_id = b AND c.score IS NOT NULL
-       AND (c.rated_at AT TIME ZONE '{LOCAL}')::date BETWEEN %(start)s AND %(end)s)
+    (SELECT count(*) FROM period_ratings r WHERE r.branch_id = b)
     + (SELECT count(*) FROM sheets s WHERE s.branch_id = b) AS scores,
-    (SELECT coalesce(sum(score), 0) FROM period_cases c WHERE c.branch_id = b AND c.score IS NOT NULL
-       AND (c.rated_at AT TIME ZONE '{LOCAL}')::date BETWEEN %(start)s AND %(end)s)
+    (SELECT coalesce(sum(score), 0) FROM period_ratings r WHERE r.branch_id = b)
     + (SELECT coalesce(sum(score), 0) FROM sheets s WHERE s.branch_id = b) AS score_total
 FROM unnest(%(branches)s::uuid[]) AS b
 """

@@ -88,8 +88,8 @@ RANKING = sql.SQL("""(
         SELECT c.compound_id, c.name AS compound_name, count(s.score) AS scores,
                round(avg(s.score), 2) AS satisfaction
         FROM compound_shapes c LEFT JOIN (
-            SELECT compound_id, score FROM cases
-            WHERE score IS NOT NULL AND (rated_at AT TIME ZONE 'Asia/Shanghai')::date BETWEEN %(start)s AND %(end)s
+            SELECT compound_id, score FROM case_ratings
+            WHERE (rated_at AT TIME ZONE 'Asia/Shanghai')::date BETWEEN %(start)s AND %(end)s
             UNION ALL
             SELECT compound_id, score FROM evaluation_scores
             WHERE (scored_at AT TIME ZONE 'Asia/Shanghai')::date BETWEEN %(start)s AND %(end)s

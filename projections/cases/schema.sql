@@ -15,7 +15,7 @@ CREATE TABLE IF NOT EXISTS cases (
     dispatches integer NOT NULL DEFAULT 0,
     accepted_at timestamptz,
     resolved_at timestamptz,
-    score integer,
+    score integer,  -- the latest rating (every one is in case_ratings)
     comment text,
     rated_at timestamptz,
     reopened boolean NOT NULL DEFAULT false,
@@ -24,6 +24,17 @@ CREATE TABLE IF NOT EXISTS cases (
     withdrawn_at timestamptz
 );
 CREATE INDEX IF NOT EXISTS cases_by_compound ON cases (compound_id, raised_at, case_id);
+
+-- Every rating of every case, the one that reopened it included: what satisfaction is counted over.
+CREATE TABLE IF NOT EXISTS case_ratings (
+    event_id uuid PRIMARY KEY,
+    case_id uuid NOT NULL,
+    compound_id uuid NOT NULL,
+    score integer NOT NULL,
+    rated_at timestamptz NOT NULL
+);
+CREATE INDEX IF NOT EXISTS case_ratings_by_case ON case_ratings (case_id);
+CREATE INDEX IF NOT EXISTS case_ratings_by_compound ON case_ratings (compound_id, rated_at);
 
 -- Every step of every case, whichever body took it: the timeline.
 CREATE TABLE IF NOT EXISTS case_steps (

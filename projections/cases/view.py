@@ -42,7 +42,7 @@ def case_of(event: PublishedEvent):
 
 class CasesView(View):
     name = "cases"
-    tables = ("cases", "case_steps")
+    tables = ("cases", "case_steps", "case_ratings")
 
     @handles(*STATE_AFTER, *NOTES, "branch.MediationConcluded")
     def step(self, cur: Cursor, event: PublishedEvent) -> None:
@@ -100,6 +100,9 @@ class CasesView(View):
 
     @staticmethod
     def _rated(cur: Cursor, case_id, event: PublishedEvent) -> None:
+        cur.execute("INSERT INTO case_ratings (event_id, case_id, compound_id, score, rated_at)"
+                    " VALUES (%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+                    (event.event_id, case_id, event.compound_id, event.data["score"], event.occurred_at))
         cur.execute(
             "UPDATE cases SET score = %s, comment = %s, rated_at = %s"
             " WHERE case_id = %s AND (rated_at IS NULL OR rated_at <= %s)",
