@@ -337,7 +337,7 @@ RIGHTS: dict[str, Right] = {
                                  argument("input", "compoundId"))
        for name in ("answerSuggestion", "reportRectification")},
     **{f"Mutation.{name}": Right(writes(Body.PROPERTY), argument("input", "compoundId"))
-       for name in ("takeUpService", "handOverService")},
+       for name in ("takeUpService", "declareServiceFee", "handOverService")},
     "Mutation.dissolveOwnersCommittee": Right(writes(Body.OWNERS_COMMITTEE), argument("input", "compoundId")),
     **{f"Mutation.{name}": Right(writes(Body.RESIDENTS), argument("input", "compoundId"))
        for name in ("seatCouncilMember", "unseatCouncilMember")},

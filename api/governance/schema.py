@@ -384,6 +384,13 @@ class TakeUpServiceInput:
                                                   "its own)")
 
 
+@strawberry.input(description="The fee a preliminary or interim basis bills at, declared or changed.")
+class DeclareServiceFeeInput:
+    compound_id: UUID
+    fee_per_m2: Decimal = strawberry.field(description="Yuan per m² a month")
+    since: date
+
+
 @strawberry.input
 class HandOverServiceInput:
     compound_id: UUID
@@ -463,6 +470,8 @@ class GovernanceMutations:
                                     "The body addressed reports its rectification on a supervision notice.")
     take_up_service = recording("property", "take_up_service", TakeUpServiceInput,
                                 "A property company starts serving the compound (进驻).")
+    declare_service_fee = recording("property", "declare_service_fee", DeclareServiceFeeInput,
+                                    "Declares the fee a preliminary or interim basis bills at.")
     hand_over_service = recording("property", "hand_over_service", HandOverServiceInput,
                                   "The serving property company leaves the compound (撤出).")
     dissolve_owners_committee = recording("owners_committee", "dissolve_committee", DissolveCommitteeInput,

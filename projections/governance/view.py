@@ -51,6 +51,10 @@ class GovernanceView(View):
                       property_company_name=d["company_name"], property_basis=d["basis"], property_since=d["since"],
                       property_fee_per_m2=d.get("fee_per_m2"))
 
+    @handles("property.ServiceFeeDeclared")
+    def service_fee_declared(self, cur: Cursor, event: PublishedEvent) -> None:
+        upsert_bodies(cur, event.compound_id, property_fee_per_m2=event.data["fee_per_m2"])
+
     @handles("property.ServiceHandedOver")
     def service_handed_over(self, cur: Cursor, event: PublishedEvent) -> None:
         upsert_bodies(cur, event.compound_id, property_company_id=None, property_company_name=None,

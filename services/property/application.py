@@ -59,6 +59,12 @@ class PropertyService(RepliesToBranch, BodyApplication):
         engagement.take_up(company_id, self.company_name(company_id), basis, since, fee_per_m2)
         return self.record(engagement, conflict="the compound's service changed meanwhile; try again")
 
+    def declare_service_fee(self, *, compound_id: UUID, fee_per_m2: Decimal, since: date) -> Receipt:
+        """Declares (or changes) the fee a preliminary or interim basis bills at, yuan per m² a month."""
+        engagement = self.engagement(compound_id)
+        engagement.declare_fee(fee_per_m2, since)
+        return self.record(engagement, conflict="the compound's service changed meanwhile; try again")
+
     def hand_over_service(self, *, compound_id: UUID, until: date, reason: str) -> Receipt:
         """The serving company leaves the compound (撤出)."""
         engagement = self.engagement(compound_id)

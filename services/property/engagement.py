@@ -83,6 +83,20 @@ class Engagement(GovernanceAggregate):
         self.company_id, self.company_name, self.since = company_id, company_name, since
         self.basis, self.fee_per_m2 = basis, fee_per_m2
 
+    def declare_fee(self, fee_per_m2: Decimal | str, since: date) -> None:
+        """The fee a preliminary or interim basis sets (物业服务收费标准), declared or changed while the
+        company serves; on the owners' contract the registered contract sets it."""
+        if self.company_id is None or self.since is None:
+            raise RuleViolated("no property company serves the compound")
+        if self.basis == Basis.OWNERS_CONTRACT.value:
+            raise RuleViolated("on the owners' contract the registered contract sets the fee")
+        self._fee_declared(fee_per_m2=require_decimal(fee_per_m2, "feePerM2", unit="yuan/m²", maximum=MAX_FEE_PER_M2),
+                           since=require_date(since, "since", not_after=today(), not_before=self.since))
+
+    @event("ServiceFeeDeclared")
+    def _fee_declared(self, fee_per_m2: Decimal, since: date) -> None:
+        self.fee_per_m2 = fee_per_m2
+
     def hand_over(self, until: date, reason: str) -> None:
         if self.company_id is None or self.since is None:
             raise RuleViolated("no property company serves the compound")

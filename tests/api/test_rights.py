@@ -417,6 +417,7 @@ EXAMPLES: dict[str, Example] = {
            ("answerSuggestion", 'suggestionId: $a, response: "accepted", answeredOn: "2026-01-01"'),
            ("reportRectification", 'noticeId: $a, report: "已整改", reportedOn: "2026-01-01"'),
            ("takeUpService", 'companyId: $a, basis: "interim", since: "2026-01-01"'),
+           ("declareServiceFee", 'feePerM2: "1.2", since: "2026-01-01"'),
            ("handOverService", 'until: "2026-01-01", reason: "撤出"'),
            ("dissolveOwnersCommittee", 'dissolvedOn: "2026-01-01", reason: "辞职"'),
            ("seatCouncilMember", 'name: "新委员", role: "委员", joinedOn: "2026-01-01"'),

@@ -368,6 +368,8 @@ def test_fees_only_under_a_contract_at_its_fee_and_the_units_area(services, comp
         with pytest.raises(RuleViolated, match="no property company serves the compound"):
             p.bill_fee(compound_id=compound, period="2026-11", household="1栋-101", amount=Decimal("162"))
         p.take_up_service(compound_id=compound, company_id=company, basis="owners_contract", since=TODAY)
+        with pytest.raises(RuleViolated, match="the registered contract sets the fee"):
+            p.declare_service_fee(compound_id=compound, fee_per_m2=Decimal("2"), since=TODAY)
         with pytest.raises(RuleViolated, match="no registered service contract with it is in force"):
             p.bill_fee(compound_id=compound, period="2026-11", household="1栋-101", amount=Decimal("162"))
     hired = passed_vote(services, compound, "hire_property_company", company_id=company)
@@ -399,12 +401,19 @@ def test_fees_only_under_a_contract_at_its_fee_and_the_units_area(services, comp
         with pytest.raises(NotFound, match="not billed"):
             p.record_fee_payment(compound_id=compound, period="2026-12", household="1栋-101",
                                  amount=Decimal("1"), paid_on=date(2026, 12, 5))
-        # An interim basis (应急托管) bills at the fee it declared; a preliminary one without a fee, nothing.
+        # A preliminary basis bills nothing until its fee is declared; an interim one (应急托管) at the fee
+        # it declared when taking up the service.
         p.hand_over_service(compound_id=compound, until=date(2026, 12, 5), reason="合同解除")
         p.take_up_service(compound_id=compound, company_id=company, basis="preliminary", since=date(2026, 12, 5))
         with pytest.raises(RuleViolated, match="preliminary basis that declared no fee"):
             p.bill_fee(compound_id=compound, period="2026-12", household="2栋-101", amount=Decimal("100"))
+        p.declare_service_fee(compound_id=compound, fee_per_m2=Decimal("0.90"), since=date(2026, 12, 5))
+        p.bill_fee(compound_id=compound, period="2026-12", household="2栋-101", amount=Decimal("90"))
         p.hand_over_service(compound_id=compound, until=date(2026, 12, 5), reason="移交")
+        with pytest.raises(RuleViolated, match="no property company serves"):
+            p.declare_service_fee(compound_id=compound, fee_per_m2=Decimal("1"), since=date(2026, 12, 5))
         p.take_up_service(compound_id=compound, company_id=company, basis="interim", since=date(2026, 12, 5),
                           fee_per_m2=Decimal("1.00"))
-        p.bill_fee(compound_id=compound, period="2026-12", household="2栋-101", amount=Decimal("100"))
+        with pytest.raises(RuleViolated, match="2栋-102 owes ¥70.00 for 2026-12"):
+            p.bill_fee(compound_id=compound, period="2026-12", household="2栋-102", amount=Decimal("63"))
+        p.bill_fee(compound_id=compound, period="2026-12", household="2栋-102", amount=Decimal("70"))
