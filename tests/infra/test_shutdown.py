@@ -119,12 +119,14 @@ run_part(work)
 
 def test_a_standalone_part_ends_by_sigterm_even_when_what_it_waits_on_does_not_answer(tmp_path):
     def run(how: str) -> tuple[float, subprocess.CompletedProcess]:
+        # A session of its own: only the signal sent here reaches it, not one sent to this
+        # runner's process group.
         process = subprocess.Popen([sys.executable, "-c", PART, how], stdout=subprocess.PIPE,
-                                   stderr=subprocess.PIPE, text=True)
+                                   stderr=subprocess.PIPE, text=True, start_new_session=True)
         assert process.stdout.readline() == "working\n"
+        started = time.monotonic()
         if how != "fails":
             process.send_signal(signal.SIGTERM)
-        started = time.monotonic()
         out, err = process.communicate(timeout=60)
         return time.monotonic() - started, subprocess.CompletedProcess(process.args, process.returncode, out, err)
 
