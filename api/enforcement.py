@@ -78,11 +78,12 @@ class EnforceRights(SchemaExtension):
                 source: Any) -> Any:
         context = info.context
         needed = right.rule.name if right is not None else "a declared right (none is declared)"
-        compound = right.compound(arguments, source) if right is not None else None
+        concerned = right.compound(arguments, source) if right is not None else None  # a compound, or a street
+        compound = concerned if isinstance(concerned, UUID) else None
         context.denials.append(Denial(context.principal.logged, key, compound, needed))
         message = f"{context.principal.logged} may not use {key}"
-        if compound is not None:
-            message += f" for compound {compound}"
+        if concerned is not None:
+            message += f" for compound {concerned}" if compound is not None else f" for {str(concerned)[:200]}"
         message += f": it needs {needed}"
         log.warning("refused: %s", message)  # one line; the denial is also recorded in api.denials
         if info.parent_type.name == "Mutation":

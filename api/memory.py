@@ -62,7 +62,7 @@ class Memory:
         """The compounds a principal acts in or supervises."""
         if principal.kind == "admin":
             return EVERYWHERE
-        if principal.kind not in ("auditor", "integration"):
+        if principal.kind not in ("auditor", "integration", "office"):
             return frozenset(principal.compound_ids)
         known = self._reaches.get(principal.spec)
         if known is not None:

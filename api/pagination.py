@@ -143,3 +143,22 @@ async def page(
                            end_cursor=edges[-1].cursor if edges else None),
         total_count=total,
     )
+
+
+def page_list(items: Sequence[T], *, first: int | None, after: str | None, listing: str) -> Connection[T]:
+    """One page of a list computed whole (a ranking), by position; the cursor seals the position
+    and the list's description, so that it is refused for another list."""
+    size = DEFAULT_PAGE if first is None else first
+    if not 0 <= size <= MAX_PAGE:
+        raise InvalidPage(f"first must be between 0 and {MAX_PAGE}", "first")
+    start = 0
+    if after is not None:
+        position = decode_cursor(after, 1, listing)[0]
+        if not position.isdigit():
+            raise InvalidPage("after is not a cursor this API gave out for this list", "after")
+        start = int(position) + 1
+    edges = [Edge(node=item, cursor=encode_cursor([start + n], listing))
+             for n, item in enumerate(items[start:start + size])]
+    return Connection(edges=edges, page_info=PageInfo(has_next_page=start + size < len(items),
+                                                      end_cursor=edges[-1].cursor if edges else None),
+                      total_count=len(items))

@@ -10,6 +10,9 @@ A principal is written as a short spec, used by ``siwei tokens issue --principal
   jurisdiction is every compound of that community or street
 - ``integration:<community|street>:<area>:<name>``      a system reading public information of
   an area (read only)
+- ``office:street:<street>``                            a street office (街道办, its party working
+  committee): reads its street as an integration does, and records the street's agenda (the
+  weights of its figures, the problem of the month)
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from services.common.personal import person_of
 
 LEVELS = ("community", "street")
 SPECS = ("admin, body:<body>:<compound id>[,<compound id>…], resident:<compound id>:<unit>, "
-         "auditor:<community|street>:<area>, integration:<community|street>:<area>:<name>")
+         "auditor:<community|street>:<area>, integration:<community|street>:<area>:<name>, office:street:<street>")
 
 
 class InvalidPrincipal(ValueError):
@@ -31,11 +34,11 @@ class InvalidPrincipal(ValueError):
 
 @dataclass(frozen=True)
 class Principal:
-    kind: str  # admin | body | resident | auditor | integration
+    kind: str  # admin | body | resident | auditor | integration | office
     body: Body | None = None
     compound_ids: tuple[UUID, ...] = ()
     unit: str | None = None
-    level: str | None = None  # community | street, for auditors and integrations
+    level: str | None = None  # community | street, for auditors, integrations and offices
     area: str | None = None
     name: str | None = None
     # A resident as their events name them: ``resident:<compound>:<token>``, the token sealing the
@@ -50,8 +53,8 @@ class Principal:
             return f"body:{self.body.value}:{','.join(map(str, self.compound_ids))}"
         if self.kind == "resident":
             return f"resident:{self.compound_ids[0]}:{self.unit}"
-        if self.kind == "auditor":
-            return f"auditor:{self.level}:{self.area}"
+        if self.kind in ("auditor", "office"):
+            return f"{self.kind}:{self.level}:{self.area}"
         return f"integration:{self.level}:{self.area}:{self.name}"
 
     @property
@@ -86,6 +89,8 @@ class Principal:
                 return cls("resident", compound_ids=(UUID(parts[0]),), unit=parts[1].strip())
             if kind == "auditor" and len(parts) == 2 and parts[0] in LEVELS and parts[1].strip():
                 return cls("auditor", level=parts[0], area=parts[1].strip())
+            if kind == "office" and len(parts) == 2 and parts[0] == "street" and parts[1].strip():
+                return cls("office", level="street", area=parts[1].strip())
             if (kind == "integration" and len(parts) == 3 and parts[0] in LEVELS
                     and parts[1].strip() and parts[2].strip()):
                 return cls("integration", level=parts[0], area=parts[1].strip(), name=parts[2].strip())

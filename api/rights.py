@@ -115,6 +115,9 @@ def writes(body: Body) -> Rule:
     return own(body)
 
 
+# A street's agenda is its office's to record.
+street_office = Rule("the office of the street", lambda p, c, r, o: p.kind == "office" and c == p.area)
+
 # Cases concern the residents' group, the branch and the property company of the compound.
 case_readers = own(Body.RESIDENTS) | own(Body.BRANCH) | own(Body.PROPERTY) | auditor
 
@@ -192,7 +195,7 @@ RIGHTS: dict[str, Right] = {
     **{f"Mutation.{name}": Right(writes(Body.BRANCH), argument("input", "compoundId"))
        for name in ("registerOrganisation", "publishClaimable", "recordClaim", "recordClaimSolved")},
     **fields(case_readers | the_subject, "Case",
-             "id compoundId category location photoRef raisedAt dueAt state taker "
+             "id compoundId category location photoRef raisedAt urgency respondBy firstAnsweredAt dueAt state taker "
              "dispatches acceptedAt resolvedAt reopened withdrawnAt workOrderId overdue timeline "
              "escalatedTo mediationOutcome"),
     # What a resident wrote is sealed under their key: opened for those the case concerns
@@ -325,6 +328,28 @@ RIGHTS: dict[str, Right] = {
     **fields(anyone, "RatingBand", "stars branches"),
     **fields(anyone, "OverdueItem", "compoundId compoundName kind id addressedTo subject deadline daysOverdue"),
     **fields(anyone, "SatisfactionRank", "compoundId compoundName rank satisfaction scores"),
+    # What a street office measures: aggregates, counted over the compounds the principal reaches
+    **{f"Query.{name}": Right(anyone, lists_reach=True)
+       for name in ("areaFigures", "problemCandidates", "monthlyProblems", "companyGrades", "companyGrade",
+                    "redBlackList")},
+    **fields(anyone, "AreaFigures", "level name compoundId district street community period compounds households "
+             "raised withdrawn reopened repeated escalated requestsPer100Households response resolution "
+             "satisfaction onTime averageRating weights score previousScore rank classes evidence"),
+    **fields(anyone, "Rate", "numerator denominator rate"),
+    **fields(anyone, "FigureWeights", "response resolution satisfaction setByStreet"),
+    **fields(anyone, "FigureEvidence", "eventId body step at caseId compoundId counts"),
+    **fields(anyone, "ProblemCluster", "rank category area cases compounds repeated dissatisfaction caseList"),
+    **fields(anyone, "ClusterCase", "caseId compoundId compoundName building raisedAt state reopened"),
+    **fields(anyone, "MonthlyProblem", "street period category area title decision chosenAt followUp"),
+    **fields(anyone, "ProblemMonth", "period cases compounds repeated"),
+    **fields(anyone, "CompanyGrade", "companyId companyName period households score grade listed rank compounds"),
+    **fields(anyone, "GradedCompound", "compoundId compoundName households servedFrom servedUntil score indicators "
+             "evidence"),
+    **fields(anyone, "Indicator", "name weight numerator denominator rate"),
+    **fields(anyone, "GradeEvidence", "recordId kind what onDate counts"),
+    **fields(anyone, "RedBlackList", "period red black"),
+    **{f"Mutation.{name}": Right(street_office, argument("input", "street"))
+       for name in ("setFigureWeights", "chooseMonthlyProblem")},
     "Mutation.dissolveBranch": Right(administrator),
     **{f"Mutation.{name}": Right(writes(Body.BRANCH), argument("input", "compoundId"))
        for name in ("attachBody", "detachBody", "reportMember", "releaseMember", "chooseBranchCommittee",

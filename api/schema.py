@@ -25,6 +25,9 @@ from api.money.schema import MoneyMutations, MoneyQueries
 from api.outage import MESSAGE, RETRY_SECONDS
 from api.pagination import InvalidPage
 from api.projects.schema import ProjectMutations, ProjectQueries
+from api.street.figures import StreetFigureQueries
+from api.street.grades import GradeQueries
+from api.street.problems import ProblemMutations, ProblemQueries
 from api.property.mutations import PropertyMutations
 from api.property.queries import PropertyQueries
 from api.inputs import SCALAR_OVERRIDES, CheckTexts
@@ -37,14 +40,14 @@ log = logging.getLogger("siwei.api")
 
 @strawberry.type
 class Query(ViewerQueries, CompoundQueries, PropertyQueries, CaseQueries, CaseFigureQueries,
-            ClaimQueries, ProjectQueries, AssemblyQueries, MoneyQueries, GovernanceQueries, AuditQueries,
-            AccessQueries):
+            ClaimQueries, ProjectQueries, AssemblyQueries, MoneyQueries, GovernanceQueries, StreetFigureQueries,
+            ProblemQueries, GradeQueries, AuditQueries, AccessQueries):
     pass
 
 
 @strawberry.type
 class Mutation(CompoundMutations, PropertyMutations, CaseMutations, ClaimMutations, ProjectMutations,
-               AssemblyMutations, MoneyMutations, GovernanceMutations):
+               AssemblyMutations, MoneyMutations, GovernanceMutations, ProblemMutations):
     pass
 
 

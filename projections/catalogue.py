@@ -11,9 +11,10 @@ from projections.money.view import MoneyView
 from projections.powers.view import PowersView
 from projections.projects.view import ProjectsView
 from projections.property_companies.view import PropertyCompaniesView
+from projections.streets.view import StreetsView
 from projections.view import View
 
 
 def all_views() -> list[View]:
     return [CompoundsView(), PropertyCompaniesView(), CasesView(), ClaimsView(), ProjectsView(),
-            AssemblyView(), MoneyView(), GovernanceView(), PowersView()]
+            AssemblyView(), MoneyView(), GovernanceView(), PowersView(), StreetsView()]

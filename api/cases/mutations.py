@@ -22,6 +22,8 @@ class RaiseCaseInput:
     description: str
     location: str = strawberry.field(description="Building and unit, or a common area")
     photo_ref: str | None = None
+    urgency: str = strawberry.field(default="routine", description="routine, or emergency (紧急: answered "
+                                    "within 2 hours)")
 
 
 @strawberry.input
@@ -88,7 +90,7 @@ class CaseMutations:
         return await perform(info, info.context.services.residents.raise_case,
                              compound_id=input.compound_id, category=input.category,
                              description=input.description, location=input.location,
-                             photo_ref=input.photo_ref)
+                             photo_ref=input.photo_ref, urgency=input.urgency)
 
     @strawberry.mutation(description="The resident who raised a case adds to it.")
     async def add_case_information(self, info: Info, input: CaseTextInput) -> CommandResult:  # noqa: A002

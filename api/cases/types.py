@@ -48,6 +48,9 @@ class Case:
     photo_ref: str | None
     raised_by: str | None = strawberry.field(description="The resident who raised it (personal data)")
     raised_at: datetime
+    urgency: str = strawberry.field(description="routine or emergency, as the resident raised it")
+    respond_by: datetime = strawberry.field(description="When its first answer is due: by category and urgency")
+    first_answered_at: datetime | None = strawberry.field(description="Its first dispatch, acceptance or refusal")
     due_at: datetime = strawberry.field(description="限期办结: by category")
     state: str = strawberry.field(description="raised, dispatched, accepted, refused, referred, "
                                   "resolved, reopened, closed or withdrawn")
@@ -88,6 +91,7 @@ class Case:
             subject=row["raised_by"], id=row["case_id"], compound_id=row["compound_id"],
             category=row["category"], description=row["description"], location=row["location"],
             photo_ref=row["photo_ref"], raised_by=row["raised_by"], raised_at=row["raised_at"],
+            urgency=row["urgency"], respond_by=row["respond_by"], first_answered_at=row["first_contact_at"],
             due_at=row["due_at"], state=row["state"], taker=row["taker"], assignee=row["assignee"],
             dispatches=row["dispatches"], accepted_at=row["accepted_at"],
             resolved_at=row["resolved_at"], score=row["score"], comment=row["comment"],

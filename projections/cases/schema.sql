@@ -5,10 +5,16 @@ CREATE TABLE IF NOT EXISTS cases (
     category text,
     description text,
     location text,
+    building text,  -- the building and the common area the location names (services.common.places)
+    area text,
+    place text,  -- both, what repeats are matched on
     photo_ref text,
+    urgency text,
     raised_by text,  -- the resident principal, personal data
     raised_at timestamptz,
     due_at timestamptz,
+    respond_by timestamptz,  -- by when the first answer was due (its response time)
+    first_contact_at timestamptz,  -- the first dispatch, acceptance or refusal
     state text NOT NULL DEFAULT 'raised',
     taker text,
     assignee text,
@@ -20,10 +26,11 @@ CREATE TABLE IF NOT EXISTS cases (
     rated_at timestamptz,
     reopened boolean NOT NULL DEFAULT false,
     escalated_to text,
-    mediation_outcome text,  -- agreement, partial or failed_referred, for disputes  -- community or street, once the case has gone up a tier
+    mediation_outcome text,  -- agreement, partial or failed_referred, for disputes
     withdrawn_at timestamptz
 );
 CREATE INDEX IF NOT EXISTS cases_by_compound ON cases (compound_id, raised_at, case_id);
+CREATE INDEX IF NOT EXISTS cases_by_place ON cases (compound_id, category, place, raised_at);
 
 -- Every rating of every case, the one that reopened it included: what satisfaction is counted over.
 CREATE TABLE IF NOT EXISTS case_ratings (

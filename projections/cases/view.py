@@ -7,7 +7,9 @@ from __future__ import annotations
 from psycopg import Cursor
 
 from projections.view import View, handles
-from services.common.case_categories import DEADLINES, Category
+from services.common.case_categories import DEADLINES, RESPONSE_TIMES, Category, Urgency
+from services.common.measures import FIRST_CONTACT
+from services.common.places import place_of
 from services.common.published import PublishedEvent
 
 # A case still waiting for someone to act; past its deadline it is overdue.
@@ -59,6 +61,9 @@ class CasesView(View):
              event.name, event.actor, state_after, detail),
         )
         self.FIELDS.get(event.type, lambda *_: None)(cur, case_id, event)
+        if event.type in FIRST_CONTACT:
+            cur.execute("UPDATE cases SET first_contact_at = LEAST(first_contact_at, %s) WHERE case_id = %s",
+                        (event.occurred_at, case_id))
         cur.execute(
             "UPDATE cases SET state = latest.state_after FROM ("
             " SELECT state_after FROM case_steps WHERE case_id = %s AND state_after IS NOT NULL"
@@ -71,12 +76,15 @@ class CasesView(View):
     @staticmethod
     def _raised(cur: Cursor, case_id, event: PublishedEvent) -> None:
         d = event.data
+        category, urgency, place = Category(d["category"]), Urgency(d.get("urgency") or "routine"), place_of(d["location"])
         cur.execute(
-            "UPDATE cases SET compound_id = %s, category = %s, description = %s, location = %s,"
-            " photo_ref = %s, raised_by = %s, raised_at = %s, due_at = %s WHERE case_id = %s",
-            (event.compound_id, d["category"], d["description"], d["location"], d["photo_ref"],
-             event.actor, event.occurred_at,
-             event.occurred_at + DEADLINES[Category(d["category"])], case_id),
+            "UPDATE cases SET compound_id = %s, category = %s, description = %s, location = %s, building = %s,"
+            " area = %s, place = %s, photo_ref = %s, urgency = %s, raised_by = %s, raised_at = %s, due_at = %s,"
+            " respond_by = %s WHERE case_id = %s",
+            (event.compound_id, category.value, d["description"], d["location"], place.building, place.area,
+             place.key, d["photo_ref"], urgency.value, event.actor, event.occurred_at,
+             event.occurred_at + DEADLINES[category], event.occurred_at + RESPONSE_TIMES[category, urgency],
+             case_id),
         )
 
     @staticmethod

@@ -13,6 +13,19 @@ CREATE TABLE IF NOT EXISTS compound_bodies (
 );
 CREATE INDEX IF NOT EXISTS compound_bodies_by_branch ON compound_bodies (branch_id);
 
+-- Every company's service of every compound, from its taking up to its handing over (null while
+-- it serves): what a company's grade counts over.
+CREATE TABLE IF NOT EXISTS property_services (
+    event_id uuid PRIMARY KEY,  -- the ServiceTakenUp
+    compound_id uuid NOT NULL,
+    company_id uuid NOT NULL,
+    company_name text NOT NULL,
+    since date NOT NULL,
+    until date
+);
+CREATE INDEX IF NOT EXISTS property_services_by_company ON property_services (company_id, since);
+CREATE INDEX IF NOT EXISTS property_services_by_compound ON property_services (compound_id, since);
+
 -- N-in-one: other bodies attached to the compound's governance.
 CREATE TABLE IF NOT EXISTS attached_bodies (
     compound_id uuid NOT NULL,

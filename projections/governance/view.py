@@ -21,7 +21,7 @@ def upsert_bodies(cur: Cursor, compound_id, **columns) -> None:
 
 class GovernanceView(View):
     name = "governance"
-    tables = ("compound_bodies", "attached_bodies", "branches", "branch_members", "building_groups",
+    tables = ("compound_bodies", "property_services", "attached_bodies", "branches", "branch_members", "building_groups",
               "cross_appointments", "council_members")
 
     # -- which bodies a compound has ---------------------------------------------------------------
@@ -50,6 +50,9 @@ class GovernanceView(View):
         upsert_bodies(cur, event.compound_id, property_company_id=d["company_id"],
                       property_company_name=d["company_name"], property_basis=d["basis"], property_since=d["since"],
                       property_fee_per_m2=d.get("fee_per_m2"))
+        cur.execute("INSERT INTO property_services (event_id, compound_id, company_id, company_name, since)"
+                    " VALUES (%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+                    (event.event_id, event.compound_id, d["company_id"], d["company_name"], d["since"]))
 
     @handles("property.ServiceFeeDeclared")
     def service_fee_declared(self, cur: Cursor, event: PublishedEvent) -> None:
@@ -59,6 +62,8 @@ class GovernanceView(View):
     def service_handed_over(self, cur: Cursor, event: PublishedEvent) -> None:
         upsert_bodies(cur, event.compound_id, property_company_id=None, property_company_name=None,
                       property_basis=None, property_since=None, property_fee_per_m2=None)
+        cur.execute("UPDATE property_services SET until = %s WHERE compound_id = %s AND company_id = %s"
+                    " AND until IS NULL", (event.data["until"], event.compound_id, event.data["company_id"]))
 
     @handles("branch.BodyAttached")
     def attached(self, cur: Cursor, event: PublishedEvent) -> None:

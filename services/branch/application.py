@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
+from decimal import Decimal
 from typing import TypeVar
 from uuid import UUID, uuid4
 
@@ -11,6 +12,7 @@ from services.branch.branch import Branch
 from services.branch.case_file import CaseFile
 from services.branch.claims import Claimable, Organisation
 from services.branch.governance import Governance
+from services.branch.street_agenda import StreetAgenda
 from services.branch.powers import (
     OPEN, Activity, Evaluation, JointMeeting, Recommendation, Suggestion, SupervisionNotice,
 )
@@ -19,7 +21,7 @@ from services.common.application import BodyApplication, Receipt
 from services.common.bodies import Body
 from services.common.context import current_context
 from services.common.personal import Kind
-from services.common.errors import NotFound, RuleViolated
+from services.common.errors import NotFound, RuleViolated, require_text
 from services.common.replies import NOTICE, SUGGESTION, Addressed
 
 Item = TypeVar("Item", Suggestion, SupervisionNotice, Evaluation)
@@ -28,7 +30,7 @@ Item = TypeVar("Item", Suggestion, SupervisionNotice, Evaluation)
 class BranchService(BodyApplication):
     body = Body.BRANCH
     aggregates = (Branch, Governance, CaseFile, Organisation, Claimable, JointMeeting, Activity, Suggestion,
-                  SupervisionNotice, Recommendation, Evaluation)
+                  SupervisionNotice, Recommendation, Evaluation, StreetAgenda)
     # No snapshots: a branch's state holds its members' names, and a snapshot would rest them in
     # clear beside the sealed events.
     personal_data = {
@@ -371,3 +373,23 @@ class BranchService(BodyApplication):
         case_file = self.case_file(case_id)
         noted = case_file.note_work_order(dispatch_no, outcome)
         return self.record(case_file, conflict="noted already") if noted else None
+
+    # -- a street's agenda (每月一题), recorded by the street office ---------------------------------
+
+    def street_agenda(self, street: str) -> StreetAgenda:
+        name = require_text(street, "street", max_length=200)
+        return self.find(StreetAgenda, StreetAgenda.create_id(name)) or StreetAgenda(street=name)
+
+    def set_figure_weights(self, *, street: str, response: Decimal, resolution: Decimal, satisfaction: Decimal,
+                           since: str) -> Receipt:
+        """The street's weights of the 三率 in its composite score, from a period on."""
+        agenda = self.street_agenda(street)
+        agenda.set_weights(response, resolution, satisfaction, since)
+        return self.record(agenda, conflict="the street's agenda changed meanwhile; try again")
+
+    def choose_monthly_problem(self, *, street: str, period: str, category: str, area: str, title: str,
+                               decision: str) -> Receipt:
+        """每月一题: the problem the street takes up for a month, and what it decided."""
+        agenda = self.street_agenda(street)
+        agenda.choose_problem(period, category, area, title, decision)
+        return self.record(agenda, conflict="the street's agenda changed meanwhile; try again")

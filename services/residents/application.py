@@ -81,12 +81,12 @@ class ResidentsService(RepliesToBranch, BodyApplication):
     # -- cases (居民点单 … 群众评单) ------------------------------------------------------------------
 
     def raise_case(self, *, compound_id: UUID, category: str, description: str, location: str,
-                   photo_ref: str | None = None) -> Receipt:
-        """A resident raises a need or complaint (点单, 随手拍)."""
+                   photo_ref: str | None = None, urgency: str = "routine") -> Receipt:
+        """A resident raises a need or complaint (点单, 随手拍), routine or an emergency."""
         if not self.compound_exists(compound_id):
             raise NotFound(f"no compound with id {compound_id}", field="compoundId")
         case = Case.raise_(compound_id=compound_id, category=category, description=description,
-                           location=location, photo_ref=photo_ref)
+                           location=location, photo_ref=photo_ref, urgency=urgency)
         return self.record(case, conflict="this case is already raised")
 
     def own_case(self, compound_id: UUID, case_id: UUID, action: str) -> Case:

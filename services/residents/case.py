@@ -10,7 +10,7 @@ from uuid import UUID
 from eventsourcing.domain import event
 
 from services.common.aggregate import GovernanceAggregate
-from services.common.case_categories import require_category
+from services.common.case_categories import Urgency, require_category, require_urgency
 from services.common.errors import InvalidInput, RuleViolated, require_text
 
 RAISED, TAKEN, RESOLVED, REOPENED, CLOSED, WITHDRAWN = (
@@ -21,20 +21,21 @@ MAX_TEXT = 2000
 class Case(GovernanceAggregate):
     @event("CaseRaised")
     def __init__(self, compound_id: UUID, category: str, description: str, location: str,
-                 photo_ref: str | None) -> None:
+                 photo_ref: str | None, urgency: str | None = None) -> None:  # none: routine (raised before urgency was asked)
         self.category = category
         self.state = RAISED
         self.reopened = False
 
     @classmethod
     def raise_(cls, *, compound_id: UUID, category: str, description: str, location: str,
-               photo_ref: str | None = None) -> Case:
+               photo_ref: str | None = None, urgency: str = Urgency.ROUTINE.value) -> Case:
         return cls(
             compound_id=compound_id,
             category=require_category(category).value,
             description=require_text(description, "description", max_length=MAX_TEXT, multiline=True),
             location=require_text(location, "location", max_length=200),
             photo_ref=require_text(photo_ref, "photoRef", max_length=500) if photo_ref else None,
+            urgency=require_urgency(urgency).value,
         )
 
     def add_information(self, text: str) -> None:

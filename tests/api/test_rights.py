@@ -122,7 +122,8 @@ EXAMPLES: dict[str, Example] = {
         'report: "修好了"}) { __typename } }', ("recordClaimSolved",)),
     **{f"Case.{f}": Example(f"query($a: UUID!, $c: UUID!) {{ case(compoundId: $a, id: $c) {{ {f} }} }}",
                             ("case", f), ("Query.case",))
-       for f in ("id compoundId category description location photoRef raisedAt dueAt state taker "
+       for f in ("id compoundId category description location photoRef raisedAt urgency respondBy firstAnsweredAt "
+                 "dueAt state taker "
                  "dispatches acceptedAt resolvedAt reopened withdrawnAt workOrderId overdue raisedBy "
                  "score comment assignee escalatedTo mediationOutcome").split()},
     "Case.timeline": Example("query($a: UUID!, $c: UUID!) { case(compoundId: $a, id: $c) "
@@ -371,6 +372,84 @@ EXAMPLES: dict[str, Example] = {
            ("SatisfactionRank", "satisfactionRanking {{ edges {{ node {{ {f} }} }} }}",
             ("satisfactionRanking", "edges", 0, "node"), (), "compoundId compoundName rank satisfaction scores"))
        for f in names.split()},
+    **{f"Query.{name}": Example(f"{{ {name} {{ __typename }} }}", (name,))
+       for name in ("areaFigures", "problemCandidates", "companyGrades", "redBlackList")},
+    "Query.monthlyProblems": Example('{ monthlyProblems(street: "晋阳街道") { period } }', ("monthlyProblems",)),
+    "Query.companyGrade": Example("query($a: UUID!) { companyGrade(companyId: $a) { score } }", ("companyGrade",)),
+    **{f"{type_}.{f}": Example(f"{{ {selection.format(f=f)} }}", (*path, f), (f"Query.{path[0]}", *parents))
+       for type_, selection, path, parents, names in (
+           ("AreaFigures", "areaFigures {{ edges {{ node {{ {f} }} }} }}", ("areaFigures", "edges", 0, "node"), (),
+            "level name compoundId district street community period compounds households raised withdrawn reopened "
+            "repeated escalated requestsPer100Households averageRating score previousScore rank classes"),
+           ("Rate", "areaFigures {{ edges {{ node {{ response {{ {f} }} }} }} }}",
+            ("areaFigures", "edges", 0, "node", "response"), ("AreaFigures.response",), "numerator denominator rate"),
+           ("FigureWeights", "areaFigures {{ edges {{ node {{ weights {{ {f} }} }} }} }}",
+            ("areaFigures", "edges", 0, "node", "weights"), ("AreaFigures.weights",),
+            "response resolution satisfaction setByStreet"),
+           ("FigureEvidence", 'areaFigures {{ edges {{ node {{ evidence(figure: "raised") {{ edges {{ node {{ {f} }} '
+            '}} }} }} }} }}', ("areaFigures", "edges", 0, "node", "evidence", "edges", 0, "node"),
+            ("AreaFigures.evidence",), "eventId body step at caseId compoundId counts"),
+           ("ProblemCluster", "problemCandidates(compounds: 1) {{ edges {{ node {{ {f} }} }} }}",
+            ("problemCandidates", "edges", 0, "node"), (), "rank category area cases compounds"),
+           ("ClusterCase", "problemCandidates(compounds: 1) {{ edges {{ node {{ caseList {{ edges {{ node {{ {f} }} "
+            "}} }} }} }} }}", ("problemCandidates", "edges", 0, "node", "caseList", "edges", 0, "node"),
+            ("ProblemCluster.caseList",), "caseId compoundId compoundName building raisedAt state reopened"),
+           ("RedBlackList", "redBlackList {{ {f} }}", ("redBlackList",), (), "period"),
+       )
+       for f in names.split()},
+    **{f"AreaFigures.{f}": Example(f"{{ areaFigures {{ edges {{ node {{ {f} {{ __typename }} }} }} }} }}",
+                                   ("areaFigures", "edges", 0, "node", f), ("Query.areaFigures",))
+       for f in "response resolution satisfaction onTime weights".split()},
+    "AreaFigures.evidence": Example('{ areaFigures { edges { node { evidence(figure: "raised") { totalCount } } } } }',
+                                    ("areaFigures", "edges", 0, "node", "evidence"), ("Query.areaFigures",)),
+    **{f"ProblemCluster.{f}": Example(
+        f"{{ problemCandidates(compounds: 1) {{ edges {{ node {{ {f} {{ __typename }} }} }} }} }}",
+        ("problemCandidates", "edges", 0, "node", f), ("Query.problemCandidates",))
+       for f in "repeated dissatisfaction caseList".split()},
+    **{f"RedBlackList.{f}": Example(f"{{ redBlackList {{ {f} {{ __typename }} }} }}", ("redBlackList", f),
+                                    ("Query.redBlackList",)) for f in "red black".split()},
+    **{f"MonthlyProblem.{f}": Example(f'{{ monthlyProblems(street: "晋阳街道") {{ {f} }} }}',
+                                      ("monthlyProblems", 0, f), ("Query.monthlyProblems",))
+       for f in "street period category area title decision chosenAt".split()},
+    "MonthlyProblem.followUp": Example('{ monthlyProblems(street: "晋阳街道") { followUp { period } } }',
+                                       ("monthlyProblems", 0, "followUp"), ("Query.monthlyProblems",)),
+    **{f"ProblemMonth.{f}": Example(f'{{ monthlyProblems(street: "晋阳街道") {{ followUp {{ {f} }} }} }}',
+                                    ("monthlyProblems", 0, "followUp", 0, f),
+                                    ("Query.monthlyProblems", "MonthlyProblem.followUp"))
+       for f in "period cases compounds repeated".split()},
+    **{f"CompanyGrade.{f}": Example(f'{{ companyGrades {{ edges {{ node {{ {f} }} }} }} }}',
+                                    ("companyGrades", "edges", 0, "node", f), ("Query.companyGrades",))
+       for f in "companyId companyName period households score grade listed rank".split()},
+    "CompanyGrade.compounds": Example("{ companyGrades { edges { node { compounds { score } } } } }",
+                                      ("companyGrades", "edges", 0, "node", "compounds"), ("Query.companyGrades",)),
+    **{f"GradedCompound.{f}": Example(f"{{ companyGrades {{ edges {{ node {{ compounds {{ {f} }} }} }} }} }}",
+                                      ("companyGrades", "edges", 0, "node", "compounds", 0, f),
+                                      ("Query.companyGrades", "CompanyGrade.compounds"))
+       for f in "compoundId compoundName households servedFrom servedUntil score".split()},
+    "GradedCompound.indicators": Example(
+        "{ companyGrades { edges { node { compounds { indicators { name } } } } } }",
+        ("companyGrades", "edges", 0, "node", "compounds", 0, "indicators"),
+        ("Query.companyGrades", "CompanyGrade.compounds")),
+    "GradedCompound.evidence": Example(
+        '{ companyGrades { edges { node { compounds { evidence(indicator: "complaints") { totalCount } } } } } }',
+        ("companyGrades", "edges", 0, "node", "compounds", 0, "evidence"),
+        ("Query.companyGrades", "CompanyGrade.compounds")),
+    **{f"Indicator.{f}": Example(
+        f"{{ companyGrades {{ edges {{ node {{ compounds {{ indicators {{ {f} }} }} }} }} }} }}",
+        ("companyGrades", "edges", 0, "node", "compounds", 0, "indicators", 0, f),
+        ("Query.companyGrades", "CompanyGrade.compounds", "GradedCompound.indicators"))
+       for f in "name weight numerator denominator rate".split()},
+    **{f"GradeEvidence.{f}": Example(
+        f'{{ companyGrades {{ edges {{ node {{ compounds {{ evidence(indicator: "complaints") {{ edges {{ node {{ {f} '
+        f'}} }} }} }} }} }} }} }}',
+        ("companyGrades", "edges", 0, "node", "compounds", 0, "evidence", "edges", 0, "node", f),
+        ("Query.companyGrades", "CompanyGrade.compounds", "GradedCompound.evidence"))
+       for f in "recordId kind what onDate counts".split()},
+    **{f"Mutation.{name}": Example(f'mutation {{ {name}(input: {{street: "晋阳街道", {fields}}}) {{ __typename }} }}',
+                                   (name,))
+       for name, fields in (("setFigureWeights", 'response: "1", resolution: "1", satisfaction: "1", since: "2026-01"'),
+                            ("chooseMonthlyProblem", 'period: "2026-01", category: "repairs", area: "电梯", '
+                                                     'title: "电梯", decision: "维修"'))},
     "Query.history": Example("query($a: UUID!) { history(compoundId: $a) { totalCount } }", ("history",)),
     **{f"LedgerEvent.{f}": Example(f"query($a: UUID!) {{ history(compoundId: $a) {{ edges {{ node {{ {f} }} }} }} }}",
                                    ("history", "edges", 0, "node", f), ("Query.history",))
@@ -553,7 +632,7 @@ def noon(day):
 def governance(system, inside, outside, company):
     """The inside compound's branch with a member in every role, seated on the owners' committee
     田景余 was elected to; a meeting, a suggestion gone overdue (in both compounds), a notice, a
-    recommendation, a published evaluation, an attached body, an activity."""
+    recommendation, a published evaluation, an attached body, an activity; the street's problem of the month."""
     s, today = system.services, china_date(utc_now())
     with acting(f"body:branch:{inside}"):
         b = s.branch
@@ -578,6 +657,9 @@ def governance(system, inside, outside, company):
         b.score_evaluation(compound_id=inside, evaluation_id=evaluation, rater_kind="resident", rater="1栋101",
                            score=4)
         b.publish_evaluation(compound_id=inside, evaluation_id=evaluation)
+    with acting("office:street:晋阳街道"):
+        s.branch.choose_monthly_problem(street="晋阳街道", period=f"{today:%Y-%m}", category="repairs", area="后门",
+                                        title="后门失修", decision="街道协调修缮")
     for compound in (inside, outside):
         with acting(f"body:branch:{compound}"):
             s.branch.make_suggestion(
@@ -606,6 +688,8 @@ def principals(inside: UUID, outside: UUID) -> dict[str, tuple[str, object]]:
     kinds["street auditor outside"] = ("auditor:street:玉林街道", frozenset({outside}))
     kinds["integration inside"] = ("integration:street:晋阳街道:dashboard", frozenset({inside}))
     kinds["integration outside"] = ("integration:community:玉林东路社区:dashboard", frozenset({outside}))
+    kinds["street office inside"] = ("office:street:晋阳街道", frozenset({inside}))
+    kinds["street office outside"] = ("office:street:玉林街道", frozenset({outside}))
     return kinds
 
 
@@ -617,7 +701,7 @@ def expected(key: str, spec: str, reach, inside: UUID) -> str:
     if principal.kind == "resident":  # as the API names them (the unit sealed, here left plain)
         principal = replace(principal, pseudonym=principal.spec)
     subject = SimpleNamespace(compound_id=inside, subject=f"resident:{inside}:101")
-    arguments = {"id": inside, "compoundId": inside, "input": {"compoundId": inside}}
+    arguments = {"id": inside, "compoundId": inside, "input": {"compoundId": inside, "street": "晋阳街道"}}
     for step in (*EXAMPLES[key].parents, key):
         right = RIGHTS[step]
         if not right.allows(principal, reach, arguments, subject):
@@ -634,6 +718,9 @@ def observed(key: str, response: dict) -> str:
         return f"no data: {response}"
     value = response["data"]
     for step in EXAMPLES[key].path:
+        if isinstance(value, list) and len(value) <= step and all(
+                RIGHTS[k].rule is anyone for k in (*EXAMPLES[key].parents, key)):
+            return "allowed"  # a list of what the principal reaches, empty for it: nothing was refused
         value = value[step]
     if isinstance(value, dict) and value.get("__typename") == "NotAllowed":
         return key
