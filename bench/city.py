@@ -42,6 +42,8 @@ SHAPES = {"four_in_one": (45, True, True, True), "branch_and_company": (30, True
 # how a case goes: (weight, needs a company)
 PATHS = {"property": (35, True), "refused": (5, True), "volunteer": (20, False), "party_member": (10, False),
          "mediation": (8, False), "withdrawn": (10, False), "waiting": (12, False)}
+# Where cases are raised: a home, or a common place of a building or of the compound.
+PLACES = ["{u}", "{b}栋电梯", "{b}栋楼道", "{b}栋旁垃圾站", "车棚", "地下车库", "中心广场", "{b}栋顶楼"]
 CATEGORIES = ["repairs", "environment_and_sanitation", "parking_and_charging", "safety",
               "elderly_and_care_services", "other"]
 YEAR_DAYS = 365
@@ -58,6 +60,7 @@ def street_of(index: int) -> tuple[str, str, str]:
 @dataclass
 class CasePlan:
     unit: str
+    location: str
     category: str
     path: str
     raised_days_ago: int
@@ -112,7 +115,8 @@ def plan(seed: int, index: int, active_share: float = 1.0) -> CompoundPlan:
              for n, (b, u, f, d) in enumerate(places)]
     units = list({(b, u): (b, u, a, o) for b, u, a, o in units}.values())
     paths = [p for p, (_, needs_company) in PATHS.items() if company or not needs_company]
-    cases = [CasePlan(unit=f"{rng.randint(1, 3)}单元{rng.randint(1, 18)}0{rng.randint(1, 4)}",
+    cases = [CasePlan(unit=(unit := f"{rng.randint(1, 3)}单元{rng.randint(1, 18)}0{rng.randint(1, 4)}"),
+                      location=rng.choice(PLACES).format(u=unit, b=rng.randint(1, 12)),
                       category=rng.choice(CATEGORIES),
                       path=rng.choices(paths, weights=[PATHS[p][0] for p in paths])[0],
                       raised_days_ago=rng.randint(3, YEAR_DAYS), rating=rng.choices([5, 4, 3, 2], [5, 3, 1, 1])[0])
@@ -211,7 +215,7 @@ class Recorder:
         for case in p.cases:
             with acting(f"resident:{c}:{case.unit}", clock=self.at(case.raised_days_ago)):
                 case.case_id = s.residents.raise_case(compound_id=c, category=case.category,
-                                                      description="居民反映的问题", location=case.unit).aggregate_id
+                                                      description="居民反映的问题", location=case.location).aggregate_id
                 if case.path == "withdrawn":
                     s.residents.withdraw_case(compound_id=c, case_id=case.case_id, reason="已自行解决")
 

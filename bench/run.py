@@ -31,6 +31,7 @@ from infra.database import connect
 from infra.settings import Settings
 from infra.topics import NO_TOPIC_CREATION, high_watermarks, offsets_consumer, partitions_of
 from services.common.bodies import Body
+from services.common.context import china_date
 
 FIGURES = ["relay", "rebuild", "commands", "catch-up", "freshness", "graphql", "asof", "verify"]
 CLIENTS = (1, 16)
@@ -49,6 +50,12 @@ CASES = """query ($id: UUID!) { cases(compoundId: $id, first: 20) { totalCount
   edges { node { id category state overdue raisedAt } } pageInfo { hasNextPage endCursor } } }"""
 COVERAGE = """query ($street: String!) { coverage(street: $street) { compounds withBranch withOwnersCommittee
   withPropertyCompany fourInOne twoNone withNone } }"""
+STREET_FIGURES = """query ($street: String!, $month: String!) { areaFigures(street: $street, period: $month,
+  first: 100) { totalCount edges { node { name rank score previousScore classes raised repeated
+  response { rate } resolution { rate } satisfaction { rate } } } } }"""
+COMPANY_GRADES = """query ($street: String!, $half: String!) { companyGrades(street: $street, period: $half) {
+  edges { node { companyName score grade listed compounds { compoundName score } } } } }"""
+STREET_QUERIES = (COVERAGE, STREET_FIGURES, COMPANY_GRADES)  # asked of a street, not a compound
 TRIVIAL = "{ __typename }"
 AS_OF = """query ($id: UUID!, $at: DateTime) { compound(id: $id, asOf: $at) { name households
   bodies { branch ownersCommittee propertyCompany } units { totalCount } } }"""
@@ -256,12 +263,18 @@ def _live(settings: Settings, report: Report, manifest: dict, compounds: list[st
         street_of = {c: street for street, ids in manifest["streets"].items() for c in ids}
         _ready(settings, url, next(iter(tokens_of.values())))
         rng = random.Random(1)
+        today = china_date(datetime.now(tz=timezone.utc))
+        last_month = today.replace(day=1) - timedelta(days=1)
+        periods = {"month": f"{last_month:%Y-%m}", "half": f"{today.year}-H{(today.month - 1) // 6 + 1}"}
 
         def about(query: str) -> Callable[[], tuple[str, dict, str]]:
             def ask() -> tuple[str, dict, str]:
                 compound = rng.choice(compounds)
                 street = street_of[compound]
-                return query, {"street": street} if query is COVERAGE else {"id": compound}, tokens_of[street]
+                if query not in STREET_QUERIES:
+                    return query, {"id": compound}, tokens_of[street]
+                return query, {"street": street, **{k: v for k, v in periods.items() if f"${k}" in query}}, \
+                    tokens_of[street]
             return ask
 
         for _ in range(repeats):
@@ -271,7 +284,9 @@ def _live(settings: Settings, report: Report, manifest: dict, compounds: list[st
                 trivial = _graphql(url, lambda: (TRIVIAL, {}, tokens_of[street_of[compounds[0]]]), seconds)
                 profile = _graphql(url, about(PROFILE), seconds)
                 for name, query in (("compound profile", PROFILE), ("first page of cases", CASES),
-                                    ("a street's coverage", COVERAGE)):
+                                    ("a street's coverage", COVERAGE),
+                                    ("a street's monthly figures", STREET_FIGURES),
+                                    ("the grades of a street's companies", COMPANY_GRADES)):
                     _graphql_figures(report, name, profile if query is PROFILE else _graphql(url, about(query), seconds),
                                      trivial)
                 _during_rebuild(settings, report, url, about(PROFILE), seconds, profile)

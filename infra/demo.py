@@ -2,7 +2,8 @@
 seeds' report on the "five gardens" (五大花园). Names and the back-gate story are the report's;
 household counts, units, people and the other cases are illustrative. Beiyuan carries cases in
 every state, some raised days ago so that the deadline watcher escalates them; steps that another
-body's policy must take first are waited for. Seeding twice changes nothing."""
+body's policy must take first are waited for. The street's months of requests are
+``infra.demo_street``'s. Seeding twice changes nothing."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from uuid import UUID
 
+from infra.demo_street import StreetMonths
 from services.bootstrap import Services
 from services.branch.case_file import CaseFile
 from services.branch.powers import REPORTED, SupervisionNotice
@@ -96,6 +98,10 @@ def seed(services: Services) -> None:
         decisions.seed()
         Governance(services, decisions).seed()
     Neighbours(services, fresh, companies).seed()
+    if len(fresh) == len(COMPOUNDS):
+        today = china_date(datetime.now(tz=timezone.utc))
+        StreetMonths(services, fresh, served_since={"红运花园": today - timedelta(days=2000),
+                                                    "金雁花园": today - timedelta(days=2000)}).seed()
 
 
 class Cases:

@@ -5,12 +5,14 @@ street's coverage and ratings), and seeding twice changes nothing."""
 from __future__ import annotations
 
 import json
+from datetime import datetime, timezone
 from decimal import Decimal
 
 from kafka import KafkaConsumer
 
 from infra.demo import seed
 from services.common.bodies import Body
+from services.common.context import china_date
 from services.common.personal import tokens_in
 from tests.conftest import graphql, wait_until
 
@@ -76,6 +78,46 @@ def test_the_demo_seeds_beiyuan_with_its_decisions_and_money(system):
     assert sorted((c["member"], c["body"], c["matched"]) for c in beiyuan["crossAppointments"]) == [
         ("王建国", "owners_committee", True), ("田景余", "residents", True)]
     assert beiyuan["starRating"]["members"] == 5 and beiyuan["starRating"]["evidence"]["totalCount"] > 5
+
+    # The street's months of requests: each figure has something to count; lifts recur across
+    # compounds and were taken up as a month's problem.
+    wait_until(lambda: system.query("SELECT count(*) FROM projections.cases")[0][0] >= 47
+               and system.query("SELECT count(*) FROM projections.monthly_problems")[0][0] == 1,
+               "the street's cases to be projected")
+    years = [str(china_date(datetime.now(tz=timezone.utc)).year - n) for n in (1, 0)]  # the five months' years
+    office = system.token("office:street:晋阳街道")
+    street, raised = {"raised": 0, "reopened": 0, "repeated": 0}, {}
+    for year in years:
+        found = graphql(url, office, """query($y: String!) { areaFigures(period: $y, level: STREET) { edges { node {
+          raised reopened repeated response { numerator denominator } resolution { numerator denominator }
+          onTime { numerator denominator } } } } }""", {"y": year}).json()
+        for node in (e["node"] for e in found["data"]["areaFigures"]["edges"]):
+            raised[year] = node["raised"]
+            for name, value in node.items():
+                if isinstance(value, dict):
+                    counted = street.setdefault(name, {"numerator": 0, "denominator": 0})
+                    counted["numerator"] += value["numerator"]
+                    counted["denominator"] += value["denominator"]
+                else:
+                    street[name] += value
+    assert street["raised"] >= 45 and street["reopened"] > 0 and street["repeated"] > 0
+    for rate in ("response", "resolution", "onTime"):
+        assert 0 < street[rate]["numerator"] < street[rate]["denominator"], (rate, street[rate])
+    figures = graphql(url, office, """query($y: String!) {
+      compounds: areaFigures(period: $y) { edges { node { name score rank classes } } }
+      problems: problemCandidates(period: $y) { edges { node { category area } } }
+      monthlyProblems(street: "晋阳街道") { area followUp { cases } }
+      companyGrades(period: $y) { edges { node { companyName score grade } } } }""",
+                      {"y": max(years, key=lambda y: raised.get(y, 0))}).json()
+    assert "errors" not in figures, figures
+    ranked = [e["node"] for e in figures["data"]["compounds"]["edges"]]
+    assert len(ranked) == 5 and ranked[0]["rank"] == 1 and "先进" in ranked[0]["classes"]
+    assert figures["data"]["problems"]["edges"][0]["node"] == {"category": "repairs", "area": "电梯"}
+    (chosen,) = figures["data"]["monthlyProblems"]
+    assert chosen["area"] == "电梯" and chosen["followUp"][0]["cases"] > 0
+    grades = [e["node"] for e in figures["data"]["companyGrades"]["edges"]]
+    assert {g["companyName"] for g in grades} >= {"成都红运物业服务有限公司", "成都金雁物业管理有限公司"}
+    assert all(g["grade"] in "ABCD" for g in grades)
 
 
 def test_after_the_demo_no_personal_value_rests_in_clear_in_a_store_a_topic_or_a_view(system):

@@ -50,6 +50,7 @@ def test_a_small_city_is_generated_and_every_figure_measured(system, tmp_path):
                  "commands, 1 client", "GraphQL compound profile during a rebuild: p99",
                  "commands, 16 clients", "freshness p99 at 100 commands/s", "GraphQL compound profile: p99",
                  "GraphQL first page of cases: p99", "GraphQL a street's coverage: requests/s",
+                 "GraphQL a street's monthly figures: p99", "GraphQL the grades of a street's companies: p99",
                  "asOf compound six months ago: p50", "audit verify"):
         assert len(figures[name]["samples"]) == 1 and figures[name]["samples"][0] > 0, name
         assert figures[name]["baseline_samples"][0] > 0, name
