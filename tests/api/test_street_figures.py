@@ -241,6 +241,12 @@ def test_the_street_figures_count_what_the_events_say(system, street):
     assert weighted["北苑小区"]["weights"] == {"response": "2.00", "setByStreet": True}
     assert weighted["北苑小区"]["previousScore"] == pytest.approx(33.33, abs=0.01)  # February kept the default
 
+    # Hostile arguments are refused as such, never a fault.
+    for arguments in ('period: "2026-13"', 'period: "9999"', 'first: 101', 'after: "forged"', 'street: "\\u0000"',
+                      'period: "2026-03", after: "%s"' % top_cursor(url, office)):
+        answer = graphql(url, office, "{ areaFigures(%s) { totalCount } }" % arguments).json()
+        assert answer["errors"][0]["extensions"]["code"] in ("INVALID_INPUT", "BAD_TEXT"), (arguments, answer)
+
     # An auditor of another street reaches none of it.
     assert nodes(graphql(url, system.token("auditor:street:玉林街道"), AREA_FIGURES,
                          {"level": "COMPOUND", "period": "2026-03"}).json()) == []
@@ -336,3 +342,10 @@ def test_companies_are_graded_on_the_compounds_they_serve_weighted_by_households
     assert alone["data"]["companyGrade"]["score"] == pytest.approx(78.5)
     assert graphql(url, system.token("auditor:street:玉林街道"), own, {"c": company}).json()["data"][
         "companyGrade"] is None
+
+
+def top_cursor(url: str, token: str) -> str:
+    """A cursor the API gave out, but for another list (the problem candidates)."""
+    answer = graphql(url, token, '{ problemCandidates(period: "2026-03", compounds: 1, first: 1) { pageInfo {'
+                     ' endCursor } } }').json()
+    return answer["data"]["problemCandidates"]["pageInfo"]["endCursor"]
