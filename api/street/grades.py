@@ -19,8 +19,7 @@ from api.context import Info, reading_now
 from api.governance.schema import area
 from api.governance.types import local_today
 from api.pagination import Connection, page, page_list
-from api.street.figures import counting, day_span
-from services.common.errors import InvalidInput
+from api.street.figures import asked, counting, day_span
 from services.common.measures import (
     BLACK_LIST, FIRST_CONTACT, INDICATORS, RED_LIST, complaints_rate, grade_of, weighted,
 )
@@ -220,10 +219,7 @@ def graded(row: dict) -> GradedCompound:
 
 async def grades(info: Info, period: str | None, district: str | None, street: str | None, community: str | None,
                  company: UUID | None = None) -> list[CompanyGrade]:
-    try:
-        period = require_period(period) if period is not None else period_of(local_today(), "2000-H1")
-    except InvalidInput as error:
-        raise GraphQLError(error.message, extensions={"code": error.code, "field": "period"}) from None
+    period = asked(require_period, period) if period is not None else this_half_year()
     start, end = period_bounds(period)
     condition, params = area(info, district, street, community)
     rows = await info.context.rows(SERVED.format(where=condition), {
@@ -249,6 +245,10 @@ async def grades(info: Info, period: str | None, district: str | None, street: s
     return made
 
 
+def this_half_year() -> str:
+    return period_of(local_today(), "2000-H1")
+
+
 @strawberry.type
 class GradeQueries:
     @strawberry.field(description="Property companies' grades for a period (this half year if not given), from the "
@@ -271,5 +271,5 @@ class GradeQueries:
     async def red_black_list(self, info: Info, period: str | None = None, district: str | None = None,
                              street: str | None = None, community: str | None = None) -> RedBlackList:
         made = await grades(info, period, district, street, community)
-        return RedBlackList(period=made[0].period if made else (period or period_of(local_today(), "2000-H1")),
+        return RedBlackList(period=made[0].period if made else (period or this_half_year()),
                             red=[g for g in made if g.listed == "red"], black=[g for g in made if g.listed == "black"])
