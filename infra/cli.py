@@ -116,6 +116,7 @@ def _demo_tokens(settings: Settings, demo: bool) -> dict[str, tuple[str, str]]:
 
     beiyuan = Compound.create_id("北苑小区", DISTRICT, STREET, COMMUNITY)
     roles = {"the street office's auditor": f"auditor:street:{STREET}",
+             "the street office (its figures and agenda)": f"office:street:{STREET}",
              "北苑小区's party branch": f"body:branch:{beiyuan}",
              "a resident of 北苑小区": f"resident:{beiyuan}:1单元101"} if demo else {}
     roles["the administrator (registers compounds, issues tokens)"] = "admin"
