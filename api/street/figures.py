@@ -39,20 +39,22 @@ class AreaLevel(Enum):
     DISTRICT = "district"
 
 
-# Each compound's counts for a period; the same, summed, for a community, street or district.
+# Each compound's counts for a period (``current``) and the one before, from %(since)s to %(split)s
+# and on to %(before)s, with its street's weights for each (none: the default). The same, summed,
+# for a community, street or district.
 COUNTS = sql.SQL("""
 WITH area AS (
     SELECT compound_id, name, district, street, community, coalesce(households, 0) AS households
     FROM compound_shapes WHERE {where}),
 raised AS (
-    SELECT c.*, EXISTS (
+    SELECT c.*, c.raised_at >= %(split)s AS current, EXISTS (
         SELECT 1 FROM cases p WHERE p.compound_id = c.compound_id AND p.category = c.category
           AND p.place = c.place AND p.raised_at < c.raised_at AND p.raised_at >= c.raised_at - %(repeat)s
     ) AS repeated
     FROM cases c JOIN area USING (compound_id)
     WHERE c.raised_at >= %(since)s AND c.raised_at < %(before)s),
 counted AS (
-    SELECT compound_id, count(*) AS raised,
+    SELECT compound_id, current, count(*) AS raised,
            count(*) FILTER (WHERE state = 'withdrawn') AS withdrawn,
            count(*) FILTER (WHERE reopened) AS reopened,
            count(*) FILTER (WHERE repeated) AS repeated,
@@ -62,14 +64,21 @@ counted AS (
                             OR (state <> 'withdrawn' AND respond_by <= %(now)s)) AS response_due,
            count(*) FILTER (WHERE state IN ('resolved', 'closed')) AS handled,
            count(*) FILTER (WHERE state IN ('resolved', 'closed') AND resolved_at <= due_at) AS on_time
-    FROM raised GROUP BY compound_id),
+    FROM raised GROUP BY compound_id, current),
 rated AS (
-    SELECT r.compound_id, count(*) AS ratings, count(*) FILTER (WHERE r.score >= %(resolved)s) AS resolved,
+    SELECT r.compound_id, r.rated_at >= %(split)s AS current, count(*) AS ratings,
+           count(*) FILTER (WHERE r.score >= %(resolved)s) AS resolved,
            count(*) FILTER (WHERE r.score >= %(satisfied)s) AS satisfied, sum(r.score) AS score_total
     FROM case_ratings r JOIN area USING (compound_id)
-    WHERE r.rated_at >= %(since)s AND r.rated_at < %(before)s GROUP BY r.compound_id)
-SELECT area.*, {counts}
-FROM area LEFT JOIN counted USING (compound_id) LEFT JOIN rated USING (compound_id)
+    WHERE r.rated_at >= %(since)s AND r.rated_at < %(before)s GROUP BY 1, 2)
+SELECT area.*, p.current, w.response AS weight_response, w.resolution AS weight_resolution,
+       w.satisfaction AS weight_satisfaction, {counts}
+FROM area CROSS JOIN (VALUES (true, %(starts)s::date), (false, %(previous_starts)s::date)) AS p (current, starts)
+LEFT JOIN counted ON counted.compound_id = area.compound_id AND counted.current = p.current
+LEFT JOIN rated ON rated.compound_id = area.compound_id AND rated.current = p.current
+LEFT JOIN LATERAL (
+    SELECT response, resolution, satisfaction FROM street_weights sw
+    WHERE sw.street = area.street AND sw.since_day <= p.starts ORDER BY since_day DESC, set_at DESC LIMIT 1) w ON true
 """)
 COUNTED = ("raised", "withdrawn", "reopened", "repeated", "escalated", "responded", "response_due", "handled",
            "on_time", "ratings", "resolved", "satisfied", "score_total")
@@ -268,53 +277,58 @@ def group_of(row: dict, level: AreaLevel) -> tuple:
     return (row["district"],)
 
 
-async def street_weights(info: Info, streets: set[str], period: str) -> dict[str, Weights]:
-    """The weights each street had set for ``period``: the latest set from a period not after it."""
-    rows = await info.context.rows(
-        "SELECT DISTINCT ON (street) street, response, resolution, satisfaction FROM street_weights"
-        " WHERE street = ANY(%s) AND since_day <= %s ORDER BY street, since_day DESC, set_at DESC",
-        (list(streets), period_bounds(period)[0]))
-    return {r["street"]: Weights(r["response"], r["resolution"], r["satisfaction"]) for r in rows}
+@dataclass
+class Counted:
+    """A group's tally for the period and the period before, with the weights of each."""
+
+    now: Tally = field(default_factory=Tally)
+    before: Tally = field(default_factory=Tally)
+    weights_now: Weights | None = None  # the street's, if it set any
+    weights_before: Weights | None = None
 
 
-async def tallies(info: Info, where: sql.Composable, params: dict, level: AreaLevel, period: str,
-                  now: datetime) -> dict[tuple, Tally]:
-    since, before = period_span(period)
+def weights_in(row: dict) -> Weights | None:
+    if row["weight_response"] is None:
+        return None
+    return Weights(row["weight_response"], row["weight_resolution"], row["weight_satisfaction"])
+
+
+async def counted(info: Info, where: sql.Composable, params: dict, level: AreaLevel, period: str,
+                  now: datetime) -> dict[tuple, Counted]:
+    earlier = asked(previous_period, period)
+    since, (split, before) = period_span(earlier)[0], period_span(period)
     counts = sql.SQL(", ").join(sql.SQL("coalesce({name}, 0) AS {name}").format(name=sql.Identifier(n))
                                 for n in COUNTED)
-    rows = await info.context.rows(COUNTS.format(where=where, counts=counts),
-                                   {**params, **counting(since, before, now)})
-    grouped: dict[tuple, Tally] = {}
+    rows = await info.context.rows(COUNTS.format(where=where, counts=counts), {
+        **params, **counting(since, before, now), "split": split, "starts": period_bounds(period)[0],
+        "previous_starts": period_bounds(earlier)[0]})
+    grouped: dict[tuple, Counted] = {}
     for row in rows:
-        grouped.setdefault(group_of(row, level), Tally()).add(row)
+        group = grouped.setdefault(group_of(row, level), Counted())
+        (group.now if row["current"] else group.before).add(row)
+        if level is not AreaLevel.DISTRICT:  # a district's streets may weigh differently: the default
+            if row["current"]:
+                group.weights_now = weights_in(row)
+            else:
+                group.weights_before = weights_in(row)
     return grouped
+
+
+def score_of(tally: Tally, weights: Weights) -> float | None:
+    score = weighted(tally.rates(), {rate: weights.of_rate(rate) for rate in RATES})
+    return None if score is None else round(score, 2)
 
 
 async def area_figures(info: Info, period: str, level: AreaLevel, district: str | None, street: str | None,
                        community: str | None) -> list[AreaFigures]:
     """The figures of every group of the area at ``level``, ranked by score, with their classes."""
     period = period_or_this_year(period)
-    before_period = asked(previous_period, period)
     condition, params = area(info, district, street, community)
     now = reading_now()
-    current = await tallies(info, condition, params, level, period, now)
-    previous = await tallies(info, condition, params, level, before_period, now)
-    weights_now = await street_weights(info, {key[1] for key in current if len(key) > 1}, period)
-    weights_before = await street_weights(info, {key[1] for key in current if len(key) > 1}, before_period)
-
-    def weights_of(key: tuple, table: dict[str, Weights]) -> tuple[Weights, bool]:
-        found = table.get(key[1]) if len(key) > 1 else None
-        return (found, True) if found is not None else (DEFAULT_WEIGHTS, False)
-
-    def score_of(tally: Tally, weights: Weights) -> float | None:
-        score = weighted(tally.rates(), {rate: weights.of_rate(rate) for rate in RATES})
-        return None if score is None else round(score, 2)
-
     since, before = period_span(period)
     made = []
-    for key, tally in current.items():
-        weights, set_by_street = weights_of(key, weights_now)
-        earlier = previous.get(key)
+    for key, group in (await counted(info, condition, params, level, period, now)).items():
+        tally, weights = group.now, group.weights_now or DEFAULT_WEIGHTS
         made.append(AreaFigures(
             tally=tally, bounds=(since, before, now), level=level.value,
             name=key[3] if level is AreaLevel.COMPOUND else key[-1],
@@ -327,9 +341,9 @@ async def area_figures(info: Info, period: str, level: AreaLevel, district: str 
             satisfaction=Rate.of(tally.satisfied, tally.ratings), on_time=Rate.of(tally.on_time, tally.handled),
             average_rating=round(tally.score_total / tally.ratings, 2) if tally.ratings else None,
             weights=FigureWeights(response=weights.response, resolution=weights.resolution,
-                                  satisfaction=weights.satisfaction, set_by_street=set_by_street),
+                                  satisfaction=weights.satisfaction, set_by_street=group.weights_now is not None),
             score=score_of(tally, weights),
-            previous_score=score_of(earlier, weights_of(key, weights_before)[0]) if earlier else None,
+            previous_score=score_of(group.before, group.weights_before or DEFAULT_WEIGHTS),
             rank=None, classes=[]))
     made.sort(key=lambda f: (f.score is None, -(f.score or 0), f.name, str(f.compound_id)))
     found = classes(made, score=lambda f: f.score, previous=lambda f: f.previous_score,
