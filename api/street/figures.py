@@ -39,18 +39,25 @@ class AreaLevel(Enum):
     DISTRICT = "district"
 
 
+# What the figures count, as conditions on a case ``c``: ``services.common.measures`` in SQL,
+# written once for the figures, their evidence, the clusters and the grades.
+REPEATED = """EXISTS (
+        SELECT 1 FROM cases p WHERE p.compound_id = c.compound_id AND p.category = c.category
+          AND p.place = c.place AND p.raised_at < c.raised_at AND p.raised_at >= c.raised_at - %(repeat)s)"""
+ANSWERED_IN_TIME = "coalesce(c.first_contact_at <= c.respond_by, false)"
+ANSWER_DUE = "(c.first_contact_at IS NOT NULL OR (c.state <> 'withdrawn' AND c.respond_by <= %(now)s))"
+HANDLED = "c.state IN ('resolved', 'closed')"
+ON_TIME = "c.resolved_at <= c.due_at"
+
 # Each compound's counts for a period (``current``) and the one before, from %(since)s to %(split)s
 # and on to %(before)s, with its street's weights for each (none: the default). The same, summed,
 # for a community, street or district.
-COUNTS = sql.SQL("""
+COUNTS = sql.SQL(f"""
 WITH area AS (
     SELECT compound_id, name, district, street, community, coalesce(households, 0) AS households
-    FROM compound_shapes WHERE {where}),
+    FROM compound_shapes WHERE {{where}}),
 raised AS (
-    SELECT c.*, c.raised_at >= %(split)s AS current, EXISTS (
-        SELECT 1 FROM cases p WHERE p.compound_id = c.compound_id AND p.category = c.category
-          AND p.place = c.place AND p.raised_at < c.raised_at AND p.raised_at >= c.raised_at - %(repeat)s
-    ) AS repeated
+    SELECT c.*, c.raised_at >= %(split)s AS current, {REPEATED} AS repeated
     FROM cases c JOIN area USING (compound_id)
     WHERE c.raised_at >= %(since)s AND c.raised_at < %(before)s),
 counted AS (
@@ -59,12 +66,11 @@ counted AS (
            count(*) FILTER (WHERE reopened) AS reopened,
            count(*) FILTER (WHERE repeated) AS repeated,
            count(*) FILTER (WHERE escalated_to IS NOT NULL) AS escalated,
-           count(*) FILTER (WHERE first_contact_at <= respond_by) AS responded,
-           count(*) FILTER (WHERE first_contact_at IS NOT NULL
-                            OR (state <> 'withdrawn' AND respond_by <= %(now)s)) AS response_due,
-           count(*) FILTER (WHERE state IN ('resolved', 'closed')) AS handled,
-           count(*) FILTER (WHERE state IN ('resolved', 'closed') AND resolved_at <= due_at) AS on_time
-    FROM raised GROUP BY compound_id, current),
+           count(*) FILTER (WHERE {ANSWERED_IN_TIME}) AS responded,
+           count(*) FILTER (WHERE {ANSWER_DUE}) AS response_due,
+           count(*) FILTER (WHERE {HANDLED}) AS handled,
+           count(*) FILTER (WHERE {HANDLED} AND {ON_TIME}) AS on_time
+    FROM raised c GROUP BY compound_id, current),
 rated AS (
     SELECT r.compound_id, r.rated_at >= %(split)s AS current, count(*) AS ratings,
            count(*) FILTER (WHERE r.score >= %(resolved)s) AS resolved,
@@ -72,7 +78,7 @@ rated AS (
     FROM case_ratings r JOIN area USING (compound_id)
     WHERE r.rated_at >= %(since)s AND r.rated_at < %(before)s GROUP BY 1, 2)
 SELECT area.*, p.current, w.response AS weight_response, w.resolution AS weight_resolution,
-       w.satisfaction AS weight_satisfaction, {counts}
+       w.satisfaction AS weight_satisfaction, {{counts}}
 FROM area CROSS JOIN (VALUES (true, %(starts)s::date), (false, %(previous_starts)s::date)) AS p (current, starts)
 LEFT JOIN counted ON counted.compound_id = area.compound_id AND counted.current = p.current
 LEFT JOIN rated ON rated.compound_id = area.compound_id AND rated.current = p.current
@@ -85,7 +91,7 @@ COUNTED = ("raised", "withdrawn", "reopened", "repeated", "escalated", "responde
 
 # The events behind one figure of a set of compounds: each with whether it counts in the
 # numerator (for a count, every event does).
-EVIDENCE = sql.SQL("""(
+EVIDENCE = sql.SQL(f"""(
 WITH raised AS (
     SELECT c.* FROM cases c
     WHERE c.compound_id = ANY(%(compounds)s) AND c.raised_at >= %(since)s AND c.raised_at < %(before)s)
@@ -95,21 +101,17 @@ WHERE (%(figure)s = 'raised' AND s.step = 'CaseRaised')
    OR (%(figure)s = 'withdrawn' AND s.step = 'CaseWithdrawn')
    OR (%(figure)s = 'reopened' AND s.step = 'CaseReopened')
    OR (%(figure)s = 'escalated' AND s.step = 'CaseEscalated')
-   OR (%(figure)s = 'repeated' AND s.step = 'CaseRaised' AND EXISTS (
-        SELECT 1 FROM cases p WHERE p.compound_id = c.compound_id AND p.category = c.category AND p.place = c.place
-          AND p.raised_at < c.raised_at AND p.raised_at >= c.raised_at - %(repeat)s))
+   OR (%(figure)s = 'repeated' AND s.step = 'CaseRaised' AND {REPEATED})
 UNION ALL
-SELECT DISTINCT ON (c.case_id) s.event_id, s.body, s.step, s.at, s.case_id, c.compound_id,
-       coalesce(c.first_contact_at <= c.respond_by, false)
+SELECT DISTINCT ON (c.case_id) s.event_id, s.body, s.step, s.at, s.case_id, c.compound_id, {ANSWERED_IN_TIME}
 FROM raised c JOIN case_steps s USING (case_id)
-WHERE %(figure)s = 'response'
-  AND (c.first_contact_at IS NOT NULL OR (c.state <> 'withdrawn' AND c.respond_by <= %(now)s))
+WHERE %(figure)s = 'response' AND {ANSWER_DUE}
   AND ((s.body || '.' || s.step = ANY(%(first_contact)s) AND s.at = c.first_contact_at)
        OR (c.first_contact_at IS NULL AND s.step = 'CaseRaised'))
 UNION ALL
-SELECT DISTINCT ON (c.case_id) s.event_id, s.body, s.step, s.at, s.case_id, c.compound_id, c.resolved_at <= c.due_at
+SELECT DISTINCT ON (c.case_id) s.event_id, s.body, s.step, s.at, s.case_id, c.compound_id, {ON_TIME}
 FROM raised c JOIN case_steps s USING (case_id)
-WHERE %(figure)s = 'onTime' AND c.state IN ('resolved', 'closed') AND s.at = c.resolved_at
+WHERE %(figure)s = 'onTime' AND {HANDLED} AND s.at = c.resolved_at
   AND s.state_after = 'resolved'
 UNION ALL
 SELECT r.event_id, 'residents', 'CaseRated', r.rated_at, r.case_id, r.compound_id,

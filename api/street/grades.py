@@ -19,7 +19,7 @@ from api.context import Info, reading_now
 from api.governance.schema import area
 from api.governance.types import local_today
 from api.pagination import Connection, page, page_list
-from api.street.figures import asked, counting, day_span
+from api.street.figures import ANSWER_DUE, ANSWERED_IN_TIME, HANDLED, ON_TIME, asked, counting, day_span
 from services.common.measures import (
     BLACK_LIST, FIRST_CONTACT, INDICATORS, RED_LIST, complaints_rate, grade_of, weighted,
 )
@@ -49,11 +49,10 @@ SELECT sp.company_id, sp.company_name, sp.compound_id, sp.compound_name, sp.hous
        sp.served_until, o.*, r.*, e.*, n.*, f.*
 FROM spans sp
 CROSS JOIN LATERAL (
-    SELECT count(*) FILTER (WHERE c.first_contact_at <= c.respond_by) AS responded,
-           count(*) FILTER (WHERE c.first_contact_at IS NOT NULL
-                            OR (c.state <> 'withdrawn' AND c.respond_by <= %(now)s)) AS response_due,
-           count(*) FILTER (WHERE c.state IN ('resolved', 'closed')) AS handled,
-           count(*) FILTER (WHERE c.state IN ('resolved', 'closed') AND c.resolved_at <= c.due_at) AS on_time,
+    SELECT count(*) FILTER (WHERE {ANSWERED_IN_TIME}) AS responded,
+           count(*) FILTER (WHERE {ANSWER_DUE}) AS response_due,
+           count(*) FILTER (WHERE {HANDLED}) AS handled,
+           count(*) FILTER (WHERE {HANDLED} AND {ON_TIME}) AS on_time,
            (SELECT count(*) FROM cases d WHERE d.compound_id = sp.compound_id AND d.category = 'property_dispute'
               AND d.raised_at >= sp.since AND d.raised_at < sp.before) AS complaints
     FROM cases c WHERE c.compound_id = sp.compound_id AND c.taker = 'property'
@@ -84,13 +83,13 @@ CROSS JOIN LATERAL (
 # The events (or, for notices and bills, the records) behind one indicator of one compound.
 EVIDENCE = sql.SQL(f"""(
 SELECT s.event_id AS record_id, 'event' AS kind, s.step AS what, (s.at AT TIME ZONE '{LOCAL}')::date AS on_date,
-       CASE %(indicator)s WHEN 'response' THEN coalesce(c.first_contact_at <= c.respond_by, false)
-                          WHEN 'on_time' THEN c.resolved_at <= c.due_at ELSE true END AS counts
+       CASE %(indicator)s WHEN 'response' THEN {ANSWERED_IN_TIME} WHEN 'on_time' THEN {ON_TIME} ELSE true END
+         AS counts
 FROM cases c JOIN case_steps s USING (case_id)
 WHERE c.compound_id = %(compound)s AND c.raised_at >= %(since)s AND c.raised_at < %(before)s
   AND ((%(indicator)s = 'response' AND c.taker = 'property' AND s.body || '.' || s.step = ANY(%(first_contact)s)
         AND s.at = c.first_contact_at)
-    OR (%(indicator)s = 'on_time' AND c.taker = 'property' AND c.state IN ('resolved', 'closed')
+    OR (%(indicator)s = 'on_time' AND c.taker = 'property' AND {HANDLED}
         AND s.at = c.resolved_at AND s.state_after = 'resolved')
     OR (%(indicator)s = 'complaints' AND c.category = 'property_dispute' AND s.step = 'CaseRaised'))
 UNION ALL

@@ -16,17 +16,16 @@ from api.context import Info, reading_now
 from api.governance.schema import area
 from api.governance.types import local_today, period_or_this_year
 from api.pagination import Connection, page, page_list
-from api.street.figures import Rate, counting, period_span
+from api.street.figures import REPEATED, Rate, counting, period_span
 from services.common.periods import period_of
 
 # Each cluster: a category and a common area (楼道, 电梯, 车棚 … or 户内, 楼栋), over the area's cases
 # raised in the period.
-CLUSTERS = sql.SQL("""
-WITH area AS (SELECT compound_id, name FROM compound_shapes WHERE {where}),
+CLUSTERS = sql.SQL(f"""
+WITH area AS (SELECT compound_id, name FROM compound_shapes WHERE {{where}}),
 raised AS (
-    SELECT c.case_id, c.compound_id, area.name AS compound_name, c.category, c.area, c.building, EXISTS (
-        SELECT 1 FROM cases p WHERE p.compound_id = c.compound_id AND p.category = c.category AND p.place = c.place
-          AND p.raised_at < c.raised_at AND p.raised_at >= c.raised_at - %(repeat)s) AS repeated
+    SELECT c.case_id, c.compound_id, area.name AS compound_name, c.category, c.area, c.building,
+           {REPEATED} AS repeated
     FROM cases c JOIN area USING (compound_id)
     WHERE c.raised_at >= %(since)s AND c.raised_at < %(before)s AND c.area IS NOT NULL),
 rated AS (
