@@ -5,15 +5,19 @@ For every stored event the chain keeps a row in ``<body>.chain``:
 - ``sequence``: 1, 2, 3… with no gaps (notification ids may skip numbers; the chain may not);
 - ``position``: the event's notification id in the body's log;
 - ``event_hash``: SHA-256 of the event's canonical encoding: the stored row exactly as the store
-  holds it (aggregate id, version, topic, state). Personal data is sealed in the state before it
-  is stored (``services.common.personal``), so the hash is over ciphertext and erasing a person's
-  key leaves every hash intact;
+  holds it (aggregate id, version, topic, state), and the row's index columns (below). Personal
+  data is sealed in the state before it is stored (``services.common.personal``), so the hash is
+  over ciphertext and erasing a person's key leaves every hash intact;
 - ``link``: SHA-256 of the previous link, the sequence and the event hash; the first event links
   to the body's genesis. Changing, removing or adding any event changes every later link.
 
 Besides, each row indexes the event for auditors: its aggregate, compound, time and every id it
-names (``subjects``), so that a subject's history across bodies is one indexed query. The index
-columns are not hashed; what they say is checked against the hashed state by ``audit verify``.
+names (``subjects``), so that a subject's history across bodies is one indexed query.
+
+``hash_version`` is the format of the row's hash. Format 2 (written since 2026-12-03) covers the
+index columns, read from the state when the event is written, so that an edited index breaks the
+hash like an edited event. Format 1 hashed the event alone; ``audit verify`` checks such rows'
+index columns against their state, as it always did.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ import hashlib
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from typing import Any
 from uuid import UUID
 
@@ -38,7 +42,9 @@ from services.common.context import active_context
 CHAIN_TABLE = "chain"
 COMMANDS_TABLE = "commands"
 RECORDED_ALREADY = "command_recorded_already"
-HASH_VERSION = b"siwei-event-v1"
+HASH_VERSION = 2  # the format of the links written now
+HASH_PREFIXES = {1: b"siwei-event-v1", 2: b"siwei-event-v2"}
+POSTGRES_EPOCH = datetime(2000, 1, 1, tzinfo=timezone.utc)  # what ``timestamptz_send`` counts from
 
 
 def genesis(body: str) -> bytes:
@@ -46,11 +52,14 @@ def genesis(body: str) -> bytes:
     return hashlib.sha256(b"siwei-chain-genesis:" + body.encode()).digest()
 
 
-def event_hash(aggregate_id: UUID, version: int, topic: str, state: bytes) -> bytes:
+def event_hash(aggregate_id: UUID, version: int, topic: str, state: bytes, indexed: Indexed,
+               hash_version: int = HASH_VERSION) -> bytes:
+    """The hash of a stored event in a format of ``HASH_PREFIXES`` (format 1 ignores ``indexed``)."""
     topic_bytes = topic.encode()
     return hashlib.sha256(b"".join((
-        HASH_VERSION, aggregate_id.bytes, version.to_bytes(8, "big"),
+        HASH_PREFIXES[hash_version], aggregate_id.bytes, version.to_bytes(8, "big"),
         len(topic_bytes).to_bytes(4, "big"), topic_bytes, state,
+        indexed.encoded() if hash_version >= 2 else b"",
     ))).digest()
 
 
@@ -58,12 +67,17 @@ def next_link(previous: bytes, sequence: int, hashed: bytes) -> bytes:
     return hashlib.sha256(previous + sequence.to_bytes(8, "big") + hashed).digest()
 
 
-# The same two hashes computed by PostgreSQL, over a stored event ``e`` and a chain row ``c``, so
-# that ``audit verify`` can check a whole log without reading it out.
+# The same hashes computed by PostgreSQL, over a stored event ``e`` and a chain row ``c``, so that
+# ``audit verify`` can check a whole log without reading it out. A row of an unknown format gets
+# no hash, which matches none.
+_STORED_SQL = SQL("uuid_send(e.originator_id) || int8send(e.originator_version)"
+                  " || int4send(octet_length(convert_to(e.topic, 'UTF8'))) || convert_to(e.topic, 'UTF8') || e.state")
+_INDEXED_SQL = SQL(  # what ``Indexed.encoded`` writes
+    "coalesce('\\x01'::bytea || uuid_send(c.compound_id), '\\x00'::bytea) || timestamptz_send(c.occurred_at)"
+    " || int4send(cardinality(c.subjects)) || decode(replace(array_to_string(c.subjects, ''), '-', ''), 'hex')")
 EVENT_HASH_SQL = SQL(
-    "sha256({version} || uuid_send(e.originator_id) || int8send(e.originator_version)"
-    " || int4send(octet_length(convert_to(e.topic, 'UTF8'))) || convert_to(e.topic, 'UTF8') || e.state)"
-).format(version=Literal(HASH_VERSION))
+    "CASE c.hash_version WHEN 2 THEN sha256({v2} || {stored} || {indexed}) WHEN 1 THEN sha256({v1} || {stored}) END"
+).format(v1=Literal(HASH_PREFIXES[1]), v2=Literal(HASH_PREFIXES[2]), stored=_STORED_SQL, indexed=_INDEXED_SQL)
 
 
 def next_link_sql(previous: Composable) -> Composed:
@@ -89,13 +103,22 @@ class Indexed:
             subjects=list(subjects),
         )
 
+    def encoded(self) -> bytes:
+        """The index as format 2 hashes it: the compound (a flag byte, then its 16 bytes), the
+        time (microseconds since 2000, as PostgreSQL sends it), the count of ids and each id."""
+        compound = b"\x01" + self.compound_id.bytes if self.compound_id is not None else b"\x00"
+        micros = (self.occurred_at - POSTGRES_EPOCH) // timedelta(microseconds=1)
+        return b"".join((compound, micros.to_bytes(8, "big", signed=True),
+                         len(self.subjects).to_bytes(4, "big"), *(s.bytes for s in self.subjects)))
+
     def describe(self) -> str:
         return (f"of compound {self.compound_id}, at {self.occurred_at.isoformat()}, "
                 f"naming {', '.join(map(str, self.subjects))}")
 
 
 # What ``Indexed.of`` reads, read by PostgreSQL from ``doc`` (the state as jsonb) and compared with
-# the chain row ``c``: true when its index columns say what its state says.
+# the chain row ``c``: true when its index columns say what its state says (for format 1 rows,
+# whose hash does not cover them).
 INDEX_MATCHES_SQL = SQL(
     "c.compound_id IS NOT DISTINCT FROM (doc #>> '{compound_id,_data_}')::uuid"
     " AND c.occurred_at = (doc #>> '{timestamp,_data_}')::timestamptz"
@@ -127,6 +150,8 @@ def chain_ddl(schema: str) -> list[SQL]:
             " sequence bigint PRIMARY KEY, position bigint NOT NULL UNIQUE,"
             " aggregate_id uuid NOT NULL, compound_id uuid, occurred_at timestamptz NOT NULL,"
             " subjects uuid[] NOT NULL, event_hash bytea NOT NULL, link bytea NOT NULL)").format(table),
+        # Rows from before formats were numbered are format 1; every insert names its format.
+        SQL("ALTER TABLE {} ADD COLUMN IF NOT EXISTS hash_version smallint NOT NULL DEFAULT 1").format(table),
         SQL("CREATE INDEX IF NOT EXISTS chain_subjects ON {} USING gin (subjects)").format(table),
         SQL("CREATE INDEX IF NOT EXISTS chain_compound_time ON {} (compound_id, occurred_at)").format(table),
         # Commands sent with an idempotency key: which command (execution) recorded them, what
@@ -179,14 +204,15 @@ class ChainedRecorder(PostgresApplicationRecorder):
         rows = []
         for position, stored in zip(positions or (), stored_events, strict=True):
             sequence += 1
-            hashed = event_hash(stored.originator_id, stored.originator_version, stored.topic, stored.state)
-            link = next_link(link, sequence, hashed)
             indexed = Indexed.of(stored.originator_id, stored.state)
+            hashed = event_hash(stored.originator_id, stored.originator_version, stored.topic, stored.state, indexed)
+            link = next_link(link, sequence, hashed)
             rows.append((sequence, position, stored.originator_id, indexed.compound_id,
-                         indexed.occurred_at, indexed.subjects, hashed, link))
+                         indexed.occurred_at, indexed.subjects, HASH_VERSION, hashed, link))
         curs.executemany(
             SQL("INSERT INTO {} (sequence, position, aggregate_id, compound_id, occurred_at, subjects,"
-                " event_hash, link) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)").format(self.chain_table),
+                " hash_version, event_hash, link) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)")
+            .format(self.chain_table),
             rows,
         )
         self._remember_command(curs, stored_events)

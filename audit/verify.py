@@ -16,8 +16,9 @@ What each finding means:
 PostgreSQL does the checking: the logs are cut into stretches of positions, and each stretch is
 hashed and compared in one query, by several connections at once that share one snapshot of the
 ledger. A stretch's first flagged position is then judged here, row by row as the chain was
-written, which names what broke and how. A stretch whose stored bytes PostgreSQL cannot even read
-as JSON (possible only if the chain was recomputed over them) is halved until the row is found.
+written, which names what broke and how. Rows of format 1, whose hash does not cover their index
+columns, are also read as JSON to check the index; a stretch with such a row that PostgreSQL cannot
+read as JSON (possible only if the chain was recomputed over it) is halved until the row is found.
 """
 
 from __future__ import annotations
@@ -38,8 +39,8 @@ from eventsourcing.utils import get_topic
 from psycopg import sql
 from tqdm import tqdm
 
-from audit.chain import (CHAIN_TABLE, EVENT_HASH_SQL, INDEX_MATCHES_SQL, NAMED_IDS_SQL, Indexed, event_hash,
-                         genesis, next_link, next_link_sql)
+from audit.chain import (CHAIN_TABLE, EVENT_HASH_SQL, HASH_PREFIXES, INDEX_MATCHES_SQL, NAMED_IDS_SQL, Indexed,
+                         event_hash, genesis, next_link, next_link_sql)
 from services.common.bodies import Body
 from services.common.witness import ChainWitness
 
@@ -159,27 +160,27 @@ def _link_before(conn: psycopg.Connection, body: Body, position: int) -> tuple[i
 
 def _check(conn: psycopg.Connection, stretch: Stretch) -> Checked:
     """The stretch's links and first flagged position: an event the chain never linked, a link
-    without its event, out of sequence, not hashing to its event, not following the link before,
-    or indexed otherwise than its event says."""
+    without its event, out of sequence, not hashing to its event (with its index, since format 2),
+    not following the link before, or (format 1) indexed otherwise than its event says."""
     sequence, link = _link_before(conn, stretch.body, stretch.first)
     query = sql.SQL("""
         SELECT count(*), least(min(position) FILTER (WHERE NOT sound), (
             SELECT min(e.notification_id) FROM {events} e WHERE e.notification_id BETWEEN %(first)s AND %(last)s
             AND NOT EXISTS (SELECT FROM {chain} c WHERE c.position = e.notification_id)))
         FROM (
-            SELECT position, linked AND coalesce(({index_matches}), false) AS sound
+            SELECT position, CASE WHEN NOT linked THEN false WHEN hash_version >= 2 THEN true
+                ELSE coalesce((SELECT {index_matches} FROM (SELECT convert_from(c.state, 'UTF8')::jsonb AS doc
+                                                            OFFSET 0) state, LATERAL ({named_ids}) named), false)
+                END AS sound
             FROM (
-                SELECT c.*, e.state, e.notification_id IS NOT NULL
+                SELECT c.*, e.state, coalesce(e.notification_id IS NOT NULL
                     AND c.sequence = coalesce(lag(c.sequence) OVER w, %(sequence)s) + 1
                     AND c.aggregate_id = e.originator_id AND c.event_hash = {event_hash}
-                    AND c.link = {next_link} AS linked
+                    AND c.link = {next_link}, false) AS linked
                 FROM {chain} c LEFT JOIN {events} e ON e.notification_id = c.position
                 WHERE c.position BETWEEN %(first)s AND %(last)s
                 WINDOW w AS (ORDER BY c.position)
             ) c
-            CROSS JOIN LATERAL (SELECT CASE WHEN linked THEN convert_from(c.state, 'UTF8')::jsonb END AS doc
-                                OFFSET 0) state
-            CROSS JOIN LATERAL ({named_ids}) named
         ) checked""").format(
         events=_events_table(stretch.body), chain=_chain_table(stretch.body), event_hash=EVENT_HASH_SQL,
         next_link=next_link_sql(sql.SQL("coalesce(lag(c.link) OVER w, %(link)s)")),
@@ -242,12 +243,12 @@ def _judge(conn: psycopg.Connection, body: Body, position: int,
     expected = count + 1
     row = conn.execute(sql.SQL(
         "SELECT e.notification_id, e.originator_id, e.originator_version, e.topic, e.state,"
-        " c.sequence, c.aggregate_id, c.compound_id, c.occurred_at, c.subjects, c.event_hash, c.link"
+        " c.sequence, c.aggregate_id, c.compound_id, c.occurred_at, c.subjects, c.hash_version, c.event_hash, c.link"
         " FROM (SELECT %(at)s::bigint AS at) here LEFT JOIN {events} e ON e.notification_id = here.at"
         " LEFT JOIN {chain} c ON c.position = here.at").format(
             events=_events_table(body), chain=_chain_table(body)), {"at": position}).fetchone()
-    (stored_at, aggregate_id, version, topic, state,
-     sequence, chained_aggregate, compound_id, occurred_at, subjects, chained_hash, link) = row
+    (stored_at, aggregate_id, version, topic, state, sequence, chained_aggregate, compound_id, occurred_at,
+     subjects, hash_version, chained_hash, link) = row
     state = bytes(state) if state is not None else None
 
     def broken(kind: str, sequence: int | None, detail: str) -> tuple[int, Break]:
@@ -264,21 +265,29 @@ def _judge(conn: psycopg.Connection, body: Body, position: int,
                       "position: events were removed with their links")
     if sequence < expected:
         return broken("relinked", sequence, f"link {sequence} comes again after link {expected - 1}")
-    hashed = event_hash(aggregate_id, version, topic, state)
+    if hash_version not in HASH_PREFIXES:
+        return broken("relinked", sequence, f"the link says its hash is of format {hash_version}, which does not exist")
+    indexed = Indexed(compound_id, occurred_at, subjects)
+    try:
+        said = Indexed.of(aggregate_id, state)
+    except (ValueError, KeyError, TypeError):
+        said = None
+    hashed = event_hash(aggregate_id, version, topic, state, indexed, hash_version)
     if hashed != bytes(chained_hash) or aggregate_id != chained_aggregate:
+        if said is not None and aggregate_id == chained_aggregate \
+                and event_hash(aggregate_id, version, topic, state, said, hash_version) == bytes(chained_hash):
+            return broken("misindexed", sequence, f"the chain indexes the event as {indexed.describe()}; "
+                          f"the event itself says {said.describe()}")
         return broken("edited", sequence, f"the stored event (aggregate {aggregate_id} version {version}) hashes "
                       f"to {hashed.hex()[:16]}…, the chain recorded {bytes(chained_hash).hex()[:16]}…")
     following = next_link(previous, sequence, hashed)
     if following != bytes(link):
         return broken("relinked", sequence, f"the link {bytes(link).hex()[:16]}… does not follow from link "
                       f"{sequence - 1} (it should be {following.hex()[:16]}…)")
-    try:
-        said = Indexed.of(aggregate_id, state)
-    except (ValueError, KeyError, TypeError):
+    if said is None and hash_version == 1:
         return broken("misindexed", sequence, "the event's state cannot be read for the index")
-    indexed = Indexed(compound_id, occurred_at, subjects)
-    if (said.compound_id, said.occurred_at, set(said.subjects)) != (compound_id, occurred_at, set(subjects)) \
-            or subjects[:1] != [aggregate_id]:
+    if hash_version == 1 and ((said.compound_id, said.occurred_at, set(said.subjects))
+                              != (compound_id, occurred_at, set(subjects)) or subjects[:1] != [aggregate_id]):
         return broken("misindexed", sequence, f"the chain indexes the event as {indexed.describe()}; "
                       f"the event itself says {said.describe()}")
     for claim in by_sequence.get(sequence, ()):

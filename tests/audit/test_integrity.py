@@ -13,7 +13,7 @@ from uuid import UUID
 import psycopg
 import pytest
 
-from audit.chain import event_hash, genesis, next_link
+from audit.chain import HASH_VERSION, Indexed, event_hash, genesis, next_link
 from audit.verify import claims, verify
 from services.common.bodies import Body
 from services.common.context import acting
@@ -144,14 +144,18 @@ def test_a_chain_edited_to_hide_an_edit_breaks_at_the_next_link(system, ledger):
         f"SELECT originator_id, originator_version, topic, state FROM {RESIDENTS} WHERE notification_id = %s",
         (target,))[0]
     system.query(f"UPDATE {CHAIN} SET event_hash = %s WHERE position = %s",
-                 (event_hash(aggregate, version, topic, bytes(state)), target))
+                 (event_hash(aggregate, version, topic, bytes(state), Indexed.of(aggregate, bytes(state))), target))
     broken = check(system, Body.RESIDENTS)[Body.RESIDENTS].broken
     assert (broken.kind, broken.position) == ("relinked", target)
 
 
-def test_an_index_column_edited_is_found_as_misindexed(system, ledger):
+@pytest.mark.parametrize("hash_version", [1, 2])
+def test_an_index_column_edited_is_found_as_misindexed(system, ledger, hash_version):
     """The chain's index columns are what a subject's history is looked up by: a case dropped
-    from them, or a compound changed, would hide the event; verify compares them with the event."""
+    from them, or a compound changed, would hide the event. Format 2 hashes them with the event;
+    for a ledger written in format 1, verify compares them with the event."""
+    recompute_chain_from(system, positions(system)[0], hash_version)
+    assert check(system, Body.RESIDENTS)[Body.RESIDENTS].broken is None
     target = positions(system)[-1]
     case, = system.query(f"SELECT aggregate_id FROM {CHAIN} WHERE position = %s", (target,))[0]
     system.query(f"UPDATE {CHAIN} SET subjects = subjects[1:1] WHERE position = %s", (target,))
@@ -167,12 +171,13 @@ def test_an_index_column_edited_is_found_as_misindexed(system, ledger):
     assert (broken.kind, broken.position) == ("misindexed", earlier)  # the first of the two
 
 
-def test_an_unreadable_event_with_its_chain_recomputed_is_reported_not_fatal(system, ledger):
-    """Bytes that are not JSON at all, hashed and linked as if recorded: PostgreSQL cannot read
-    them for the index, and verify still names the row."""
+def test_an_unreadable_event_of_format_1_with_its_chain_recomputed_is_reported_not_fatal(system, ledger):
+    """Bytes that are not JSON at all, hashed and linked in format 1 as if recorded: PostgreSQL
+    cannot read them for the index, and verify still names the row. (Format 2 hashed the index
+    with the event: a chain recomputed over such bytes is a rewrite, which the witnesses find.)"""
     target = positions(system)[1]
     system.query(f"UPDATE {RESIDENTS} SET state = '\\xff00'::bytea WHERE notification_id = %s", (target,))
-    recompute_chain_from(system, target)
+    recompute_chain_from(system, positions(system)[0], hash_version=1)
     broken = check(system, Body.RESIDENTS)[Body.RESIDENTS].broken
     assert (broken.kind, broken.position) == ("misindexed", target)
     assert "cannot be read" in broken.detail
@@ -186,16 +191,38 @@ def rewrite_from(system, position: int) -> None:
     recompute_chain_from(system, position)
 
 
-def recompute_chain_from(system, position: int) -> None:
-    rows = system.query(f"SELECT c.sequence, c.position, e.originator_id, e.originator_version, e.topic, e.state"
+def recompute_chain_from(system, position: int, hash_version: int | None = None) -> None:
+    """The chain recomputed from ``position`` on, each row in its own format or in ``hash_version``."""
+    rows = system.query(f"SELECT c.sequence, c.position, e.originator_id, e.originator_version, e.topic, e.state,"
+                        f" c.compound_id, c.occurred_at, c.subjects, c.hash_version"
                         f" FROM {CHAIN} c JOIN {RESIDENTS} e ON e.notification_id = c.position ORDER BY c.sequence")
     link = genesis("residents")
-    for sequence, at, aggregate, version, topic, state in rows:
-        hashed = event_hash(aggregate, version, topic, bytes(state))
+    for sequence, at, aggregate, version, topic, state, compound, occurred_at, subjects, kept in rows:
+        written = hash_version if hash_version is not None and at >= position else kept
+        hashed = event_hash(aggregate, version, topic, bytes(state), Indexed(compound, occurred_at, subjects), written)
         link = next_link(link, sequence, hashed)
         if at >= position:
-            system.query(f"UPDATE {CHAIN} SET event_hash = %s, link = %s WHERE sequence = %s",
-                         (hashed, link, sequence))
+            system.query(f"UPDATE {CHAIN} SET hash_version = %s, event_hash = %s, link = %s WHERE sequence = %s",
+                         (written, hashed, link, sequence))
+
+
+def test_a_ledger_written_in_format_1_and_then_2_verifies_and_an_edit_in_either_is_found(system, ledger):
+    """Links written before format 2 keep their format: the chain changes format mid-log."""
+    middle = positions(system)[len(positions(system)) // 2]
+    system.query(f"UPDATE {CHAIN} SET hash_version = 1 WHERE position < %s", (middle,))
+    recompute_chain_from(system, positions(system)[0])
+    assert {v for (v,) in system.query(f"SELECT DISTINCT hash_version FROM {CHAIN}")} == {1, HASH_VERSION}
+    assert check(system, Body.RESIDENTS)[Body.RESIDENTS].broken is None
+    for target in (positions(system)[1], positions(system)[-1]):  # one of each format
+        system.query(f"UPDATE {RESIDENTS} SET state = convert_to(replace(convert_from(state, 'UTF8'), 'repairs',"
+                     " 'safety'), 'UTF8') WHERE notification_id = %s", (target,))
+        broken = check(system, Body.RESIDENTS)[Body.RESIDENTS].broken
+        assert (broken.kind, broken.position) == ("edited", target)
+        system.query(f"UPDATE {RESIDENTS} SET state = convert_to(replace(convert_from(state, 'UTF8'), 'safety',"
+                     " 'repairs'), 'UTF8') WHERE notification_id = %s", (target,))
+    system.query(f"UPDATE {CHAIN} SET hash_version = 3 WHERE position = %s", (middle,))
+    broken = check(system, Body.RESIDENTS)[Body.RESIDENTS].broken
+    assert (broken.kind, broken.position) == ("relinked", middle) and "format 3" in broken.detail
 
 
 def test_a_log_rewritten_with_its_chain_recomputed_contradicts_the_witnesses(system, ledger):
