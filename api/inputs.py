@@ -65,13 +65,21 @@ class _Literals(Visitor):
             raise _refused(where, problem) from None
 
 
+SOUND_DOCUMENTS = 1_000  # documents remembered as checked (clients ask the same few again and again)
+_sound: dict[str, None] = {}  # their texts, the oldest first
+
+
 class CheckTexts(SchemaExtension):
     def on_execute(self) -> Iterator[None]:
         context = self.execution_context
         if context.variables:
             context.variables = {name: _checked(value, f"${name}") for name, value in context.variables.items()}
-        if isinstance(context.graphql_document, DocumentNode):
+        if isinstance(context.graphql_document, DocumentNode) and context.query not in _sound:
             visit(context.graphql_document, _Literals())
+            if context.query is not None:
+                _sound[context.query] = None
+                if len(_sound) > SOUND_DOCUMENTS:
+                    del _sound[next(iter(_sound))]
         yield
 
 

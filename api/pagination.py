@@ -15,11 +15,14 @@ from collections.abc import Callable, Sequence
 from typing import Any, Generic, TypeVar
 
 import strawberry
+from strawberry.types.nodes import SelectedField, Selection
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 import psycopg
-from psycopg import AsyncConnection, sql
+from psycopg import sql
 from psycopg.rows import dict_row
+
+from api.context import Info
 
 T = TypeVar("T")
 DEFAULT_PAGE = 20
@@ -58,14 +61,51 @@ class PageInfo:
 @strawberry.type
 class Edge(Generic[T]):
     node: T
-    cursor: str
+    position: strawberry.Private[Sequence[Any]]  # the node's sort key, or its place in a list
+    listing: strawberry.Private[str]
+
+    @strawberry.field
+    def cursor(self) -> str:
+        """Sealed only if asked for: a page's cursors are most often not."""
+        return encode_cursor(self.position, self.listing)
 
 
 @strawberry.type
 class Connection(Generic[T]):
+    """A page, and the count of the whole list. ``page`` reads only what the request asks for: a
+    request for ``totalCount`` alone reads no rows, and one without it counts nothing."""
+
     edges: list[Edge[T]]
     page_info: PageInfo
-    total_count: int
+    counted: strawberry.Private[int | None]  # None when the request did not ask for totalCount
+
+    @strawberry.field
+    def total_count(self) -> int:
+        if self.counted is None:
+            raise RuntimeError("totalCount was asked for, but page() did not see it asked")
+        return self.counted
+
+
+def asked(info: Info) -> set[str]:
+    """The fields the request asks of the value the resolver answers, through fragments too."""
+    names: set[str] = set()
+
+    def walk(selections: Sequence[Selection]) -> None:
+        for selection in selections:
+            if isinstance(selection, SelectedField):
+                names.add(selection.name)
+            else:
+                walk(selection.selections)
+
+    for selected in info.selected_fields:
+        walk(selected.selections)
+    return names
+
+
+def _connection(edges: list[Edge[T]], has_next_page: bool, counted: int | None) -> Connection[T]:
+    return Connection(edges=edges, page_info=PageInfo(has_next_page=has_next_page,
+                                                      end_cursor=edges[-1].cursor() if edges else None),
+                      counted=counted)
 
 
 def encode_cursor(values: Sequence[Any], listing: str) -> str:
@@ -98,7 +138,7 @@ def equal(**columns: Any) -> tuple[list[sql.Composable], list[Any]]:
 
 
 async def page(
-    conn: AsyncConnection,
+    info: Info,
     *,
     table: str | sql.Composable,
     where: list[sql.Composable],
@@ -109,19 +149,17 @@ async def page(
     node: Callable[[dict], T],
 ) -> Connection[T]:
     """One page of ``table`` rows (a table's name, or a subquery) matching ``where``, ordered by
-    the unique ``key`` columns. ``params`` fill the placeholders of ``table`` and ``where``: a
-    list for positional ones, a dict for named ones."""
+    the unique ``key`` columns, read on one connection of the read models. ``params`` fill the
+    placeholders of ``table`` and ``where``: a list for positional ones, a dict for named ones."""
     source = sql.Identifier(table) if isinstance(table, str) else table
     size = DEFAULT_PAGE if first is None else first
     if not 0 <= size <= MAX_PAGE:
         raise InvalidPage(f"first must be between 0 and {MAX_PAGE}", "first")
     listing = f"{table if isinstance(table, str) else repr(table)}:{','.join(key)}"
     position = decode_cursor(after, len(key), listing) if after is not None else None
+    wanted = asked(info)
     conditions = list(where) or [sql.SQL("true")]
     columns = sql.SQL(", ").join(sql.Identifier(k) for k in key)
-    count_query = sql.SQL("SELECT count(*) FROM {} WHERE {}").format(
-        source, sql.SQL(" AND ").join(conditions))
-    total = (await (await conn.execute(count_query, params)).fetchone())[0]
     page_params: list[Any] | dict[str, Any]
     if isinstance(params, dict):
         names = [f"_after_{i}" for i in range(len(key))]
@@ -130,19 +168,20 @@ async def page(
     else:
         placeholders = sql.SQL(", ").join(sql.Placeholder() * len(key))
         page_params = [*params, *(position or ())]
-    if position is not None:
-        conditions.append(sql.SQL("({}) > ({})").format(columns, placeholders))
-    query = sql.SQL("SELECT * FROM {} WHERE {} ORDER BY {} LIMIT {}").format(
-        source, sql.SQL(" AND ").join(conditions), columns, sql.Literal(size + 1))
-    async with conn.cursor(row_factory=dict_row) as cur:
-        rows = await (await cur.execute(query, page_params)).fetchall()
-    edges = [Edge(node=node(row), cursor=encode_cursor([row[k] for k in key], listing)) for row in rows[:size]]
-    return Connection(
-        edges=edges,
-        page_info=PageInfo(has_next_page=len(rows) > size,
-                           end_cursor=edges[-1].cursor if edges else None),
-        total_count=total,
-    )
+    total, rows = None, []
+    async with info.context.read_models.connection() as conn:
+        if "totalCount" in wanted:
+            count_query = sql.SQL("SELECT count(*) FROM {} WHERE {}").format(source, sql.SQL(" AND ").join(conditions))
+            total = (await (await conn.execute(count_query, params)).fetchone())[0]
+        if wanted & {"edges", "pageInfo"}:
+            if position is not None:
+                conditions.append(sql.SQL("({}) > ({})").format(columns, placeholders))
+            query = sql.SQL("SELECT * FROM {} WHERE {} ORDER BY {} LIMIT {}").format(
+                source, sql.SQL(" AND ").join(conditions), columns, sql.Literal(size + 1))
+            async with conn.cursor(row_factory=dict_row) as cur:
+                rows = await (await cur.execute(query, page_params)).fetchall()
+    edges = [Edge(node=node(row), position=[row[k] for k in key], listing=listing) for row in rows[:size]]
+    return _connection(edges, len(rows) > size, total)
 
 
 def page_list(items: Sequence[T], *, first: int | None, after: str | None, listing: str) -> Connection[T]:
@@ -157,8 +196,5 @@ def page_list(items: Sequence[T], *, first: int | None, after: str | None, listi
         if not position.isdigit():
             raise InvalidPage("after is not a cursor this API gave out for this list", "after")
         start = int(position) + 1
-    edges = [Edge(node=item, cursor=encode_cursor([start + n], listing))
-             for n, item in enumerate(items[start:start + size])]
-    return Connection(edges=edges, page_info=PageInfo(has_next_page=start + size < len(items),
-                                                      end_cursor=edges[-1].cursor if edges else None),
-                      total_count=len(items))
+    edges = [Edge(node=item, position=[start + n], listing=listing) for n, item in enumerate(items[start:start + size])]
+    return _connection(edges, start + size < len(items), len(items))

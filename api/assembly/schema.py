@@ -25,9 +25,8 @@ class AssemblyQueries:
     async def assembly_votes(self, info: Info, compound_id: UUID, matter: str | None = None,
                              first: int | None = None, after: str | None = None) -> Connection[AssemblyVote] | None:
         where, params = equal(compound_id=compound_id, matter=matter)
-        async with info.context.read_models.connection() as conn:
-            return await page(conn, table="assembly_votes", where=where, params=params,
-                              key=("opened_at", "vote_id"), first=first, after=after, node=AssemblyVote.from_row)
+        return await page(info, table="assembly_votes", where=where, params=params,
+                          key=("opened_at", "vote_id"), first=first, after=after, node=AssemblyVote.from_row)
 
     @strawberry.field(description="One vote of the owners' assembly.")
     async def assembly_vote(self, info: Info, compound_id: UUID, id: UUID,

@@ -135,17 +135,15 @@ class AssemblyVote:
                       "the preliminary count, objections and their answers, corrections, the final count.")
     async def timeline(self, info: Info, first: int | None = None,
                        after: str | None = None) -> Connection[VoteStep]:
-        async with info.context.read_models.connection() as conn:
-            return await page(conn, table="vote_steps", where=[sql.SQL("vote_id = %s")], params=[self.id],
-                              key=("version",), first=first, after=after, node=VoteStep.from_row)
+        return await page(info, table="vote_steps", where=[sql.SQL("vote_id = %s")], params=[self.id],
+                          key=("version",), first=first, after=after, node=VoteStep.from_row)
 
     @strawberry.field(description="The itemised vote table: every owner of the frozen electorate, in order.")
     async def vote_table(self, info: Info, first: int | None = None,
                          after: str | None = None) -> Connection[VoteTableRow]:
-        async with info.context.read_models.connection() as conn:
-            return await page(conn, table=sql.SQL(VOTE_TABLE), where=[sql.SQL("vote_id = %s")],
-                              params=[self.id], key=("position",), first=first, after=after,
-                              node=VoteTableRow.from_row)
+        return await page(info, table=sql.SQL(VOTE_TABLE), where=[sql.SQL("vote_id = %s")],
+                          params=[self.id], key=("position",), first=first, after=after,
+                          node=VoteTableRow.from_row)
 
 
 @strawberry.type(description="What a receipt shows its holder: the ballot, and whether it is the one counted.")

@@ -18,7 +18,7 @@ from psycopg_pool import AsyncConnectionPool
 from strawberry.extensions import SchemaExtension
 from strawberry.scalars import JSON
 
-from api.context import READING_AT, Info
+from api.context import READING_AT, Info, reach_array
 from api.pagination import Connection, equal, page
 from api.rights import EVERYWHERE
 from audit import asof
@@ -124,11 +124,8 @@ class AuditQueries:
         params = subject_params(subject or compound_id, compound_id, until)
         source = sql.SQL("({}) AS ledger").format(ledger(SUBJECT))
         services = info.context.services
-        async with info.context.read_models.connection() as conn:
-            found = await page(conn, table=source, where=[], params=params, key=ORDER, first=first,
-                               after=after, node=lambda row: decoded(services, row))
-        edges = [type(edge)(node=_ledger_event(edge.node), cursor=edge.cursor) for edge in found.edges]
-        return Connection(edges=edges, page_info=found.page_info, total_count=found.total_count)
+        return await page(info, table=source, where=[], params=params, key=ORDER, first=first,
+                          after=after, node=lambda row: _ledger_event(decoded(services, row)))
 
 
 def _ledger_event(entry: Any) -> LedgerEvent:
@@ -156,8 +153,7 @@ class AccessQueries:
                 where.append(sql.SQL(f"at {operator} %s"))
                 params.append(moment)
         if info.context.reach is not EVERYWHERE:
-            where.append(sql.SQL("compound_id = ANY(%s)"))
-            params.append(list(info.context.reach))
-        async with info.context.read_models.connection() as conn:
-            return await page(conn, table=sql.SQL("personal.access_log"), where=where, params=params,
-                              key=("seq",), first=first, after=after, node=PersonalDataShown.from_row)
+            where.append(sql.SQL("compound_id = ANY(%s::uuid[])"))
+            params.append(reach_array(info.context.reach))
+        return await page(info, table=sql.SQL("personal.access_log"), where=where, params=params,
+                          key=("seq",), first=first, after=after, node=PersonalDataShown.from_row)

@@ -43,10 +43,9 @@ class CaseQueries:
         raised_before: datetime | None = None, first: int | None = None, after: str | None = None,
     ) -> Connection[Case] | None:
         where, params = filters(category, state, overdue, raised_since, raised_before)
-        async with info.context.read_models.connection() as conn:
-            return await page(conn, table="cases", where=[sql.SQL("compound_id = %s"), *where],
-                              params=[compound_id, *params], key=KEY, first=first, after=after,
-                              node=Case.from_row)
+        return await page(info, table="cases", where=[sql.SQL("compound_id = %s"), *where],
+                          params=[compound_id, *params], key=KEY, first=first, after=after,
+                          node=Case.from_row)
 
     @strawberry.field(description="One case of a compound, or null.")
     async def case(self, info: Info, compound_id: UUID, id: UUID, as_of: AsOf = None) -> Case | None:  # noqa: A002
@@ -61,7 +60,6 @@ class CaseQueries:
         self, info: Info, state: str | None = None, first: int | None = None, after: str | None = None,
     ) -> Connection[Case] | None:
         where, params = filters(None, state, None)
-        async with info.context.read_models.connection() as conn:
-            return await page(conn, table="cases", where=[sql.SQL("raised_by = %s"), *where],
-                              params=[info.context.principal.pseudonym, *params], key=KEY, first=first,
-                              after=after, node=Case.from_row)
+        return await page(info, table="cases", where=[sql.SQL("raised_by = %s"), *where],
+                          params=[info.context.principal.pseudonym, *params], key=KEY, first=first,
+                          after=after, node=Case.from_row)

@@ -80,10 +80,8 @@ class Case:
     @strawberry.field(description="Every step, by every body, in order.")
     async def timeline(self, info: Info, first: int | None = None,
                        after: str | None = None) -> Connection[CaseStep]:
-        async with info.context.read_models.connection() as conn:
-            return await page(
-                conn, table="case_timeline", where=[sql.SQL("case_id = %s")], params=[self.id],
-                key=("at", "version", "event_id"), first=first, after=after, node=CaseStep.from_row)
+        return await page(info, table="case_timeline", where=[sql.SQL("case_id = %s")], params=[self.id],
+                          key=("at", "version", "event_id"), first=first, after=after, node=CaseStep.from_row)
 
     @staticmethod
     def from_row(row: dict) -> Case:

@@ -58,17 +58,15 @@ class ClaimQueries:
     async def claims(self, info: Info, compound_id: UUID, state: str | None = None,
                      first: int | None = None, after: str | None = None) -> Connection[Claim] | None:
         where, params = equal(compound_id=compound_id, state=state)
-        async with info.context.read_models.connection() as conn:
-            return await page(conn, table="claims", where=where, params=params,
-                              key=("published_at", "claim_id"), first=first, after=after, node=Claim.from_row)
+        return await page(info, table="claims", where=where, params=params,
+                          key=("published_at", "claim_id"), first=first, after=after, node=Claim.from_row)
 
     @strawberry.field(description="The organisations registered to claim in a compound.")
     async def organisations(self, info: Info, compound_id: UUID, first: int | None = None,
                             after: str | None = None) -> Connection[Organisation] | None:
-        async with info.context.read_models.connection() as conn:
-            return await page(conn, table="organisations", where=[sql.SQL("compound_id = %s")],
-                              params=[compound_id], key=("name", "organisation_id"), first=first,
-                              after=after, node=Organisation.from_row)
+        return await page(info, table="organisations", where=[sql.SQL("compound_id = %s")],
+                          params=[compound_id], key=("name", "organisation_id"), first=first,
+                          after=after, node=Organisation.from_row)
 
 
 @strawberry.input

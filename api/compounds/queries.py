@@ -49,10 +49,9 @@ class CompoundQueries:
         where, params = info.context.within(district=district, street=street, community=community)
         if shape is not None:
             where.append(SHAPES[shape])
-        async with info.context.read_models.connection() as conn:
-            return await page(conn, table="compound_shapes", where=where, params=params,
-                              key=("name", "compound_id"), first=first, after=after,
-                              node=Compound.from_row)
+        return await page(info, table="compound_shapes", where=where, params=params,
+                          key=("name", "compound_id"), first=first, after=after,
+                          node=Compound.from_row)
 
     @strawberry.field(description="One compound, or null if there is none with that id.")
     async def compound(self, info: Info, id: UUID, as_of: AsOf = None) -> Compound | None:  # noqa: A002

@@ -60,12 +60,8 @@ class Compound:
     async def units(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[ExclusiveUnit] | None:
-        async with info.context.read_models.connection() as conn:
-            return await page(
-                conn, table="exclusive_units", where=[sql.SQL("compound_id = %s")],
-                params=[self.id], key=("building", "unit"), first=first, after=after,
-                node=ExclusiveUnit.from_row,
-            )
+        return await page(info, table="exclusive_units", where=[sql.SQL("compound_id = %s")], params=[self.id],
+                          key=("building", "unit"), first=first, after=after, node=ExclusiveUnit.from_row)
 
     @strawberry.field(description="Branch members' seats on the owners' committee and the residents' council "
                       "(交叉任职), each matched against that body's own records.")
@@ -89,10 +85,9 @@ class Compound:
         where = [sql.SQL("compound_id = %s"), sql.SQL("made_on IS NOT NULL")]
         if open is not None:
             where.append(sql.SQL("(answered_on IS NULL) = %s"))
-        async with info.context.read_models.connection() as conn:
-            return await page(conn, table="suggestions", where=where,
-                              params=[self.id, *([open] if open is not None else [])],
-                              key=("answer_by", "suggestion_id"), first=first, after=after, node=Suggestion.from_row)
+        return await page(info, table="suggestions", where=where,
+                          params=[self.id, *([open] if open is not None else [])],
+                          key=("answer_by", "suggestion_id"), first=first, after=after, node=Suggestion.from_row)
 
     @strawberry.field(description="The branch's supervision notices, the nearest deadline first; only those "
                       "not closed, if open.")
@@ -101,21 +96,19 @@ class Compound:
         where = [sql.SQL("compound_id = %s")]
         if open is not None:
             where.append(sql.SQL("(state <> 'closed') = %s"))
-        async with info.context.read_models.connection() as conn:
-            return await page(conn, table="supervision_notices", where=where,
-                              params=[self.id, *([open] if open is not None else [])],
-                              key=("rectify_by", "notice_id"), first=first, after=after,
-                              node=SupervisionNotice.from_row)
+        return await page(info, table="supervision_notices", where=where,
+                          params=[self.id, *([open] if open is not None else [])],
+                          key=("rectify_by", "notice_id"), first=first, after=after,
+                          node=SupervisionNotice.from_row)
 
     @strawberry.field(description="Joint meetings (联席会议), the earliest first.")
     async def joint_meetings(self, info: Info, first: int | None = None,
                              after: str | None = None) -> Connection[JointMeeting]:
-        async with info.context.read_models.connection() as conn:
-            return await page(conn, table="joint_meetings", where=[sql.SQL("compound_id = %s")], params=[self.id],
-                              key=("held_on", "meeting_id"), first=first, after=after,
-                              node=lambda r: JointMeeting(id=r["meeting_id"], compound_id=r["compound_id"],
-                                                          held_on=r["held_on"], topic=r["topic"], bodies=r["bodies"],
-                                                          attendees=r["attendees"], decisions=r["decisions"]))
+        return await page(info, table="joint_meetings", where=[sql.SQL("compound_id = %s")], params=[self.id],
+                          key=("held_on", "meeting_id"), first=first, after=after,
+                          node=lambda r: JointMeeting(id=r["meeting_id"], compound_id=r["compound_id"],
+                                                      held_on=r["held_on"], topic=r["topic"], bodies=r["bodies"],
+                                                      attendees=r["attendees"], decisions=r["decisions"]))
 
     @strawberry.field(description="Candidates the branch recommended (人事).")
     async def recommendations(self, info: Info) -> list[Recommendation]:

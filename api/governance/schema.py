@@ -141,10 +141,9 @@ class GovernanceQueries:
                             community: str | None = None) -> Connection[OverdueItem]:
         today = local_today()
         condition, params = area(info, district, street, community)
-        async with info.context.read_models.connection() as conn:
-            return await page(conn, table=OVERDUE.format(where=condition), where=[], params={**params, "today": today},
-                              key=("deadline", "id"), first=first, after=after,
-                              node=lambda r: OverdueItem(days_overdue=(today - r["deadline"]).days, **r))
+        return await page(info, table=OVERDUE.format(where=condition), where=[], params={**params, "today": today},
+                          key=("deadline", "id"), first=first, after=after,
+                          node=lambda r: OverdueItem(days_overdue=(today - r["deadline"]).days, **r))
 
     @strawberry.field(description="An area's compounds ranked by satisfaction over a period (this year if not "
                       "given): case ratings and evaluation scores together.")
@@ -154,10 +153,9 @@ class GovernanceQueries:
                                    community: str | None = None) -> Connection[SatisfactionRank]:
         start, end = period_bounds(period_or_this_year(period))
         condition, params = area(info, district, street, community)
-        async with info.context.read_models.connection() as conn:
-            return await page(conn, table=RANKING.format(where=condition), where=[],
-                              params={**params, "start": start, "end": end},
-                              key=("rank",), first=first, after=after, node=lambda r: SatisfactionRank(**r))
+        return await page(info, table=RANKING.format(where=condition), where=[],
+                          params={**params, "start": start, "end": end},
+                          key=("rank",), first=first, after=after, node=lambda r: SatisfactionRank(**r))
 
 
 # -- commands ------------------------------------------------------------------------------------

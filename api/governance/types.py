@@ -141,9 +141,8 @@ class Branch:
         where = [sql.SQL("branch_id = %s"), sql.SQL("compound_id = %s")]
         if not include_left:
             where.append(sql.SQL("left_on IS NULL"))
-        async with info.context.read_models.connection() as conn:
-            return await page(conn, table=MEMBERS, where=where, params=[self.id, self.compound_id],
-                              key=("building", "member_id"), first=first, after=after, node=BranchMember.from_row)
+        return await page(info, table=MEMBERS, where=where, params=[self.id, self.compound_id],
+                          key=("building", "member_id"), first=first, after=after, node=BranchMember.from_row)
 
     @strawberry.field(description="Building party groups in this compound, with their leader and size.")
     async def groups(self, info: Info) -> list[BuildingGroup]:
@@ -288,10 +287,9 @@ class StarRating:
     @strawberry.field(description="The events behind the figures, by date.")
     async def evidence(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[RatingEvidence]:
         params = rating.parameters([self.branch_id], self.starts_on, self.ends_on)
-        async with info.context.read_models.connection() as conn:
-            return await page(conn, table=rating.evidence_source(), where=[], params=params,
-                              key=("on_date", "event_id"), first=first, after=after,
-                              node=lambda r: RatingEvidence(compound_id=self.compound_id, **r))
+        return await page(info, table=rating.evidence_source(), where=[], params=params,
+                          key=("on_date", "event_id"), first=first, after=after,
+                          node=lambda r: RatingEvidence(compound_id=self.compound_id, **r))
 
     @staticmethod
     def of(row: dict, compound_id: UUID, period: str) -> StarRating:

@@ -21,9 +21,8 @@ class ProjectQueries:
     async def projects(self, info: Info, compound_id: UUID, state: str | None = None,
                        first: int | None = None, after: str | None = None) -> Connection[Project] | None:
         where, params = equal(compound_id=compound_id, state=state)
-        async with info.context.read_models.connection() as conn:
-            return await page(conn, table="projects", where=where, params=params,
-                              key=("proposed_at", "project_id"), first=first, after=after, node=Project.from_row)
+        return await page(info, table="projects", where=where, params=params,
+                          key=("proposed_at", "project_id"), first=first, after=after, node=Project.from_row)
 
     @strawberry.field(description="One project of a compound.")
     async def project(self, info: Info, compound_id: UUID, id: UUID, as_of: AsOf = None) -> Project | None:  # noqa: A002

@@ -111,7 +111,6 @@ class Project:
     @strawberry.field(description="Every step, in the order it was recorded.")
     async def timeline(self, info: Info, first: int | None = None,
                        after: str | None = None) -> Connection[ProjectStep]:
-        async with info.context.read_models.connection() as conn:
-            return await page(conn, table="project_steps", where=[sql.SQL("project_id = %s")],
-                              params=[self.id], key=("version",), first=first, after=after,
-                              node=ProjectStep.from_row)
+        return await page(info, table="project_steps", where=[sql.SQL("project_id = %s")],
+                          params=[self.id], key=("version",), first=first, after=after,
+                          node=ProjectStep.from_row)

@@ -15,7 +15,6 @@ class PropertyQueries:
     async def property_companies(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[PropertyCompany]:
-        async with info.context.read_models.connection() as conn:
-            return await page(conn, table="property_companies", where=[], params=[],
-                              key=("name", "company_id"), first=first, after=after,
-                              node=PropertyCompany.from_row)
+        return await page(info, table="property_companies", where=[], params=[],
+                          key=("name", "company_id"), first=first, after=after,
+                          node=PropertyCompany.from_row)

@@ -238,9 +238,8 @@ class AreaFigures:
         since, before, now = self.bounds
         params = {**counting(since, before, now), "compounds": self.tally.compound_ids, "figure": figure,
                   "first_contact": list(FIRST_CONTACT)}
-        async with info.context.read_models.connection() as conn:
-            return await page(conn, table=EVIDENCE, where=[], params=params, key=("at", "event_id"),
-                              first=first, after=after, node=lambda r: FigureEvidence(**r))
+        return await page(info, table=EVIDENCE, where=[], params=params, key=("at", "event_id"),
+                          first=first, after=after, node=lambda r: FigureEvidence(**r))
 
 
 def counting(since: datetime, before: datetime, now: datetime) -> dict[str, Any]:

@@ -155,9 +155,8 @@ class GradedCompound:
         params = {**counting(*day_span(self.served_from, self.served_until), reading_now()), "compound": self.compound_id,
                   "indicator": indicator, "from": self.served_from, "until": self.served_until,
                   "first_contact": list(FIRST_CONTACT)}
-        async with info.context.read_models.connection() as conn:
-            return await page(conn, table=EVIDENCE, where=[], params=params, key=("on_date", "record_id"),
-                              first=first, after=after, node=lambda r: GradeEvidence(**r))
+        return await page(info, table=EVIDENCE, where=[], params=params, key=("on_date", "record_id"),
+                          first=first, after=after, node=lambda r: GradeEvidence(**r))
 
 
 @strawberry.type(description="A property company's grade for a period (物业服务企业综合评价).")

@@ -78,9 +78,8 @@ class ProblemCluster:
         since, before = self.span
         params = {"compounds": self.compound_ids, "category": self.category, "area": self.area, "since": since,
                   "before": before}
-        async with info.context.read_models.connection() as conn:
-            return await page(conn, table=CLUSTER_CASES, where=[], params=params, key=("raised_at", "case_id"),
-                              first=first, after=after, node=lambda r: ClusterCase(**r))
+        return await page(info, table=CLUSTER_CASES, where=[], params=params, key=("raised_at", "case_id"),
+                          first=first, after=after, node=lambda r: ClusterCase(**r))
 
 
 async def clusters(info: Info, period: str, where: sql.Composable, params: dict,

@@ -100,6 +100,23 @@ def test_compounds_page_by_cursor_until_the_end(system, api):
         after = page["pageInfo"]["endCursor"]
     assert seen == sorted(names)
 
+    # A page reads only what is asked of it, however it is asked: aliases and fragments included.
+    answer = graphql(api, token, """
+        fragment Counted on CompoundConnection { total: totalCount }
+        query { counted: compounds(community: "晋阳社区") { ...Counted }
+                listed: compounds(community: "晋阳社区", first: 1) { ... on CompoundConnection {
+                  edges { cursor node { name } } } pageInfo { endCursor } }
+                both: compounds(community: "晋阳社区", first: 4) { totalCount ...on CompoundConnection {
+                  pageInfo { hasNextPage } } } }""").json()
+    assert "errors" not in answer, answer
+    data = answer["data"]
+    assert data["counted"] == {"total": 5}
+    assert [e["node"]["name"] for e in data["listed"]["edges"]] == sorted(names)[:1]
+    assert data["listed"]["pageInfo"]["endCursor"] is not None
+    after_cursor = graphql(api, token, PAGE, {"after": data["listed"]["edges"][0]["cursor"]}).json()
+    assert [e["node"]["name"] for e in after_cursor["data"]["compounds"]["edges"]] == sorted(names)[1:3]
+    assert data["both"] == {"totalCount": 5, "pageInfo": {"hasNextPage": True}}
+
 
 def test_an_invalid_cursor_or_page_size_is_a_clear_error(system, api):
     token = system.token("admin")
