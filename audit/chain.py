@@ -34,6 +34,7 @@ from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 import psycopg
 from psycopg import Cursor
+from psycopg.abc import Query
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composable, Composed, Identifier, Literal
 
@@ -166,6 +167,19 @@ def chain_ddl(schema: str) -> list[SQL]:
     ]
 
 
+@dataclass
+class _Links:
+    """One insert's events with their index and hash, and the cursor reading the chain's head."""
+
+    events: list[tuple[StoredEvent, Indexed, bytes]]
+    head: Cursor[DictRow] | None = None
+
+
+def _rendered(statement: Query) -> Query:
+    """A composed statement as the bytes it renders to (its identifiers need no connection)."""
+    return statement.as_bytes(None) if isinstance(statement, Composable) else statement
+
+
 class AlreadyRecorded(Exception):
     """Another execution of the command (the same principal and idempotency key) committed first."""
 
@@ -192,29 +206,46 @@ class ChainedRecorder(PostgresApplicationRecorder):
         self.commands_table = Identifier(datastore.schema, COMMANDS_TABLE)
         self.recorded_already = Identifier(datastore.schema, RECORDED_ALREADY)
         self.sql_create_statements.extend(chain_ddl(datastore.schema))
+        # The statements of every insert, rendered once: the library composes its own anew each
+        # time, which was a tenth of a command's Python.
+        self.lock_table_statements = [_rendered(s) for s in self.lock_table_statements]
+        self.insert_events_statement = _rendered(self.insert_events_statement)
+        self.notify_statement = _rendered(SQL("NOTIFY {}").format(Identifier(self.channel_name)))
+        self.chain_head_statement = _rendered(SQL("SELECT sequence, link FROM {} ORDER BY sequence DESC LIMIT 1")
+                                              .format(self.chain_table))
+        self.chain_insert_statement = _rendered(SQL(
+            "INSERT INTO {} (sequence, position, aggregate_id, compound_id, occurred_at, subjects, hash_version,"
+            " event_hash, link) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)").format(self.chain_table))
 
-    def _fetch_ids_after_insert_events(
-        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
-    ) -> Sequence[int] | None:
+    def _notify_channel(self, curs: Cursor[DictRow]) -> None:
+        curs.execute(self.notify_statement)
+
+    def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
+        # What each link says of its event is worked out before the insert takes the table's lock.
+        links = _Links([(stored, indexed, event_hash(stored.originator_id, stored.originator_version, stored.topic,
+                                                     stored.state, indexed))
+                        for stored in stored_events for indexed in [Indexed.of(stored.originator_id, stored.state)]])
+        return super().insert_events(stored_events, links=links, **kwargs)
+
+    def _insert_stored_events(self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], *,
+                              links: _Links, **kwargs: Any) -> None:
+        super()._insert_stored_events(curs, stored_events, **kwargs)
+        # The head, asked under the lock in the insert's own round trip.
+        links.head = curs.connection.cursor()
+        links.head.execute(self.chain_head_statement, prepare=True)
+
+    def _fetch_ids_after_insert_events(self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], *,
+                                       links: _Links, **kwargs: Any) -> Sequence[int] | None:
         positions = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
-        curs.execute(SQL("SELECT sequence, link FROM {} ORDER BY sequence DESC LIMIT 1")
-                     .format(self.chain_table))
-        head = curs.fetchone()
+        head = links.head.fetchone()
         sequence, link = (head["sequence"], head["link"]) if head else (0, self.genesis)
         rows = []
-        for position, stored in zip(positions or (), stored_events, strict=True):
+        for position, (stored, indexed, hashed) in zip(positions or (), links.events, strict=True):
             sequence += 1
-            indexed = Indexed.of(stored.originator_id, stored.state)
-            hashed = event_hash(stored.originator_id, stored.originator_version, stored.topic, stored.state, indexed)
             link = next_link(link, sequence, hashed)
             rows.append((sequence, position, stored.originator_id, indexed.compound_id,
                          indexed.occurred_at, indexed.subjects, HASH_VERSION, hashed, link))
-        curs.executemany(
-            SQL("INSERT INTO {} (sequence, position, aggregate_id, compound_id, occurred_at, subjects,"
-                " hash_version, event_hash, link) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)")
-            .format(self.chain_table),
-            rows,
-        )
+        curs.executemany(self.chain_insert_statement, rows)
         self._remember_command(curs, stored_events)
         return positions
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -10,6 +11,7 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, PersistenceError, Transcoding
+from eventsourcing.utils import resolve_topic
 from psycopg.sql import SQL, Identifier
 from psycopg.types.json import Jsonb
 
@@ -24,6 +26,7 @@ from services.common.personal import Kind, PersonalKeys, PostgresKeys, SealingMa
 from services.common.witness import ChainWitness, Head
 
 A = TypeVar("A", bound=GovernanceAggregate)
+REMEMBERED_AGGREGATES = 100_000  # ids known to exist, per service (forgotten all at once when full)
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,7 @@ class BodyApplication(Application):
     def __init__(self, database_url: str | None = None, *, pool: int = DEFAULT_DB_POOL) -> None:
         """The body's service on ``database_url`` (in memory without one), its store using up
         to ``pool`` connections at once (``infra.settings``)."""
+        self._existing: set[tuple[type[GovernanceAggregate], UUID]] = set()
         self.personal_keys = (PostgresKeys(database_url, self.body.value) if database_url
                               else PersonalKeys(self.body.value))
         if database_url is None:
@@ -105,7 +109,19 @@ class BodyApplication(Application):
         return aggregate
 
     def exists(self, aggregate_class: type[GovernanceAggregate], aggregate_id: UUID) -> bool:
-        return self.find(aggregate_class, aggregate_id) is not None
+        """Whether an aggregate of that class was created with that id: the class its first event
+        names, read without replaying the aggregate. A log only grows, so what exists is
+        remembered (the rule every other body asks of a compound, before most commands)."""
+        if (aggregate_class, aggregate_id) in self._existing:
+            return True
+        first = self.recorder.select_events(aggregate_id, limit=1)
+        created = json.loads(first[0].state).get("originator_topic") if first else None
+        if created is None or not issubclass(resolve_topic(created), aggregate_class):
+            return False
+        if len(self._existing) >= REMEMBERED_AGGREGATES:
+            self._existing.clear()
+        self._existing.add((aggregate_class, aggregate_id))
+        return True
 
     def per_compound(self, kind: type[A], compound_id: UUID, **init: object) -> A:
         """A compound's one aggregate of that kind (its id derived from the compound), opened on
