@@ -157,8 +157,10 @@ def test_a_branch_leads_supervises_and_is_rated_through_graphql(scene, system):
                            " id state } } } } }", {"a": a})
         if response.status_code == 429:  # polled faster than the token's rate while the reactor works
             return None
-        answer = response.json()["data"]["compound"]["supervisionNotices"]
-        return {e["node"]["id"]: e["node"]["state"] for e in answer["edges"]}.get(notice)
+        compound = response.json()["data"]["compound"]
+        if compound is None:  # not projected yet: nothing waited for the projector till now
+            return None
+        return {e["node"]["id"]: e["node"]["state"] for e in compound["supervisionNotices"]["edges"]}.get(notice)
 
     wait_until(lambda: state_of(rectified) == "reported", "the branch to note the rectification")
     recorded(url, branch, "closeSupervisionNotice", "CloseNoticeInput", compoundId=a, noticeId=rectified,
