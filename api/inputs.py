@@ -21,6 +21,7 @@ from strawberry.extensions import SchemaExtension
 from strawberry.schema.types import scalar as base_scalars
 from strawberry.types.scalar import ScalarDefinition, scalar
 
+from api.limits import CACHED_DOCUMENTS
 from services.common.inputs import BadText, clean_text
 
 MAX_DIGITS = 40  # far beyond any area or sum of money; bounds the work a number can cause
@@ -65,8 +66,7 @@ class _Literals(Visitor):
             raise _refused(where, problem) from None
 
 
-SOUND_DOCUMENTS = 1_000  # documents remembered as checked (clients ask the same few again and again)
-_sound: dict[str, None] = {}  # their texts, the oldest first
+_sound: dict[str, None] = {}  # documents whose texts passed, the oldest first (clients ask the same few)
 
 
 class CheckTexts(SchemaExtension):
@@ -78,7 +78,7 @@ class CheckTexts(SchemaExtension):
             visit(context.graphql_document, _Literals())
             if context.query is not None:
                 _sound[context.query] = None
-                if len(_sound) > SOUND_DOCUMENTS:
+                if len(_sound) > CACHED_DOCUMENTS:
                     del _sound[next(iter(_sound))]
         yield
 

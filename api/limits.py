@@ -24,6 +24,7 @@ from api.pagination import DEFAULT_PAGE, MAX_PAGE
 MAX_DEPTH = 10
 MAX_COST = 5_000
 MAX_BODY_BYTES = 64 * 1024
+CACHED_DOCUMENTS = 512  # documents each worker keeps parsed, validated and checked
 
 
 class CostLimit(ValidationRule):

@@ -20,7 +20,7 @@ from api.compounds.mutations import CompoundMutations
 from api.compounds.queries import CompoundQueries
 from api.enforcement import EnforceRights
 from api.governance.schema import GovernanceMutations, GovernanceQueries
-from api.limits import MAX_DEPTH, CostLimit
+from api.limits import CACHED_DOCUMENTS, MAX_DEPTH, CostLimit
 from api.money.schema import MoneyMutations, MoneyQueries
 from api.outage import MESSAGE, RETRY_SECONDS
 from api.pagination import InvalidPage
@@ -69,7 +69,6 @@ class MaskFaults(MaskErrors):
                             path=error.path, extensions={"code": "UNAVAILABLE", "retryAfter": RETRY_SECONDS})
 
 
-CACHED_DOCUMENTS = 512
 # The same rule classes for every request, so that a validated document's result can be reused
 # (QueryDepthLimiter makes a new class each time it is built).
 VALIDATION_RULES = [*QueryDepthLimiter(max_depth=MAX_DEPTH).validation_rules, CostLimit]

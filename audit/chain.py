@@ -238,6 +238,7 @@ class ChainedRecorder(PostgresApplicationRecorder):
                                        links: _Links, **kwargs: Any) -> Sequence[int] | None:
         positions = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
         head = links.head.fetchone()
+        links.head.close()
         sequence, link = (head["sequence"], head["link"]) if head else (0, self.genesis)
         rows = []
         for position, (stored, indexed, hashed) in zip(positions or (), links.events, strict=True):
