@@ -30,8 +30,9 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.persistence import StoredEvent
+from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
+from eventsourcing.utils import retry
 import psycopg
 from psycopg import Cursor
 from psycopg.abc import Query
@@ -167,14 +168,6 @@ def chain_ddl(schema: str) -> list[SQL]:
     ]
 
 
-@dataclass
-class _Links:
-    """One insert's events with their index and hash, and the cursor reading the chain's head."""
-
-    events: list[tuple[StoredEvent, Indexed, bytes]]
-    head: Cursor[DictRow] | None = None
-
-
 def _rendered(statement: Query) -> Query:
     """A composed statement as the bytes it renders to (its identifiers need no connection)."""
     return statement.as_bytes(None) if isinstance(statement, Composable) else statement
@@ -194,10 +187,13 @@ def recorded_already(error: BaseException) -> bool:
 
 
 class ChainedRecorder(PostgresApplicationRecorder):
-    """The library's recorder, linking each insert into the body's chain before it commits.
+    """The library's recorder, linking each insert into the body's chain in its transaction.
 
     The library locks the events table for the insert (so that notification ids follow commit
-    order); the chain is extended under the same lock, so the head read here is the latest."""
+    order) and holds the lock over two round trips, its insert answered before it commits; a
+    worker's other threads, holding the interpreter meanwhile, held the lock longer still. Here
+    lock, insert, links and commit go in one round trip: PostgreSQL works out the links from the
+    chain's head under the lock (``next_link_sql``), so the lock is held only while it executes."""
 
     def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events") -> None:
         super().__init__(datastore, events_table_name=events_table_name)
@@ -211,44 +207,81 @@ class ChainedRecorder(PostgresApplicationRecorder):
         self.lock_table_statements = [_rendered(s) for s in self.lock_table_statements]
         self.insert_events_statement = _rendered(self.insert_events_statement)
         self.notify_statement = _rendered(SQL("NOTIFY {}").format(Identifier(self.channel_name)))
-        self.chain_head_statement = _rendered(SQL("SELECT sequence, link FROM {} ORDER BY sequence DESC LIMIT 1")
-                                              .format(self.chain_table))
         self.chain_insert_statement = _rendered(SQL(
-            "INSERT INTO {} (sequence, position, aggregate_id, compound_id, occurred_at, subjects, hash_version,"
-            " event_hash, link) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)").format(self.chain_table))
+            # The insert's events in the order of their positions, each the head's sequence plus
+            # its place; each link follows the one before, the first the head's (or the genesis).
+            "WITH RECURSIVE head AS (SELECT sequence, link FROM {chain} ORDER BY sequence DESC LIMIT 1),"
+            " placed AS (SELECT row_number() OVER (ORDER BY e.notification_id) AS place, e.notification_id,"
+            "  i.aggregate_id, i.compound_id, i.occurred_at, i.event_hash,"
+            "  (%(subjects)s::uuid[])[i.first_subject:i.first_subject + i.subject_count - 1] AS subjects"
+            "  FROM unnest(%(aggregate_ids)s::uuid[], %(versions)s::bigint[], %(compound_ids)s::uuid[],"
+            "   %(occurred_at)s::timestamptz[], %(first_subjects)s::int[], %(subject_counts)s::int[],"
+            "   %(event_hashes)s::bytea[])"
+            "   AS i (aggregate_id, version, compound_id, occurred_at, first_subject, subject_count, event_hash)"
+            "  JOIN {events} e ON e.originator_id = i.aggregate_id AND e.originator_version = i.version),"
+            " c AS (SELECT p.*, coalesce((SELECT sequence FROM head), 0) + p.place AS sequence FROM placed p),"
+            " linked (place, link) AS ("
+            "  SELECT 0::bigint, coalesce((SELECT link FROM head), %(genesis)s::bytea)"
+            "  UNION ALL SELECT c.place, {link} FROM linked l JOIN c ON c.place = l.place + 1)"
+            " INSERT INTO {chain} (sequence, position, aggregate_id, compound_id, occurred_at, subjects,"
+            "  hash_version, event_hash, link)"
+            " SELECT c.sequence, c.notification_id, c.aggregate_id, c.compound_id, c.occurred_at, c.subjects,"
+            "  {version}, c.event_hash, linked.link FROM c JOIN linked USING (place)"
+        ).format(chain=self.chain_table, events=Identifier(datastore.schema, events_table_name),
+                 link=next_link_sql(SQL("l.link")), version=Literal(HASH_VERSION)))
 
     def _notify_channel(self, curs: Cursor[DictRow]) -> None:
         curs.execute(self.notify_statement)
 
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
-        # What each link says of its event is worked out before the insert takes the table's lock.
-        links = _Links([(stored, indexed, event_hash(stored.originator_id, stored.originator_version, stored.topic,
-                                                     stored.state, indexed))
-                        for stored in stored_events for indexed in [Indexed.of(stored.originator_id, stored.state)]])
-        return super().insert_events(stored_events, links=links, **kwargs)
-
-    def _insert_stored_events(self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], *,
-                              links: _Links, **kwargs: Any) -> None:
-        super()._insert_stored_events(curs, stored_events, **kwargs)
-        # The head, asked under the lock in the insert's own round trip.
-        links.head = curs.connection.cursor()
-        links.head.execute(self.chain_head_statement, prepare=True)
-
-    def _fetch_ids_after_insert_events(self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], *,
-                                       links: _Links, **kwargs: Any) -> Sequence[int] | None:
-        positions = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
-        head = links.head.fetchone()
-        links.head.close()
-        sequence, link = (head["sequence"], head["link"]) if head else (0, self.genesis)
-        rows = []
-        for position, (stored, indexed, hashed) in zip(positions or (), links.events, strict=True):
-            sequence += 1
-            link = next_link(link, sequence, hashed)
-            rows.append((sequence, position, stored.originator_id, indexed.compound_id,
-                         indexed.occurred_at, indexed.subjects, HASH_VERSION, hashed, link))
-        curs.executemany(self.chain_insert_statement, rows)
-        self._remember_command(curs, stored_events)
+        """The library's insert (lock, notify, insert), the chain's links and the command's
+        idempotency key, and the commit, sent together: the server commits, and lets go of the
+        lock, without waiting for this process. Indexes and hashes are worked out before."""
+        if not stored_events:
+            return None
+        links = self._links(stored_events)
+        events = [self.construct_pg_stored_event(e.originator_id, e.originator_version, e.topic, e.state)
+                  for e in stored_events]
+        failed: Exception | None = None
+        with self.datastore.get_connection() as conn:
+            with conn.pipeline(), conn.cursor() as curs, conn.cursor() as inserted:
+                try:
+                    curs.execute(b"BEGIN")
+                    self._lock_table(curs)
+                    self._notify_channel(curs)
+                    inserted.execute(self.insert_events_statement, (events,))
+                    curs.execute(self.chain_insert_statement, links, prepare=True)
+                    self._remember_command(curs, stored_events)
+                    curs.execute(b"COMMIT")
+                    positions = [row["notification_id"] for row in inserted.fetchall()]
+                except Exception as error:  # raised once the pipeline is closed, as the library does
+                    failed = error
+            if failed is not None:
+                # A statement failed: the server skipped the rest, the commit too; the failed
+                # transaction is rolled back as the error leaves the pool's connection.
+                raise failed
         return positions
+
+    def _links(self, stored_events: Sequence[StoredEvent]) -> dict[str, Any]:
+        """The chain insert's parameters: each event's index and hash (its subjects flattened)."""
+        indexed = [Indexed.of(e.originator_id, e.state) for e in stored_events]
+        subjects, first_subjects = [], []
+        for index in indexed:
+            first_subjects.append(len(subjects) + 1)
+            subjects.extend(index.subjects)
+        return {
+            "aggregate_ids": [e.originator_id for e in stored_events],
+            "versions": [e.originator_version for e in stored_events],
+            "compound_ids": [i.compound_id for i in indexed],
+            "occurred_at": [i.occurred_at for i in indexed],
+            "first_subjects": first_subjects,
+            "subject_counts": [len(i.subjects) for i in indexed],
+            "subjects": subjects,
+            "event_hashes": [event_hash(e.originator_id, e.originator_version, e.topic, e.state, i)
+                             for e, i in zip(stored_events, indexed, strict=True)],
+            "genesis": self.genesis,
+        }
 
     def _remember_command(self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent]) -> None:
         """Records a command sent with an idempotency key, with its events: a second command with
@@ -265,4 +298,3 @@ class ChainedRecorder(PostgresApplicationRecorder):
                 " WHERE c.execution = EXCLUDED.execution RETURNING 1)"
                 " SELECT CASE WHEN EXISTS (SELECT FROM kept) THEN 1 ELSE {}() END")
             .format(self.commands_table, self.recorded_already), (*context.once, context.command_id, first, version))
-        curs.fetchone()  # in the library's pipeline: waits for the answer, or the error

@@ -4,14 +4,16 @@ witness records."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import psycopg
 import pytest
+from eventsourcing.persistence import IntegrityError, StoredEvent
 
 from audit.chain import HASH_VERSION, Indexed, event_hash, genesis, next_link
 from audit.verify import claims, verify
@@ -100,6 +102,50 @@ def test_writers_racing_on_one_body_leave_one_unbroken_chain(system, ledger):
     chained = system.query(f"SELECT sequence, position FROM {CHAIN} ORDER BY sequence")
     assert [s for s, _ in chained] == list(range(1, len(chained) + 1))
     assert [p for _, p in chained] == positions(system) and len(chained) == report.events
+
+
+def stored(aggregate_id: UUID, version: int, *named: UUID) -> StoredEvent:
+    """An event as the library stores it, naming a compound and ``named`` ids."""
+    state = {"timestamp": {"_type_": "datetime_iso", "_data_": "2026-12-03T10:00:00.123456+00:00"},
+             "compound_id": {"_type_": "uuid_hex", "_data_": uuid4().hex},
+             "named": [{"_type_": "uuid_hex", "_data_": n.hex} for n in named]}
+    return StoredEvent(aggregate_id, version, "tests:Event", json.dumps(state).encode())
+
+
+def test_one_insert_of_several_events_is_linked_in_order_by_the_server(system, ledger):
+    """Links worked out by PostgreSQL in the insert's round trip are those ``next_link`` gives,
+    each event's index columns those ``Indexed.of`` reads."""
+    first, second = uuid4(), uuid4()
+    events = [stored(first, 1), stored(first, 2, uuid4(), uuid4()), stored(second, 1, uuid4())]
+    before = system.query(f"SELECT sequence, link FROM {CHAIN} ORDER BY sequence DESC LIMIT 1")[0]
+    ids = system.services.residents.recorder.insert_events(events)
+    rows = system.query(f"SELECT sequence, position, aggregate_id, compound_id, occurred_at, subjects, hash_version,"
+                        f" event_hash, link FROM {CHAIN} WHERE sequence > %s ORDER BY sequence", (before[0],))
+    assert [r[1] for r in rows] == ids and [r[0] for r in rows] == [before[0] + n for n in (1, 2, 3)]
+    link = bytes(before[1])
+    for event, (sequence, _, aggregate, compound, at, subjects, version, hashed, stored_link) in zip(
+            events, rows, strict=True):
+        indexed = Indexed.of(event.originator_id, event.state)
+        assert (aggregate, compound, at, subjects) == (event.originator_id, indexed.compound_id,
+                                                       indexed.occurred_at, indexed.subjects)
+        assert (version, bytes(hashed)) == (HASH_VERSION, event_hash(event.originator_id, event.originator_version,
+                                                                     event.topic, event.state, indexed))
+        link = next_link(link, sequence, bytes(hashed))
+        assert bytes(stored_link) == link
+    assert check(system, Body.RESIDENTS)[Body.RESIDENTS].broken is None
+
+
+def test_an_insert_that_clashes_with_a_stored_version_leaves_neither_event_nor_link(system, ledger):
+    aggregate = uuid4()
+    recorder = system.services.residents.recorder
+    recorder.insert_events([stored(aggregate, 1)])
+    counts = system.query(f"SELECT (SELECT count(*) FROM {RESIDENTS}), (SELECT count(*) FROM {CHAIN})")
+    with pytest.raises(IntegrityError):
+        recorder.insert_events([stored(uuid4(), 1), stored(aggregate, 1)])  # the second clashes
+    assert system.query(f"SELECT (SELECT count(*) FROM {RESIDENTS}), (SELECT count(*) FROM {CHAIN})") == counts
+    # The connection went back to the pool usable: the next insert is linked after the head.
+    recorder.insert_events([stored(aggregate, 2)])
+    assert check(system, Body.RESIDENTS)[Body.RESIDENTS].broken is None
 
 
 def test_an_event_edited_in_place_is_found_at_its_position(system, ledger):
