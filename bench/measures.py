@@ -20,6 +20,7 @@ from psycopg import sql
 from bench.figures import peak_mib
 from infra import wire
 from infra.database import connect, ensure_schema, eventsourcing_env, schema_changes
+from infra.reader import FETCH_WAIT_MS, MAX_POLL_RECORDS
 from infra.settings import Settings
 from infra.topics import NO_TOPIC_CREATION, ensure_topics
 from services.common.bodies import Body
@@ -27,7 +28,6 @@ from services.common.bodies import Body
 Ranges = dict[tuple[str, int], tuple[int, int]]  # (topic, partition) -> [start, end) offsets
 Sample = list[tuple[bytes | None, bytes, list[tuple[str, bytes]]]]  # key, value, headers
 RAW_SCHEMA = "bench_raw"
-POLL_RECORDS = 2000  # as the projector polls
 
 
 class MeasureFailed(RuntimeError):
@@ -229,7 +229,7 @@ def raw_consume(settings: Settings, ranges: Ranges) -> dict:
                              " occurred_at timestamptz, data jsonb)").format(table))
     insert = sql.SQL("INSERT INTO {} VALUES (%s, %s, %s, %s, %s, %s)").format(table)
     consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap, group_id=None, enable_auto_commit=False,
-                             max_poll_records=POLL_RECORDS, fetch_max_wait_ms=100, **NO_TOPIC_CREATION)
+                             max_poll_records=MAX_POLL_RECORDS, fetch_max_wait_ms=FETCH_WAIT_MS, **NO_TOPIC_CREATION)
     partitions = {TopicPartition(topic, partition): span for (topic, partition), span in ranges.items()}
     consumer.assign(list(partitions))
     for tp, (start, _) in partitions.items():

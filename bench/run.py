@@ -28,6 +28,7 @@ from bench.figures import Report, children_of, peak_mib, percentile, processes_n
 from bench.load import load
 from bench.measures import in_child, in_children
 from infra.database import connect
+from infra.reader import FETCH_WAIT_MS, MAX_POLL_RECORDS
 from infra.settings import Settings
 from infra.topics import NO_TOPIC_CREATION, high_watermarks, offsets_consumer, partitions_of
 from services.common.bodies import Body
@@ -377,7 +378,7 @@ def _broker_latency(settings: Settings, seconds: float) -> list[float]:
     topic = f"bench{time.time_ns()}.latency"
     ensure_topics(settings.kafka_bootstrap, 1, [topic])
     consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap, group_id=None, enable_auto_commit=False,
-                             fetch_max_wait_ms=100, max_poll_records=measures.POLL_RECORDS,
+                             fetch_max_wait_ms=FETCH_WAIT_MS, max_poll_records=MAX_POLL_RECORDS,
                              **NO_TOPIC_CREATION)
     consumer.assign([TopicPartition(topic, 0)])
     consumer.seek_to_beginning()
