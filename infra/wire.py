@@ -63,10 +63,12 @@ class Message:
     headers: list[tuple[str, bytes]]
 
 
+# Parsed once, with fastavro's mark of a parsed schema: without it, every read and write would
+# parse the schema again (most of the cost of a small event).
 @cache
 def _parsed(print_: str) -> Any:
     _, schema = schemas.published()[print_]
-    return fastavro.parse_schema(schema, _write_hint=False)
+    return fastavro.parse_schema(schema)
 
 
 @cache
@@ -75,7 +77,7 @@ def _writer(qualified_name: str) -> tuple[str, Any]:
     print_ = schemas.fingerprint(schema)
     if print_ not in schemas.published():
         raise schemas.SchemaError(f"{qualified_name} {print_} is not published: run `siwei schemas publish`")
-    return print_, fastavro.parse_schema(schema, _write_hint=False)
+    return print_, fastavro.parse_schema(schema)
 
 
 def encode(body: Body, domain_event: Any, generation: int, chain: ChainLink | None = None) -> Message:
