@@ -471,6 +471,7 @@ class TopicReader:
             auto_offset_reset="earliest",
             max_poll_records=MAX_POLL_RECORDS,
             fetch_max_wait_ms=FETCH_WAIT_MS,
+            metadata_max_age_ms=int(PARTITION_CHECK_SECONDS * 1000),
             **NO_TOPIC_CREATION,
         )
         self.partitions = [tp for topic in self.topics for tp in partitions_of(consumer, topic)]
@@ -502,8 +503,11 @@ class TopicReader:
             consumer.seek(tp, self.position(tp))
 
     def _add_new_partitions(self, consumer: KafkaConsumer) -> None:
-        """Partitions added to a topic since we started: shared at the next claim, read from the start."""
-        found = [tp for topic in self.topics for tp in partitions_of(consumer, topic, fresh=True)]
+        """Partitions added to a topic since we started: shared at the next claim, read from the start.
+        They are found in the consumer's metadata, which it refreshes in the background every
+        ``PARTITION_CHECK_SECONDS``: asking the broker here would stop the reading (a request for
+        every topic's metadata held the projector 310–330 ms on the embedded broker)."""
+        found = [tp for topic in self.topics for tp in partitions_of(consumer, topic)]
         added = [tp for tp in found if tp not in self.partitions]
         if added:
             log.warning("new partitions %s; reading them from the start", added)

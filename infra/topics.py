@@ -129,8 +129,8 @@ def high_watermarks(
     raise KafkaTimeoutError(f"no high watermark for {partitions} in {timeout:.0f}s")
 
 
-def partitions_of(consumer: KafkaConsumer, topic: str, *, fresh: bool = False) -> list[TopicPartition]:
-    partitions = None if fresh else consumer.partitions_for_topic(topic)
+def partitions_of(consumer: KafkaConsumer, topic: str) -> list[TopicPartition]:
+    partitions = consumer.partitions_for_topic(topic)
     if not partitions:
         consumer.topics()  # a metadata request: the cache may lag a just-created topic
         partitions = consumer.partitions_for_topic(topic) or set()

@@ -13,11 +13,12 @@ from decimal import Decimal
 import psycopg
 
 from kafka import KafkaProducer
+from kafka.partitioner.default import murmur2
 
 from infra import wire
 from infra.embedded import EmbeddedBroker
 from infra.relay import Relay, run_relays
-from infra.topics import high_watermarks, offsets_consumer, partitions_of
+from infra.topics import ensure_topics, high_watermarks, offsets_consumer, partitions_of
 from projections.catalogue import all_views
 from projections.compounds.view import CompoundsView
 from projections.projector import LIVE_SCHEMA, Projector, differences
@@ -128,6 +129,11 @@ def test_a_batch_published_twice_is_applied_once(system):
     assert_equals_a_rebuild(system)
 
 
+def partition_of_key(key: bytes, partitions: int) -> int:
+    """Where a producer sends a message with ``key`` (kafka-python's default partitioner)."""
+    return (murmur2(key) & 0x7FFFFFFF) % partitions
+
+
 def generation_of(system, body: str) -> int:
     return system.query(f"SELECT generation FROM {body}.relay_state")[0][0]
 
@@ -199,6 +205,39 @@ def test_a_projector_started_after_a_republish_reads_the_new_generation_at_once(
                             " WHERE topic = %s AND next_offset > 0", (body.topic,))
         assert read and {g for (g,) in read} == {generation_of(system, body.value)}
         assert_equals_a_rebuild(system)
+    finally:
+        system.stop_all()
+        reborn.stop()
+
+
+def test_a_running_projector_reads_a_partition_its_topic_gained(system, broker, tmp_path):
+    """The broker comes back with the residents' topic made anew, with a fourth partition (the
+    embedded broker cannot add one to a topic). The running projector reads its three again from
+    the relay's new generation, finds the fourth in its consumer's metadata and reads it from the
+    start: a compound published there is projected."""
+    system.start_relay()
+    system.start_projector()
+    system.wait_projected(register_compound(system))
+    relay = system.processes.pop("relay")
+    relay.terminate()
+    relay.wait()
+
+    broker.stop()
+    reborn = EmbeddedBroker(tmp_path / "reborn", port=broker.port)
+    reborn.start()
+    try:
+        ensure_topics(reborn.bootstrap, 4, [Body.RESIDENTS.topic])
+        system.start_relay()
+        n = 0
+        while True:  # compounds registered until one is keyed to the fourth partition
+            n += 1
+            compound = register_compound(system, name=f"新苑{n}小区")
+            if partition_of_key(str(compound.aggregate_id).encode(), 4) == 3:
+                break
+        system.wait_projected(compound, timeout=30)
+        assert system.query(f"SELECT DISTINCT partition FROM {LIVE_SCHEMA}.projector_offsets WHERE topic = %s"
+                            " ORDER BY partition", (Body.RESIDENTS.topic,)) == [(0,), (1,), (2,), (3,)]
+        assert system.processes["projector"].poll() is None
     finally:
         system.stop_all()
         reborn.stop()
