@@ -99,19 +99,30 @@ def _events_table(body: Body) -> sql.Identifier:
 
 
 def claims(conn: psycopg.Connection) -> dict[Body, list[Claim]]:
-    """Every witness record in every body's log, by the body witnessed."""
+    """Every witness record in every body's log, by the body witnessed. A record that cannot be
+    read claims nothing: it is an edited event of its witness's log, which that log's check finds."""
     topic = get_topic(ChainWitness.HeadsWitnessed)  # type: ignore[attr-defined]
     found: dict[Body, list[Claim]] = defaultdict(list)
     for witness in Body:
-        rows = conn.execute(sql.SQL("SELECT notification_id, state FROM {} WHERE topic = %s")
-                            .format(_events_table(witness)), (topic,))
+        rows = conn.execute(sql.SQL("SELECT notification_id, state FROM {} WHERE originator_id = %s AND topic = %s")
+                            .format(_events_table(witness)), (ChainWitness.create_id(witness.value), topic))
         for position, state in rows:
-            data = json.loads(bytes(state))
-            for body, sequence, link in zip(data["bodies"], data["sequences"], data["links"], strict=True):
-                found[Body(body)].append(Claim(
-                    witness, position, UUID(data["event_id"]["_data_"]),
-                    datetime.fromisoformat(data["timestamp"]["_data_"]), sequence, link))
+            try:
+                found_here = _claims_in(witness, position, bytes(state))
+            except (ValueError, KeyError, TypeError):
+                continue
+            for body, claim in found_here:
+                found[body].append(claim)
     return found
+
+
+def _claims_in(witness: Body, position: int, state: bytes) -> list[tuple[Body, Claim]]:
+    data = json.loads(state)
+    event_id, at = UUID(data["event_id"]["_data_"]), datetime.fromisoformat(data["timestamp"]["_data_"])
+    heads = list(zip(data["bodies"], data["sequences"], data["links"], strict=True))
+    if not all(type(sequence) is int and isinstance(link, str) for _, sequence, link in heads):
+        raise TypeError("a head that is not a sequence and a link")
+    return [(Body(body), Claim(witness, position, event_id, at, sequence, link)) for body, sequence, link in heads]
 
 
 def _event_id(state: bytes | None) -> UUID | None:

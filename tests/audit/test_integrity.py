@@ -291,6 +291,23 @@ def test_a_rewritten_log_without_witnesses_is_not_detectable_by_its_chain_alone(
     assert check(system, Body.RESIDENTS)[Body.RESIDENTS].broken is None
 
 
+@pytest.mark.parametrize("state", [b"\xff\x00", json.dumps({"bodies": 5}).encode(),
+                                   json.dumps({"bodies": ["nobody"], "sequences": [1], "links": ["00"]}).encode(),
+                                   json.dumps({"bodies": ["residents"], "sequences": ["1"], "links": [0]}).encode()],
+                         ids=["not JSON", "fields of the wrong kind", "a body that does not exist", "a head of the wrong kind"])
+def test_a_witness_record_made_unreadable_is_reported_where_it_is_not_fatal(system, ledger, state):
+    """A witness record is read for what it claims before any log is checked; one edited into
+    something that cannot be read is the witness's own edited event, and every other log is judged."""
+    witness_everything(system)
+    branch = "branch.branch_events"
+    target = system.query(f"SELECT max(notification_id) FROM {branch} WHERE topic LIKE '%%HeadsWitnessed'")[0][0]
+    system.query(f"UPDATE {branch} SET state = %s WHERE notification_id = %s", (state, target))
+    reports = check(system)
+    assert (reports[Body.BRANCH].broken.kind, reports[Body.BRANCH].broken.position) == ("edited", target)
+    assert all(r.broken is None for b, r in reports.items() if b is not Body.BRANCH)
+    assert reports[Body.RESIDENTS].witnessed_by.keys() == {Body.OWNERS_COMMITTEE, Body.PROPERTY}
+
+
 def test_a_log_cut_short_contradicts_the_witnesses(system, ledger):
     witness_everything(system)
     last = positions(system)[-1]
