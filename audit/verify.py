@@ -177,7 +177,8 @@ def _check(conn: psycopg.Connection, stretch: Stretch) -> Checked:
     query = sql.SQL("""
         SELECT count(*), least(min(position) FILTER (WHERE NOT sound), (
             SELECT min(e.notification_id) FROM {events} e WHERE e.notification_id BETWEEN %(first)s AND %(last)s
-            AND NOT EXISTS (SELECT FROM {chain} c WHERE c.position = e.notification_id)))
+            AND NOT EXISTS (SELECT FROM {chain} c WHERE c.position = e.notification_id
+                            AND c.position BETWEEN %(first)s AND %(last)s)))
         FROM (
             SELECT position, CASE WHEN NOT linked THEN false WHEN hash_version >= 2 THEN true
                 ELSE coalesce((SELECT {index_matches} FROM (SELECT convert_from(c.state, 'UTF8')::jsonb AS doc
@@ -188,7 +189,8 @@ def _check(conn: psycopg.Connection, stretch: Stretch) -> Checked:
                     AND c.sequence = coalesce(lag(c.sequence) OVER w, %(sequence)s) + 1
                     AND c.aggregate_id = e.originator_id AND c.event_hash = {event_hash}
                     AND c.link = {next_link}, false) AS linked
-                FROM {chain} c LEFT JOIN {events} e ON e.notification_id = c.position
+                FROM {chain} c LEFT JOIN {events} e
+                    ON e.notification_id = c.position AND e.notification_id BETWEEN %(first)s AND %(last)s
                 WHERE c.position BETWEEN %(first)s AND %(last)s
                 WINDOW w AS (ORDER BY c.position)
             ) c
