@@ -13,6 +13,10 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 from uuid import UUID
 
+from infra.running import note_interrupts
+
+note_interrupts()  # before the imports below, which take most of a second
+
 from api.principals import SPECS, InvalidPrincipal
 from api.tokens import UnknownToken
 from audit.commands import add_commands as add_audit_commands

@@ -37,6 +37,22 @@ class Interrupted(KeyboardInterrupt):
     """A signal arrived while the main thread was in an interruptible block."""
 
 
+_interrupts: list[int] = []  # SIGINTs that arrived before a Shutdown was made
+
+
+def note_interrupts() -> None:
+    """Called as the process starts, before its imports: Ctrl-C still raises KeyboardInterrupt as
+    Python's own handler does, and is noted besides, for the ``Shutdown`` made later. Python drops
+    a KeyboardInterrupt raised in a callback (an import's lock cleanup: "Exception ignored in ...
+    _get_module_lock"), and ``siwei up`` then started as if it had never been signalled."""
+    signal.signal(signal.SIGINT, _noted)
+
+
+def _noted(signum: int, frame: object) -> None:
+    _interrupts.append(signum)
+    signal.default_int_handler(signum, frame)
+
+
 class Shutdown:
     """Set by SIGINT or SIGTERM; ``event`` is what the parts wait on. Made in the main thread."""
 
@@ -49,6 +65,8 @@ class Shutdown:
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, self._on_signal)
         threading.Thread(target=self._relay, args=(readable,), name="shutdown", daemon=True).start()
+        if _interrupts:  # signalled before: whatever became of its KeyboardInterrupt
+            self.event.set()
 
     def _on_signal(self, signum: int, _frame: object) -> None:
         # No lock, no I/O: the wakeup pipe has the signal already.

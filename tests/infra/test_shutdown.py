@@ -137,3 +137,33 @@ def test_a_standalone_part_ends_by_sigterm_even_when_what_it_waits_on_does_not_a
         assert stuck.returncode == 0 and 9 < took < 20 and "ending without waiting any longer" in stuck.stderr
     _, failed = run("fails")
     assert failed.returncode != 0 and "RuntimeError: the part failed" in failed.stderr
+
+
+DROPPED = """
+import os, signal, weakref
+from infra.running import Shutdown, note_interrupts
+
+note_interrupts()
+
+class Module:
+    pass
+
+def cleanup(_):  # as an import's lock cleanup: Python ignores what a weakref callback raises
+    os.kill(os.getpid(), signal.SIGINT)
+    sum(range(1000))
+
+module = Module()
+held = weakref.ref(module, cleanup)
+del module
+print("went on", flush=True)
+print("stopping" if Shutdown().event.is_set() else "never told", flush=True)
+"""
+
+
+def test_a_ctrl_c_whose_keyboard_interrupt_python_dropped_still_stops_what_starts_after_it():
+    """Ctrl-C while ``siwei up`` was importing raised KeyboardInterrupt inside an import's cleanup,
+    where Python prints "Exception ignored" and goes on: the system then started and ran as if it
+    had never been signalled. The interrupt is noted before the imports, for the stop made later."""
+    ran = subprocess.run([sys.executable, "-c", DROPPED], capture_output=True, text=True, timeout=60)
+    assert "Exception ignored" in ran.stderr and "KeyboardInterrupt" in ran.stderr
+    assert ran.stdout == "went on\nstopping\n"
