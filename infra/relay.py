@@ -21,8 +21,9 @@ import json
 import logging
 import threading
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import psycopg
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
@@ -183,32 +184,43 @@ class Relay:
         return held or None
 
     def reconcile(self, state: RelayState | None) -> RelayState:
-        """Starts a new generation if the topic holds less than the broker acknowledged: at once if
-        the broker holds it under another id, or if a partition holds fewer messages. Each reading
-        of those fetches the last acknowledged message of a partition that reports a short end
-        (Tansu's reported end can trail); a fetch can also time out under load, so a shortfall
-        counts only if it is still there after ``LOSS_CONFIRMATIONS`` more readings."""
+        """Starts a new generation if the topic holds less than the broker acknowledged (see
+        ``examine``); otherwise keeps ``state``, with the topic's id as the broker gives it now."""
+        held, lost = self.examine(state)
+        return self.settle(state, held, lost)
+
+    def examine(self, state: RelayState | None) -> tuple[str | None, bool]:
+        """The topic's id now, and whether the broker lost what it acknowledged in ``state``: at
+        once if it holds the topic under another id, or if a partition holds fewer messages. Each
+        reading of those fetches the last acknowledged message of a partition that reports a short
+        end (Tansu's reported end can trail); a fetch can also time out under load, so a shortfall
+        counts only if it is still there after ``LOSS_CONFIRMATIONS`` more readings. Reads the
+        broker only: it may run beside the publishing of newer messages."""
         held = self._topic_now()
-        if state is not None:
-            if state.topic_id and held and held != state.topic_id and any(state.acknowledged.values()):
-                log.warning("%s: the broker holds the topic under another id (made again: the broker restarted"
-                            " empty, or the topic was deleted); republishing from the store", self.topic)
-            else:
-                lost, ends = self._shortfall(state)
-                for _ in range(LOSS_CONFIRMATIONS):
-                    if not lost:
-                        break
-                    time.sleep(LOSS_CONFIRMATION_SECONDS)
-                    lost, ends = self._shortfall(state)
-                if not lost:
-                    if held != state.topic_id:
-                        state.topic_id = held
-                        self._save_state(state)
-                    return state
-                log.warning(
-                    "%s: the broker holds fewer messages than it acknowledged (partition: acknowledged"
-                    " %s, now %s); republishing from the store", self.topic, lost, ends,
-                )
+        if state is None:
+            return held, True
+        if state.topic_id and held and held != state.topic_id and any(state.acknowledged.values()):
+            log.warning("%s: the broker holds the topic under another id (made again: the broker restarted"
+                        " empty, or the topic was deleted); republishing from the store", self.topic)
+            return held, True
+        lost, ends = self._shortfall(state)
+        for _ in range(LOSS_CONFIRMATIONS):
+            if not lost:
+                return held, False
+            time.sleep(LOSS_CONFIRMATION_SECONDS)
+            lost, ends = self._shortfall(state)
+        if lost:
+            log.warning("%s: the broker holds fewer messages than it acknowledged (partition: acknowledged"
+                        " %s, now %s); republishing from the store", self.topic, lost, ends)
+        return held, bool(lost)
+
+    def settle(self, state: RelayState | None, held: str | None, lost: bool) -> RelayState:
+        """``examine``'s verdict recorded: a new generation if the broker lost messages."""
+        if state is not None and not lost:
+            if held != state.topic_id:
+                state.topic_id = held
+                self._save_state(state)
+            return state
         fresh = RelayState(generation=new_generation(), topic_id=held)
         self._save_state(fresh)
         return fresh
@@ -264,6 +276,8 @@ class Relay:
         self._take_lock()
         listener = connect(self.settings.database_url, autocommit=True)
         listener.execute(sql.SQL("LISTEN {}").format(sql.Identifier(self.application.recorder.channel_name)))
+        checks = ThreadPoolExecutor(1, thread_name_prefix=f"relay-check-{self.body.value}")
+        check: Future | None = None  # the topic checked while the loop publishes
         try:
             while not stop.is_set():
                 try:
@@ -271,6 +285,12 @@ class Relay:
                     state = self.reconcile(self.load_state())
                     last_check = time.monotonic()
                     while not stop.is_set():
+                        if check is not None and check.done():
+                            checked = self.settle(state, *check.result())  # raises what the check met
+                            check, last_check = None, time.monotonic()
+                            if checked is not state:
+                                self._renew_producer()
+                                state = checked
                         if self.publish_batch(state):
                             continue
                         if until_caught_up:
@@ -278,24 +298,32 @@ class Relay:
                         # Sleep until the store announces an insert (LISTEN/NOTIFY), or half a second.
                         for _ in listener.notifies(timeout=0.5, stop_after=1):
                             pass
-                        if time.monotonic() - last_check > IDLE_CHECK_SECONDS:
-                            checked = self.reconcile(state)
-                            if checked is not state:
-                                self._renew_producer()
-                            state = checked
-                            last_check = time.monotonic()
+                        if check is None and time.monotonic() - last_check > IDLE_CHECK_SECONDS:
+                            # Checked beside the publishing, which would otherwise wait for it (30-500 ms).
+                            check = checks.submit(self.examine, replace(state, acknowledged=dict(state.acknowledged)))
                 except KafkaError as error:
                     log.warning("%s: broker error (%s); reconnecting", self.topic, error)
                     self.last_error = f"broker: {type(error).__name__}: {error}"
                     self._note_error()
+                    check = _finished(check)
                     self._disconnect_broker()
                     stop.wait(RETRY_SECONDS)
         finally:
+            _finished(check)
+            checks.shutdown()
             self._disconnect_broker()
             listener.close()
             if self._connection is not None:
                 self._connection.close()
                 self._connection = None
+
+
+def _finished(check: Future | None) -> None:
+    """Waits for a check of the topic whose verdict is no longer wanted (its clients are about to
+    close); a broker error it met is the one the caller is handling."""
+    if check is not None:
+        with suppress(Exception):
+            check.result()
 
 
 def _close(client: KafkaProducer | KafkaConsumer | None) -> None:

@@ -15,6 +15,7 @@ import psycopg
 from kafka import KafkaProducer
 from kafka.partitioner.default import murmur2
 
+from infra import relay as relay_module
 from infra import wire
 from infra.embedded import EmbeddedBroker
 from infra.relay import Relay, run_relays
@@ -178,6 +179,41 @@ def test_the_relay_republishes_when_the_broker_comes_back_empty(system, broker, 
     finally:
         system.stop_all()
         reborn.stop()
+
+
+def test_the_relay_publishes_while_it_checks_its_topic(system, monkeypatch):
+    """The relay's periodic check of what the broker holds (its topic's id, each partition's end)
+    took 30-500 ms under load; what the body records meanwhile is published without waiting for it,
+    and the check's verdict is kept when it ends."""
+    monkeypatch.setattr(relay_module, "IDLE_CHECK_SECONDS", 0.0)
+    checking, release = threading.Event(), threading.Event()
+    examine = Relay.examine
+
+    def held(relay, state):
+        if threading.current_thread().name.startswith("relay-check"):  # not the check at connecting
+            checking.set()
+            release.wait(timeout=60)
+        return examine(relay, state)
+
+    monkeypatch.setattr(Relay, "examine", held)
+    register_compound(system)
+    stop = threading.Event()
+    relay = threading.Thread(target=Relay(system.settings, system.services.residents).run, args=(stop,))
+    relay.start()
+    try:
+        wait_until(checking.is_set, "the relay to check its topic")
+        generation = generation_of(system, "residents")
+        register_compound(system, name="南苑小区")
+        wait_until(lambda: published_everything(system, "residents"), "the relay to publish during its check")
+        checking.clear()
+        release.set()
+        wait_until(checking.is_set, "the check's verdict settled and the next check begun")
+        assert generation_of(system, "residents") == generation  # nothing was lost: no new generation
+    finally:
+        release.set()
+        stop.set()
+        relay.join(timeout=60)
+    assert not relay.is_alive()
 
 
 def test_a_projector_started_after_a_republish_reads_the_new_generation_at_once(system, broker, tmp_path):
