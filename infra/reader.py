@@ -538,6 +538,7 @@ class TopicReader:
             progress: bool = False) -> None:
         """Reads until ``stop`` is set, or with ``until_caught_up`` until every partition (read by
         this process or another) has reached where it ended when this one began."""
+        wire.load()  # before the first message, not in its way
         riding_out(self.role, stop, lambda: self._run(stop, until_caught_up, progress))
 
     def _run(self, stop: threading.Event, until_caught_up: bool, progress: bool) -> None:

@@ -63,6 +63,14 @@ class Message:
     headers: list[tuple[str, bytes]]
 
 
+def load() -> None:
+    """Loads every event type and every published schema now. Loading the event types imports
+    every body's domain (about half a second): done on demand, the first message a reader
+    decoded waited for it, in that event's way to the read models."""
+    schemas.catalogue()
+    schemas.published()
+
+
 # Parsed once, with fastavro's mark of a parsed schema: without it, every read and write would
 # parse the schema again (most of the cost of a small event).
 @cache
