@@ -73,8 +73,8 @@ def measured(settings: Settings, *, own_broker: bool) -> Iterator[Settings]:
         return
     city = conninfo_to_dict(settings.database_url)["dbname"]
     copy, server = f"{city}_measured", with_database(settings.database_url, "postgres")
+    drop_database(server, copy)  # left by a run that was killed
     with connect(server, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(copy)))
         try:
             conn.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {} STRATEGY FILE_COPY").format(
                 sql.Identifier(copy), sql.Identifier(city)))
