@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -168,6 +168,12 @@ def chain_ddl(schema: str) -> list[SQL]:
     ]
 
 
+def array_literal(values: Iterable[Any]) -> str:
+    """A PostgreSQL array literal, cast in the statement (``::uuid[]``): each value quoted (its
+    text holds no quote nor backslash: ids, numbers, ISO times), None as NULL."""
+    return "{" + ",".join("NULL" if v is None else f'"{v}"' for v in values) + "}"
+
+
 def _rendered(statement: Query) -> Query:
     """A composed statement as the bytes it renders to (its identifiers need no connection)."""
     return statement.as_bytes(None) if isinstance(statement, Composable) else statement
@@ -264,22 +270,25 @@ class ChainedRecorder(PostgresApplicationRecorder):
         return positions
 
     def _links(self, stored_events: Sequence[StoredEvent]) -> dict[str, Any]:
-        """The chain insert's parameters: each event's index and hash (its subjects flattened)."""
+        """The chain insert's parameters: each event's index and hash (its subjects flattened),
+        each column one array literal (psycopg dumping lists element by element was a quarter of
+        a command's Python)."""
         indexed = [Indexed.of(e.originator_id, e.state) for e in stored_events]
         subjects, first_subjects = [], []
         for index in indexed:
             first_subjects.append(len(subjects) + 1)
             subjects.extend(index.subjects)
         return {
-            "aggregate_ids": [e.originator_id for e in stored_events],
-            "versions": [e.originator_version for e in stored_events],
-            "compound_ids": [i.compound_id for i in indexed],
-            "occurred_at": [i.occurred_at for i in indexed],
-            "first_subjects": first_subjects,
-            "subject_counts": [len(i.subjects) for i in indexed],
-            "subjects": subjects,
-            "event_hashes": [event_hash(e.originator_id, e.originator_version, e.topic, e.state, i)
-                             for e, i in zip(stored_events, indexed, strict=True)],
+            "aggregate_ids": array_literal(e.originator_id for e in stored_events),
+            "versions": array_literal(e.originator_version for e in stored_events),
+            "compound_ids": array_literal(i.compound_id for i in indexed),
+            "occurred_at": array_literal(i.occurred_at.isoformat() for i in indexed),
+            "first_subjects": array_literal(first_subjects),
+            "subject_counts": array_literal(len(i.subjects) for i in indexed),
+            "subjects": array_literal(subjects),
+            "event_hashes": array_literal(  # bytea in hex, its backslash escaped in the array
+                "\\\\x" + event_hash(e.originator_id, e.originator_version, e.topic, e.state, i).hex()
+                for e, i in zip(stored_events, indexed, strict=True)),
             "genesis": self.genesis,
         }
 

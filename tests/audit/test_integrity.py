@@ -104,11 +104,13 @@ def test_writers_racing_on_one_body_leave_one_unbroken_chain(system, ledger):
     assert [p for _, p in chained] == positions(system) and len(chained) == report.events
 
 
-def stored(aggregate_id: UUID, version: int, *named: UUID) -> StoredEvent:
-    """An event as the library stores it, naming a compound and ``named`` ids."""
+def stored(aggregate_id: UUID, version: int, *named: UUID, of_compound: bool = True) -> StoredEvent:
+    """An event as the library stores it, naming a compound (unless not ``of_compound``) and
+    ``named`` ids."""
     state = {"timestamp": {"_type_": "datetime_iso", "_data_": "2026-12-03T10:00:00.123456+00:00"},
-             "compound_id": {"_type_": "uuid_hex", "_data_": uuid4().hex},
              "named": [{"_type_": "uuid_hex", "_data_": n.hex} for n in named]}
+    if of_compound:
+        state["compound_id"] = {"_type_": "uuid_hex", "_data_": uuid4().hex}
     return StoredEvent(aggregate_id, version, "tests:Event", json.dumps(state).encode())
 
 
@@ -116,12 +118,13 @@ def test_one_insert_of_several_events_is_linked_in_order_by_the_server(system, l
     """Links worked out by PostgreSQL in the insert's round trip are those ``next_link`` gives,
     each event's index columns those ``Indexed.of`` reads."""
     first, second = uuid4(), uuid4()
-    events = [stored(first, 1), stored(first, 2, uuid4(), uuid4()), stored(second, 1, uuid4())]
+    events = [stored(first, 1), stored(first, 2, uuid4(), uuid4()), stored(second, 1, uuid4()),
+              stored(second, 2, of_compound=False)]
     before = system.query(f"SELECT sequence, link FROM {CHAIN} ORDER BY sequence DESC LIMIT 1")[0]
     ids = system.services.residents.recorder.insert_events(events)
     rows = system.query(f"SELECT sequence, position, aggregate_id, compound_id, occurred_at, subjects, hash_version,"
                         f" event_hash, link FROM {CHAIN} WHERE sequence > %s ORDER BY sequence", (before[0],))
-    assert [r[1] for r in rows] == ids and [r[0] for r in rows] == [before[0] + n for n in (1, 2, 3)]
+    assert [r[1] for r in rows] == ids and [r[0] for r in rows] == [before[0] + n for n in (1, 2, 3, 4)]
     link = bytes(before[1])
     for event, (sequence, _, aggregate, compound, at, subjects, version, hashed, stored_link) in zip(
             events, rows, strict=True):
