@@ -271,8 +271,8 @@ class ChainedRecorder(PostgresApplicationRecorder):
 
     def _links(self, stored_events: Sequence[StoredEvent]) -> dict[str, Any]:
         """The chain insert's parameters: each event's index and hash (its subjects flattened),
-        each column one array literal (psycopg dumping lists element by element was a quarter of
-        a command's Python)."""
+        each column one array literal: psycopg dumps a list element by element, with a new dumper
+        for each list (dumping the insert's parameters held a quarter of a command's interpreter)."""
         indexed = [Indexed.of(e.originator_id, e.state) for e in stored_events]
         subjects, first_subjects = [], []
         for index in indexed:
