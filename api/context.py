@@ -26,7 +26,7 @@ from audit.access_log import AccessLog, Showing
 from audit.chain import AlreadyRecorded
 from api.principals import Principal
 from api.rights import EVERYWHERE, Reach
-from infra.database import database_away
+from infra.database import array_literal, database_away
 from services.common.personal import person_of, shown, tokens_in
 from services.bootstrap import Services
 from services.common.application import Receipt
@@ -147,7 +147,7 @@ Info = strawberry.Info[Context, None]
 def reach_array(reach: frozenset[UUID]) -> str:
     """A reach as PostgreSQL's text for a ``uuid[]``: a street's hundred compounds are written
     once, not dumped one by one in every request that filters by them."""
-    return "{" + ",".join(map(str, reach)) + "}"
+    return array_literal(reach)
 
 
 def answer_of(result: Receipt | tuple[Receipt, Any]) -> dict:

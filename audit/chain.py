@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -39,6 +39,7 @@ from psycopg.abc import Query
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composable, Composed, Identifier, Literal
 
+from infra.database import array_literal
 from services.common.context import active_context
 
 CHAIN_TABLE = "chain"
@@ -168,12 +169,6 @@ def chain_ddl(schema: str) -> list[SQL]:
     ]
 
 
-def array_literal(values: Iterable[Any]) -> str:
-    """A PostgreSQL array literal, cast in the statement (``::uuid[]``): each value quoted (its
-    text holds no quote nor backslash: ids, numbers, ISO times), None as NULL."""
-    return "{" + ",".join("NULL" if v is None else f'"{v}"' for v in values) + "}"
-
-
 def _rendered(statement: Query) -> Query:
     """A composed statement as the bytes it renders to (its identifiers need no connection)."""
     return statement.as_bytes(None) if isinstance(statement, Composable) else statement
@@ -271,8 +266,7 @@ class ChainedRecorder(PostgresApplicationRecorder):
 
     def _links(self, stored_events: Sequence[StoredEvent]) -> dict[str, Any]:
         """The chain insert's parameters: each event's index and hash (its subjects flattened),
-        each column one array literal: psycopg dumps a list element by element, with a new dumper
-        for each list (dumping the insert's parameters held a quarter of a command's interpreter)."""
+        each column one array literal (dumping lists held a quarter of a command's interpreter)."""
         indexed = [Indexed.of(e.originator_id, e.state) for e in stored_events]
         subjects, first_subjects = [], []
         for index in indexed:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import psycopg
 from eventsourcing import persistence
@@ -38,6 +39,14 @@ def database_away(error: BaseException | None) -> bool:
             return True
         error = error.__cause__ or error.__context__
     return False
+
+
+def array_literal(values: Iterable[Any]) -> str:
+    """A PostgreSQL array literal, cast where it is used (``%s::uuid[]``): each value's text
+    quoted as it is, None as NULL. For values whose text holds no quote and no backslash (ids,
+    numbers, ISO times) or one escaped (a bytea as ``\\\\x`` and its hex). Sent as one text, where
+    psycopg dumps a list element by element, with a new dumper for each list."""
+    return "{" + ",".join("NULL" if v is None else f'"{v}"' for v in values) + "}"
 
 
 def connect(database_url: str, *, autocommit: bool = False) -> psycopg.Connection:
