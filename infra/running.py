@@ -22,6 +22,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Protocol
 
+from infra.database import riding_out
 from infra.settings import Settings
 
 if TYPE_CHECKING:
@@ -95,13 +96,14 @@ def run_part(work: Callable[[threading.Event], object]) -> None:
     it. Stopped, it has ``CHILD_STOP_SECONDS`` to end cleanly (to finish its batch), and so has any
     thread it started; what is still blocked then, on a broker or a database that does not answer,
     ends with the process: what it had in flight was not committed, so nothing is lost and nothing
-    counted twice."""
+    counted twice. The database away, at its start or later, it connects again after a pause
+    (``riding_out``) instead of ending."""
     stop = Shutdown().event
     failed: list[BaseException] = []
 
     def run() -> None:
-        try:
-            work(stop)
+        try:  # its start too (its services, its tables) rides out the database going away
+            riding_out(getattr(work, "__name__", "part"), stop, lambda: work(stop))
         except BaseException as error:  # raised again in the main thread
             failed.append(error)
 

@@ -100,6 +100,7 @@ def test_siwei_up_stops_within_its_bound_whenever_it_is_signalled(tmp_path):
 
 PART = """
 import sys, threading, time
+import psycopg
 from infra.running import run_part
 
 def work(stop: threading.Event) -> None:
@@ -110,6 +111,9 @@ def work(stop: threading.Event) -> None:
         threading.Thread(target=time.sleep, args=(3600,), name="io", daemon=False).start()
     if sys.argv[1] == "fails":
         raise RuntimeError("the part failed")
+    if sys.argv[1] == "database away" and not hasattr(work, "started"):  # as a bootstrap cut off
+        work.started = True
+        raise psycopg.errors.AdminShutdown("terminating connection due to administrator command")
     stop.wait()
     print("stopped cleanly", flush=True)
 
@@ -124,6 +128,8 @@ def test_a_standalone_part_ends_by_sigterm_even_when_what_it_waits_on_does_not_a
         process = subprocess.Popen([sys.executable, "-c", PART, how], stdout=subprocess.PIPE,
                                    stderr=subprocess.PIPE, text=True, start_new_session=True)
         assert process.stdout.readline() == "working\n"
+        if how == "database away":  # started again after the pause
+            assert process.stdout.readline() == "working\n"
         started = time.monotonic()
         if how != "fails":
             process.send_signal(signal.SIGTERM)
@@ -137,6 +143,9 @@ def test_a_standalone_part_ends_by_sigterm_even_when_what_it_waits_on_does_not_a
         assert stuck.returncode == 0 and 9 < took < 20 and "ending without waiting any longer" in stuck.stderr
     _, failed = run("fails")
     assert failed.returncode != 0 and "RuntimeError: the part failed" in failed.stderr
+    _, restarted = run("database away")
+    assert (restarted.returncode, restarted.stdout) == (0, "stopped cleanly\n")
+    assert "work: the database went away" in restarted.stderr
 
 
 DROPPED = """
