@@ -11,7 +11,7 @@ import time
 import psycopg
 
 from infra.database import connect, database_away
-from infra.reader import Handler, TopicReader
+from infra.reader import UNHURRIED_FETCH_WAIT_MS, Handler, TopicReader
 from infra.settings import Settings
 from services.bootstrap import Services
 from services.common.bodies import Body
@@ -35,6 +35,7 @@ CREATE TABLE IF NOT EXISTS heads (
 
 class HeadReader(TopicReader):
     role = "witness"
+    fetch_wait_ms = UNHURRIED_FETCH_WAIT_MS  # the heads are witnessed every minute or so
 
     def __init__(self, settings: Settings, *, schema: str = WITNESS_SCHEMA) -> None:
         super().__init__(settings, schema=schema)

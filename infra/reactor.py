@@ -8,7 +8,7 @@ import logging
 
 import psycopg
 
-from infra.reader import Handler, TopicReader
+from infra.reader import UNHURRIED_FETCH_WAIT_MS, Handler, TopicReader
 from infra.settings import Settings
 from services.bootstrap import Services, policies
 from services.common.policy import by_event_type, react
@@ -31,6 +31,7 @@ CREATE TABLE IF NOT EXISTS refused_reactions (
 
 class Reactor(TopicReader):
     role = "reactor"
+    fetch_wait_ms = UNHURRIED_FETCH_WAIT_MS  # a reaction may come half a second later
 
     def __init__(self, settings: Settings, services: Services, *, schema: str = REACTIONS_SCHEMA) -> None:
         super().__init__(settings, schema=schema)
