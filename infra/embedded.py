@@ -199,18 +199,23 @@ class RunFile:
 
     def write(self, settings: Settings) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        me = psutil.Process()
         self.path.write_text(json.dumps({
-            "pid": os.getpid(),
+            "pid": me.pid,
+            "started": me.create_time(),
             "database_url": settings.database_url,
             "kafka_bootstrap": settings.kafka_bootstrap,
         }))
 
     def read_live(self) -> dict | None:
-        """The recorded servers, if the process that started them is still alive."""
+        """The recorded servers, if the process that started them is still alive: the process of
+        that pid, started when it was (after a crash or a restart of the machine the pid may be
+        another process's, and the servers long gone)."""
         try:
             recorded = json.loads(self.path.read_text())
-            os.kill(int(recorded["pid"]), 0)
-        except (OSError, ValueError, KeyError, TypeError):
+            if abs(psutil.Process(int(recorded["pid"])).create_time() - float(recorded["started"])) > 0.5:
+                return None
+        except (OSError, ValueError, KeyError, TypeError, psutil.Error):
             return None
         return recorded
 

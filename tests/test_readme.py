@@ -12,7 +12,6 @@ case and ``<token id>`` the id of the token issued just before."""
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import shlex
@@ -27,7 +26,7 @@ import pytest
 
 from infra.database import ensure_database
 from infra.demo import seed
-from infra.embedded import free_port
+from infra.embedded import RunFile, free_port
 from services.common.bodies import Body
 from tests.conftest import graphql, wait_until
 
@@ -160,10 +159,7 @@ def shell_lines(body: str) -> list[str]:
 @pytest.mark.parametrize("block", SHELL, ids=[f"line {b.line}" for b in SHELL])
 def test_shell_block_runs_as_written(demo, block, tmp_path, postgres_server):
     settled(demo)
-    (tmp_path / ".siwei").mkdir()
-    (tmp_path / ".siwei" / "servers.json").write_text(json.dumps(
-        {"pid": os.getpid(), "database_url": demo.settings.database_url,
-         "kafka_bootstrap": demo.settings.kafka_bootstrap}))
+    RunFile(tmp_path / ".siwei" / "servers.json").write(demo.settings)  # as if this process had started them
     bin_ = tmp_path / ".venv" / "bin"
     bin_.mkdir(parents=True)
     for name, target in (("siwei", f'exec "{sys.executable}" -m infra.cli "$@"'),

@@ -3,6 +3,7 @@ kernel may give to any other process. That process is neither taken for the serv
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -11,12 +12,14 @@ import time
 
 import psycopg
 
-from infra.embedded import EmbeddedPostgres
+from infra.embedded import EmbeddedPostgres, RunFile
+from infra.settings import Settings
 
 FRESH_START = """
 import sys
 from pathlib import Path
-from infra.embedded import EmbeddedPostgres
+from infra.embedded import EmbeddedPostgres, RunFile
+from infra.settings import Settings
 postgres = EmbeddedPostgres(Path(sys.argv[1]))
 import psycopg
 with psycopg.connect(postgres.start()) as conn:
@@ -69,3 +72,23 @@ def test_a_lock_file_naming_another_process_is_not_taken_for_the_server_nor_stop
     finally:
         other.kill()
         postgres.stop()
+
+
+def test_the_servers_of_a_siwei_that_is_gone_are_not_attached_to_though_its_pid_lives_on(tmp_path):
+    """``servers.json`` after a crash or a reboot: the pid it names may be another process's."""
+    run_file = RunFile(tmp_path / "servers.json")
+    settings = Settings(data_dir=tmp_path, database_url="postgresql:///gone", kafka_bootstrap="127.0.0.1:1")
+    run_file.write(settings)
+    assert run_file.read_live()["database_url"] == "postgresql:///gone"  # this process wrote it: alive
+
+    other = subprocess.Popen(["sleep", "300"])  # the process the kernel gave the dead siwei's pid
+    try:
+        recorded = json.loads(run_file.path.read_text())
+        run_file.path.write_text(json.dumps({**recorded, "pid": other.pid}))
+        assert run_file.read_live() is None
+    finally:
+        other.kill()
+        other.wait()
+    assert run_file.read_live() is None  # and once that process is gone too
+    run_file.path.write_text("{")
+    assert run_file.read_live() is None  # a file cut short
