@@ -116,14 +116,13 @@ def run_part(work: Callable[[threading.Event], object]) -> None:
     if not stop.is_set():
         return
     deadline = time.monotonic() + CHILD_STOP_SECONDS
-    for thread in [part, *(t for t in threading.enumerate() if not t.daemon)]:
-        if thread is not threading.current_thread():
-            thread.join(max(0.0, deadline - time.monotonic()))
-    busy = [t.name for t in threading.enumerate() if t.is_alive() and t is not threading.current_thread()
-            and (t is part or not t.daemon)]
+    # Looked for again after each join: a thread the part starts while it stops has the same time.
+    while (busy := [t for t in threading.enumerate() if t.is_alive() and t is not threading.current_thread()
+                    and (t is part or not t.daemon)]) and time.monotonic() < deadline:
+        busy[0].join(max(0.0, deadline - time.monotonic()))
     if busy:
         log.warning("still busy %.0f s after the stop (%s): ending without waiting any longer",
-                    CHILD_STOP_SECONDS, ", ".join(busy))
+                    CHILD_STOP_SECONDS, ", ".join(t.name for t in busy))
         logging.shutdown()
         sys.stdout.flush()
         os._exit(0)

@@ -109,6 +109,10 @@ def work(stop: threading.Event) -> None:
         time.sleep(3600)
     if sys.argv[1] == "leaks":  # a thread of its own (not a daemon) that never ends, as a client's I/O thread
         threading.Thread(target=time.sleep, args=(3600,), name="io", daemon=False).start()
+    if sys.argv[1] == "leaks as it stops":  # the same thread, started while the part stops
+        stop.wait()
+        time.sleep(0.5)
+        threading.Thread(target=time.sleep, args=(3600,), name="io", daemon=False).start()
     if sys.argv[1] == "fails":
         raise RuntimeError("the part failed")
     if sys.argv[1] == "database away" and not hasattr(work, "started"):  # as a bootstrap cut off
@@ -138,7 +142,7 @@ def test_a_standalone_part_ends_by_sigterm_even_when_what_it_waits_on_does_not_a
 
     took, cleanly = run("clean")
     assert (cleanly.returncode, cleanly.stdout, took < 5) == (0, "stopped cleanly\n", True)
-    for how in ("blocked", "leaks"):
+    for how in ("blocked", "leaks", "leaks as it stops"):
         took, stuck = run(how)
         assert stuck.returncode == 0 and 9 < took < 20 and "ending without waiting any longer" in stuck.stderr
     _, failed = run("fails")
