@@ -1,5 +1,6 @@
-"""The embedded PostgreSQL after a crash: the lock file a killed server leaves names a pid the
-kernel may give to any other process. That process is neither taken for the server nor stopped."""
+"""The embedded servers after a crash: the pid a killed server's lock file names, or the one in the
+``servers.json`` of a ``siwei`` that is gone, may since be any other process's. That process is
+neither taken for the server (or the ``siwei``) nor stopped."""
 
 from __future__ import annotations
 
@@ -18,8 +19,7 @@ from infra.settings import Settings
 FRESH_START = """
 import sys
 from pathlib import Path
-from infra.embedded import EmbeddedPostgres, RunFile
-from infra.settings import Settings
+from infra.embedded import EmbeddedPostgres
 postgres = EmbeddedPostgres(Path(sys.argv[1]))
 import psycopg
 with psycopg.connect(postgres.start()) as conn:
@@ -71,6 +71,7 @@ def test_a_lock_file_naming_another_process_is_not_taken_for_the_server_nor_stop
         assert other.poll() is None, "the process named by the stale lock file was signalled"
     finally:
         other.kill()
+        other.wait()
         postgres.stop()
 
 
