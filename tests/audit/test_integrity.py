@@ -108,20 +108,25 @@ def stored(aggregate_id: UUID, version: int, *named: UUID, of_compound: bool = T
     """An event as the library stores it, naming a compound (unless not ``of_compound``) and
     ``named`` ids."""
     state = {"timestamp": {"_type_": "datetime_iso", "_data_": "2026-12-03T10:00:00.123456+00:00"},
-             "named": [{"_type_": "uuid_hex", "_data_": n.hex} for n in named]}
+             "named": [{"_type_": "uuid_hex", "_data_": n.hex} for n in named],
+             "description": 'the "lamp", {1,2} \\ NULL 楼道灯不亮'}  # what an array literal must escape
     if of_compound:
         state["compound_id"] = {"_type_": "uuid_hex", "_data_": uuid4().hex}
-    return StoredEvent(aggregate_id, version, "tests:Event", json.dumps(state).encode())
+    return StoredEvent(aggregate_id, version, "tests:Event", json.dumps(state, ensure_ascii=False).encode())
 
 
 def test_one_insert_of_several_events_is_linked_in_order_by_the_server(system, ledger):
-    """Links worked out by PostgreSQL in the insert's round trip are those ``next_link`` gives,
-    each event's index columns those ``Indexed.of`` reads."""
+    """Each event is stored as given (its state's quotes, backslashes and UTF-8 too, sent in array
+    literals); links worked out by PostgreSQL in the insert's round trip are those ``next_link``
+    gives, each event's index columns those ``Indexed.of`` reads."""
     first, second = uuid4(), uuid4()
     events = [stored(first, 1), stored(first, 2, uuid4(), uuid4()), stored(second, 1, uuid4()),
               stored(second, 2, of_compound=False)]
     before = system.query(f"SELECT sequence, link FROM {CHAIN} ORDER BY sequence DESC LIMIT 1")[0]
     ids = system.services.residents.recorder.insert_events(events)
+    assert system.query(f"SELECT notification_id, originator_id, originator_version, topic, state FROM {RESIDENTS}"
+                        " WHERE notification_id = ANY(%s) ORDER BY notification_id", (ids,)) == \
+        [(n, e.originator_id, e.originator_version, e.topic, e.state) for n, e in zip(ids, events, strict=True)]
     rows = system.query(f"SELECT sequence, position, aggregate_id, compound_id, occurred_at, subjects, hash_version,"
                         f" event_hash, link FROM {CHAIN} WHERE sequence > %s ORDER BY sequence", (before[0],))
     assert [r[1] for r in rows] == ids and [r[0] for r in rows] == [before[0] + n for n in (1, 2, 3, 4)]
