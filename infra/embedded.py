@@ -213,8 +213,8 @@ class RunFile:
         another process's, and the servers long gone)."""
         try:
             recorded = json.loads(self.path.read_text())
-            if abs(psutil.Process(int(recorded["pid"])).create_time() - float(recorded["started"])) > 0.5:
-                return None
+            if not abs(psutil.Process(int(recorded["pid"])).create_time() - float(recorded["started"])) <= 0.5:
+                return None  # another process's start time, or none (NaN in a hand-made file)
         except (OSError, ValueError, KeyError, TypeError, psutil.Error):
             return None
         return recorded

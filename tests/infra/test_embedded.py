@@ -82,6 +82,11 @@ def test_the_servers_of_a_siwei_that_is_gone_are_not_attached_to_though_its_pid_
     run_file.write(settings)
     assert run_file.read_live()["database_url"] == "postgresql:///gone"  # this process wrote it: alive
 
+    recorded = json.loads(run_file.path.read_text())
+    for started in ("NaN", "Infinity", '"yesterday"', "null"):  # a file made by hand
+        run_file.path.write_text(json.dumps(recorded)[:-1] + f', "started": {started}}}')
+        assert run_file.read_live() is None, started
+
     other = subprocess.Popen(["sleep", "300"])  # the process the kernel gave the dead siwei's pid
     try:
         recorded = json.loads(run_file.path.read_text())
