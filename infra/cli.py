@@ -94,19 +94,37 @@ def cmd_deadlines(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_api(args: argparse.Namespace, settings: Settings) -> int:
-    import uvicorn
-
+    from infra import listening
     from infra.embedded import servers
 
+    if args.worker and args.workers != 1:
+        print("siwei api: a --worker is one process: it takes no --workers", file=sys.stderr)
+        return 2
     with servers(settings) as resolved:
         os.environ.update(resolved.child_environment())  # each worker reads its settings from it
         # Each worker counts its requests there; /metrics sums them (api.probes).
         counted = resolved.data_dir / "metrics" / f"api-{args.port}"
-        shutil.rmtree(counted, ignore_errors=True)
-        counted.mkdir(parents=True)
+        if not args.worker:
+            shutil.rmtree(counted, ignore_errors=True)
+        counted.mkdir(parents=True, exist_ok=True)
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(counted)
-        uvicorn.run("api.app:from_environment", factory=True, workers=args.workers,
-                    host=args.host, port=args.port, log_level="warning")
+        if args.workers == 1:
+            listening.serve(args.host, args.port, beside_others=args.worker)
+            return 0
+        try:
+            port = listening.claimed(args.host, args.port)
+        except OSError as error:
+            print(f"siwei api: cannot listen on {args.host}:{args.port}: {error.strerror}", file=sys.stderr)
+            return 1
+        workers = Supervisor(resolved, {
+            f"api worker {n + 1}": ["api", "--host", args.host, "--port", str(port), "--worker"]
+            for n in range(args.workers)})
+        stop = Shutdown().event
+        workers.start_all()
+        try:
+            workers.watch(stop)
+        finally:
+            workers.stop()
     return 0
 
 
@@ -410,6 +428,9 @@ def parser() -> argparse.ArgumentParser:
     api.add_argument("--port", type=int, default=8000, help="port (default 8000)")
     api.add_argument("--workers", type=processes, default=1,
                      help="processes serving requests (default 1); each limits a token's rate on its own")
+    api.add_argument("--worker", action="store_true",
+                     help="one of the workers `--workers N` starts: listens beside the others on the port"
+                     " (SO_REUSEPORT), keeps the metrics they counted, ends with the siwei api that started it")
     api.set_defaults(run=cmd_api)
 
     commands.add_parser(

@@ -108,9 +108,9 @@ class System:
     def start_projector(self) -> subprocess.Popen:
         return self.start("projector", "project")
 
-    def start_api(self) -> str:
+    def start_api(self, *args: str) -> str:
         self.api_port = free_port()
-        self.start("api", "api", "--port", str(self.api_port))
+        self.start("api", "api", "--port", str(self.api_port), *args)
         url = f"http://127.0.0.1:{self.api_port}/graphql"
 
         def listening() -> bool:
