@@ -21,6 +21,13 @@ def processes(text: str) -> int:
     return int(text)
 
 
+def port(text: str) -> int:
+    """A TCP port; 0 lets the system pick one."""
+    if not (text.isascii() and text.isdigit() and len(text) <= 5) or int(text) > 65535:
+        raise argparse.ArgumentTypeError(f"a port from 0 to 65535, not {text[:40]!r}")
+    return int(text)
+
+
 def seconds(text: str) -> float:
     try:
         value = float(text)

@@ -21,7 +21,7 @@ from api.principals import SPECS, InvalidPrincipal
 from api.tokens import UnknownToken
 from audit.commands import add_commands as add_audit_commands
 from bench.commands import add_commands as add_bench_commands
-from infra.arguments import processes, seconds
+from infra.arguments import port, processes, seconds
 from infra.running import Shutdown, Supervisor, run_part, services_on
 from infra.settings import ConfigurationError, Settings
 
@@ -101,9 +101,16 @@ def cmd_api(args: argparse.Namespace, settings: Settings) -> int:
         print("siwei api: a --worker is one process: it takes no --workers", file=sys.stderr)
         return 2
     with servers(settings) as resolved:
+        chosen = args.port  # with workers, checked free first (0: the one the system picked)
+        if args.workers > 1:
+            try:
+                chosen = listening.claimed(args.host, args.port)
+            except OSError as error:
+                print(f"siwei api: cannot listen on {args.host}:{args.port}: {error.strerror}", file=sys.stderr)
+                return 1
         os.environ.update(resolved.child_environment())  # each worker reads its settings from it
         # Each worker counts its requests there; /metrics sums them (api.probes).
-        counted = resolved.data_dir / "metrics" / f"api-{args.port}"
+        counted = resolved.data_dir / "metrics" / f"api-{chosen}"
         if not args.worker:
             shutil.rmtree(counted, ignore_errors=True)
         counted.mkdir(parents=True, exist_ok=True)
@@ -111,13 +118,8 @@ def cmd_api(args: argparse.Namespace, settings: Settings) -> int:
         if args.workers == 1:
             listening.serve(args.host, args.port, beside_others=args.worker)
             return 0
-        try:
-            port = listening.claimed(args.host, args.port)
-        except OSError as error:
-            print(f"siwei api: cannot listen on {args.host}:{args.port}: {error.strerror}", file=sys.stderr)
-            return 1
         workers = Supervisor(resolved, {
-            f"api worker {n + 1}": ["api", "--host", args.host, "--port", str(port), "--worker"]
+            f"api worker {n + 1}": ["api", "--host", args.host, "--port", str(chosen), "--worker"]
             for n in range(args.workers)})
         stop = Shutdown().event
         workers.start_all()
@@ -390,7 +392,7 @@ def parser() -> argparse.ArgumentParser:
                              "the demo unless --no-demo.")
     up.add_argument("--no-demo", action="store_true", help="do not seed the demo compounds")
     up.add_argument("--host", default="127.0.0.1", help="API address (default 127.0.0.1)")
-    up.add_argument("--port", type=int, default=8000, help="API port (default 8000)")
+    up.add_argument("--port", type=port, default=8000, help="API port (default 8000)")
     up.add_argument("--workers", type=processes, default=1, help="API processes (default 1)")
     up.add_argument("--projectors", type=processes, default=1,
                     help="projector processes, sharing the partitions (default 1)")
@@ -425,7 +427,7 @@ def parser() -> argparse.ArgumentParser:
 
     api = commands.add_parser("api", help="serve GraphQL", description="Serves GraphQL at /graphql.")
     api.add_argument("--host", default="127.0.0.1", help="address (default 127.0.0.1)")
-    api.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    api.add_argument("--port", type=port, default=8000, help="port (default 8000)")
     api.add_argument("--workers", type=processes, default=1,
                      help="processes serving requests (default 1); each limits a token's rate on its own")
     api.add_argument("--worker", action="store_true",

@@ -15,7 +15,8 @@ LONG = "9" * 100_000
     ["witness", "--every", LONG], ["deadlines", "--every", "0"], ["up", "--witness-every", "x\udc80"],
     ["project", "--processes", "0"], ["project", "--processes", "65"], ["project", "--processes", LONG],
     ["up", "--projectors", "３"], ["up", "--workers", "1.5"], ["api", "--workers", "\x00"],
-    ["bench", "generate", "--compounds", LONG],
+    ["bench", "generate", "--compounds", LONG], ["api", "--port", "70000"], ["api", "--port", "-1"],
+    ["up", "--port", LONG], ["api", "--port", "８０"],
 ])
 def test_a_hostile_value_is_a_usage_error_that_quotes_a_short_prefix(argv, capsys):
     with pytest.raises(SystemExit) as exited:
