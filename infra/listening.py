@@ -15,6 +15,7 @@ import os
 import signal
 import socket
 import threading
+import time
 
 import uvicorn
 
@@ -57,6 +58,6 @@ def _end_with_parent(parent: int) -> None:
     """Stops this worker as SIGTERM would once its parent is gone (killed, say): an orphan would
     keep answering on the port, beside the workers of the ``siwei api`` started in its place."""
     while os.getppid() == parent:
-        threading.Event().wait(PARENT_CHECK_SECONDS)
+        time.sleep(PARENT_CHECK_SECONDS)
     log.warning("the siwei api that started this worker is gone: stopping")
     os.kill(os.getpid(), signal.SIGTERM)
