@@ -21,6 +21,14 @@ def processes(text: str) -> int:
     return int(text)
 
 
+def host(text: str) -> str:
+    """An address or a host name to listen on: at most 253 characters, none of them a control
+    character or a lone surrogate (the resolver would raise on either)."""
+    if not 0 < len(text) <= 253 or not text.isprintable() or not text.encode("utf-8", "replace").decode() == text:
+        raise argparse.ArgumentTypeError(f"an address or a host name, not {text[:40]!r}")
+    return text
+
+
 def port(text: str) -> int:
     """A TCP port; 0 lets the system pick one."""
     if not (text.isascii() and text.isdigit() and len(text) <= 5) or int(text) > 65535:

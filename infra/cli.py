@@ -21,7 +21,7 @@ from api.principals import SPECS, InvalidPrincipal
 from api.tokens import UnknownToken
 from audit.commands import add_commands as add_audit_commands
 from bench.commands import add_commands as add_bench_commands
-from infra.arguments import port, processes, seconds
+from infra.arguments import host, port, processes, seconds
 from infra.running import Shutdown, Supervisor, run_part, services_on
 from infra.settings import ConfigurationError, Settings
 
@@ -391,7 +391,7 @@ def parser() -> argparse.ArgumentParser:
                              "relay, the projector, the reactor, the witness and the GraphQL API; seeds "
                              "the demo unless --no-demo.")
     up.add_argument("--no-demo", action="store_true", help="do not seed the demo compounds")
-    up.add_argument("--host", default="127.0.0.1", help="API address (default 127.0.0.1)")
+    up.add_argument("--host", type=host, default="127.0.0.1", help="API address (default 127.0.0.1)")
     up.add_argument("--port", type=port, default=8000, help="API port (default 8000)")
     up.add_argument("--workers", type=processes, default=1, help="API processes (default 1)")
     up.add_argument("--projectors", type=processes, default=1,
@@ -426,7 +426,7 @@ def parser() -> argparse.ArgumentParser:
     deadlines.set_defaults(run=cmd_deadlines)
 
     api = commands.add_parser("api", help="serve GraphQL", description="Serves GraphQL at /graphql.")
-    api.add_argument("--host", default="127.0.0.1", help="address (default 127.0.0.1)")
+    api.add_argument("--host", type=host, default="127.0.0.1", help="address (default 127.0.0.1)")
     api.add_argument("--port", type=port, default=8000, help="port (default 8000)")
     api.add_argument("--workers", type=processes, default=1,
                      help="processes serving requests (default 1); each limits a token's rate on its own")

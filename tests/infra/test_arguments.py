@@ -16,7 +16,8 @@ LONG = "9" * 100_000
     ["project", "--processes", "0"], ["project", "--processes", "65"], ["project", "--processes", LONG],
     ["up", "--projectors", "３"], ["up", "--workers", "1.5"], ["api", "--workers", "\x00"],
     ["bench", "generate", "--compounds", LONG], ["api", "--port", "70000"], ["api", "--port", "-1"],
-    ["up", "--port", LONG], ["api", "--port", "８０"],
+    ["up", "--port", LONG], ["api", "--port", "８０"], ["api", "--host", "a\x00b"], ["up", "--host", "a\udc80"],
+    ["api", "--host", LONG], ["api", "--host", ""],
 ])
 def test_a_hostile_value_is_a_usage_error_that_quotes_a_short_prefix(argv, capsys):
     with pytest.raises(SystemExit) as exited:
