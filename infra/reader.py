@@ -43,7 +43,7 @@ from tqdm import tqdm
 
 from infra import wire
 from services.common.published import PublishedEvent
-from infra.database import connect, database_away, ensure_schema, riding_out, schema_changes
+from infra.database import array_literal, connect, database_away, ensure_schema, riding_out, schema_changes
 from infra.leases import LEASES_DDL, RENEW_SECONDS, LeaseLost, Leases, new_holder
 from infra.settings import Settings
 from infra.topics import NO_TOPIC_CREATION, ensure_topics, high_watermarks, partitions_of, records_at
@@ -326,8 +326,8 @@ class TopicReader:
 
             events = [e for _, e in decoded if isinstance(e, PublishedEvent)]
             versions = dict(cur.execute(
-                "SELECT aggregate_id, version FROM projected_aggregates WHERE aggregate_id = ANY(%s)",
-                ([e.aggregate_id for e in events],),
+                "SELECT aggregate_id, version FROM projected_aggregates WHERE aggregate_id = ANY(%s::uuid[])",
+                (array_literal({e.aggregate_id for e in events}),),
             ).fetchall()) if events else {}
             changed: dict[UUID, tuple[str, int]] = {}
             for record, event in decoded:
@@ -348,11 +348,13 @@ class TopicReader:
                 versions[event.aggregate_id] = event.aggregate_version
                 changed[event.aggregate_id] = (event.body.value, event.aggregate_version)
                 applied += 1
-            if changed:
-                cur.executemany(
-                    "INSERT INTO projected_aggregates (aggregate_id, body, version) VALUES (%s, %s, %s)"
+            if changed:  # one statement a poll, not one an aggregate (a third of a rebuild's statements)
+                cur.execute(
+                    "INSERT INTO projected_aggregates (aggregate_id, body, version)"
+                    " SELECT * FROM unnest(%s::uuid[], %s::text[], %s::bigint[])"
                     " ON CONFLICT (aggregate_id) DO UPDATE SET version = EXCLUDED.version",
-                    [(a, b, v) for a, (b, v) in changed.items()],
+                    (array_literal(changed), array_literal(b for b, _ in changed.values()),
+                     array_literal(v for _, v in changed.values())),
                 )
             cur.executemany(
                 "INSERT INTO projector_offsets (topic, partition, next_offset, generation)"
