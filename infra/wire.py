@@ -165,6 +165,8 @@ def decode(headers: list[tuple[str, bytes]], value: bytes | None) -> PublishedEv
             f"not valid Avro for {qualified_name} {print_}: {len(value) - buffer.tell()} bytes left over"
         )
     envelope = record.pop("envelope")
+    if envelope["body"] != qualified_name.partition(".")[0]:  # a body unknown, or another's
+        raise UndecodableMessage(f"the envelope's body {envelope['body'][:100]!r} is not that of {qualified_name}")
     return PublishedEvent(
         event_id=envelope["event_id"],
         type=qualified_name,

@@ -4,6 +4,7 @@ processes (relay, projector, API) started as subprocesses so they can be killed 
 
 from __future__ import annotations
 
+import io
 import os
 import signal
 import subprocess
@@ -15,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+import fastavro
 import hypothesis
 import psycopg
 import pytest
@@ -22,6 +24,7 @@ import pytest
 from api import tokens
 from api.principals import Principal
 from infra.database import drop_database, ensure_database
+from infra import wire
 from infra.embedded import EmbeddedBroker, EmbeddedPostgres, free_port
 from infra.settings import Settings
 from services.bootstrap import Services, bootstrap
@@ -46,6 +49,21 @@ def wait_until(condition: Callable[[], bool], what: str, timeout: float = WAIT_S
             return
         time.sleep(0.05)
     raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
+
+
+def with_body(message: wire.Message, body: str) -> tuple[list[tuple[str, bytes]], bytes]:
+    """A message's headers, and its value written again with its envelope naming ``body``: valid
+    Avro, as a producer to the topics could forge it."""
+    event = wire.decode(message.headers, message.value)
+    buffer = io.BytesIO()
+    fastavro.schemaless_writer(buffer, wire._writer(event.type)[1], {
+        "envelope": {"event_id": event.event_id, "body": body, "compound_id": event.compound_id,
+                     "aggregate_id": event.aggregate_id, "aggregate_version": event.aggregate_version,
+                     "actor": event.actor, "occurred_at": event.occurred_at,
+                     "correlation_id": event.correlation_id, "causation_id": event.causation_id},
+        **event.data,
+    })
+    return message.headers, buffer.getvalue()
 
 
 @pytest.fixture(scope="session")

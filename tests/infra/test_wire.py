@@ -9,7 +9,7 @@ from infra import schemas, wire
 from services.bootstrap import bootstrap
 from services.common.bodies import Body
 from services.common.context import acting
-from tests.conftest import BEIYUAN
+from tests.conftest import BEIYUAN, with_body
 
 GENERATION = 1795300000000000
 
@@ -60,6 +60,9 @@ def replace_header(headers, name, value):
 
 
 @pytest.mark.parametrize("mangle, reason", [
+    (lambda m: with_body(m, "nobody"), "body 'nobody' is not that of owners_committee"),
+    (lambda m: with_body(m, "branch"), "body 'branch' is not that of owners_committee"),
+    (lambda m: with_body(m, ""), "body '' is not that of owners_committee"),
     (lambda m: (m.headers, b"\x00\x01garbage"), "not valid Avro"),
     (lambda m: (m.headers, m.value + b"\x00"), "left over"),
     (lambda m: (replace_header(m.headers, "siwei_schema", b"0123456789abcdef"), m.value),

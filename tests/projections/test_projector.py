@@ -30,7 +30,7 @@ from services.owners_committee.exclusive_unit import OwnersRoll
 from services.residents.compound import Compound
 from services.common.application import Receipt
 from services.common.context import acting
-from tests.conftest import wait_until
+from tests.conftest import wait_until, with_body
 
 
 def register_compound(system, name="北苑小区"):
@@ -369,6 +369,8 @@ def test_messages_that_are_not_readable_events_are_set_aside_and_the_projector_g
     producer.send(topic, key=real.key, value=b"\x02not avro at all", headers=headers)
     producer.send(topic, key=real.key, value=real.value, headers=bad_fingerprint)
     producer.send(topic, key=b"x", value=b"{\"hello\": 1}", headers=[])
+    for body in ("nobody", "branch"):  # valid Avro, its envelope naming no body, or another's
+        producer.send(topic, key=real.key, value=with_body(real, body)[1], headers=headers)
     producer.flush()
 
     system.start_projector()
@@ -377,7 +379,8 @@ def test_messages_that_are_not_readable_events_are_set_aside_and_the_projector_g
     system.wait_projected(compound, later)
 
     reasons = sorted(r[0] for r in system.query("SELECT reason FROM projections.dead_letters"))
-    assert len(reasons) == 3
+    assert len(reasons) == 5
+    assert sum("is not that of residents.CompoundRegistered" in r for r in reasons) == 2
     assert "not valid Avro" in reasons[2] or any("not valid Avro" in r for r in reasons)
     assert any("unknown schema fingerprint" in r for r in reasons)
     assert any("missing or foreign ce_type" in r for r in reasons)
