@@ -134,9 +134,17 @@ class PartitionState:
     generation: int | None = None
 
 
+# What a generation header that names no generation counts as (not digits, or more of them than
+# a bigint holds): never recorded by a relay, whose generations are microseconds since 1970.
+NOT_A_GENERATION = 2**63 - 1
+
+
 def generation_of(record: ConsumerRecord) -> int | None:
+    """The relay's generation a message names; None if it has no generation header."""
     value = wire.header(record.headers, wire.GENERATION_HEADER)
-    return int(value) if value and value.isdigit() else None
+    if value is None:
+        return None
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= 18 else NOT_A_GENERATION
 
 
 @dataclass(frozen=True)
@@ -298,8 +306,9 @@ class TopicReader:
                 for record in records:
                     generation = generation_of(record)
                     if generation is not None and not self.believed(tp.topic, generation):
-                        decoded.append((record, f"generation {generation} was never recorded by the relay"
-                                                " of this topic: a forged or foreign header"))
+                        # The header's value is kept with the message in dead_letters.headers.
+                        decoded.append((record, "a generation never recorded by the relay of this topic:"
+                                                " a forged or foreign header"))
                         state.next_offset = record.offset + 1
                         continue
                     if generation is not None and state.generation is not None:

@@ -447,12 +447,13 @@ def test_a_forged_generation_header_is_set_aside_and_no_event_is_lost(system, ca
     run_relays(system.settings, threading.Event(), until_caught_up=True)
     Projector(system.settings).run(threading.Event(), until_caught_up=True)
 
-    # Anyone able to produce to the topics claims a generation the relay never started.
-    forged = [(wire.GENERATION_HEADER, b"99999999999999999"), ("ce_type", b"siwei.residents.CaseRaised")]
+    # Anyone able to produce to the topics claims a generation the relay never started, or one
+    # that is no generation: more digits than a bigint holds, or digits of another script.
     producer = KafkaProducer(bootstrap_servers=system.settings.kafka_bootstrap)
     for body in Body:
         for partition in range(3):
-            for _ in range(3):
+            for named in (b"99999999999999999", b"9" * 25, "１２３".encode()):
+                forged = [(wire.GENERATION_HEADER, named), ("ce_type", b"siwei.residents.CaseRaised")]
                 producer.send(body.topic, key=b"x", value=b"\x00garbage", headers=forged, partition=partition)
     producer.flush()
     receipts = register_units(system, compound, 10, 30)
