@@ -124,8 +124,14 @@ def in_savepoint(cur: psycopg.Cursor, handler: Handler, event: PublishedEvent) -
     except Exception as error:
         if is_transient(error):
             raise
-        return f"{type(error).__name__}: {error}"
+        return storable(f"{type(error).__name__}: {error}")
     return None
+
+
+def storable(text: str) -> str:
+    """``text`` as a text or JSON column can hold it: a NUL (which neither can) as U+FFFD, as the
+    headers' bytes that are no UTF-8 are."""
+    return text.replace("\x00", "\ufffd")
 
 
 @dataclass
@@ -397,7 +403,8 @@ class TopicReader:
                    handler: str | None = None) -> None:
         kind = (record.topic, record.partition, f" for {view} ({handler})" if view else "", reason)
         self._noted.setdefault(kind, []).append(record.offset)
-        headers = {k: (v.decode("utf-8", "replace") if v is not None else None) for k, v in record.headers}
+        headers = {storable(k): (storable(v.decode("utf-8", "replace")) if v is not None else None)
+                   for k, v in record.headers}
         cur.execute(
             "INSERT INTO dead_letters (topic, partition, \"offset\", generation, reason, key, headers,"
             " value, event_id, event_type, view, handler) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"

@@ -371,6 +371,9 @@ def test_messages_that_are_not_readable_events_are_set_aside_and_the_projector_g
     producer.send(topic, key=b"x", value=b"{\"hello\": 1}", headers=[])
     for body in ("nobody", "branch"):  # valid Avro, its envelope naming no body, or another's
         producer.send(topic, key=real.key, value=with_body(real, body)[1], headers=headers)
+    # NUL and bytes that are no UTF-8 in the headers, which a JSON column cannot hold as they are.
+    producer.send(topic, key=b"\x00", value=b"\x00", headers=[
+        ("ce_type", b"siwei.residents.Compound\x00Registered"), ("note\x00", b"\x00\xff")])
     producer.flush()
 
     system.start_projector()
@@ -379,7 +382,8 @@ def test_messages_that_are_not_readable_events_are_set_aside_and_the_projector_g
     system.wait_projected(compound, later)
 
     reasons = sorted(r[0] for r in system.query("SELECT reason FROM projections.dead_letters"))
-    assert len(reasons) == 5
+    assert len(reasons) == 6
+    assert any("unknown event type 'residents.Compound\\x00Registered'" in r for r in reasons)
     assert sum("is not that of residents.CompoundRegistered" in r for r in reasons) == 2
     assert "not valid Avro" in reasons[2] or any("not valid Avro" in r for r in reasons)
     assert any("unknown schema fingerprint" in r for r in reasons)
