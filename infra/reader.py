@@ -11,7 +11,8 @@ where the old one did and show nothing new. A partition that ends below the read
 recreated: it is read again from the start too.
 
 No single message stops a reader. One that is not a Siwei event this code can read is set aside
-in ``dead_letters`` with the reason. An event a handler cannot apply (any error but a lost
+in ``dead_letters`` with the reason; one kafka-python cannot parse (it would fail on it at every
+poll) with the rest of its batch. An event a handler cannot apply (any error but a lost
 connection) is set aside for that handler alone, with the event id, the handler and the error:
 the batch is applied again event by event, each handler in a savepoint, and every other handler
 and every later event goes on. Each time a reader starts it applies again what it set aside, in
@@ -46,7 +47,8 @@ from services.common.published import PublishedEvent
 from infra.database import array_literal, connect, database_away, ensure_schema, riding_out, schema_changes
 from infra.leases import LEASES_DDL, RENEW_SECONDS, LeaseLost, Leases, new_holder
 from infra.settings import Settings
-from infra.topics import NO_TOPIC_CREATION, ensure_topics, high_watermarks, partitions_of, records_at
+from infra.topics import (NO_TOPIC_CREATION, cannot_parse, ensure_topics, high_watermarks, offsets_consumer,
+                          partitions_of, records_at, unparsable)
 from services.common.bodies import Body
 
 log = logging.getLogger(__name__)
@@ -151,6 +153,17 @@ def generation_of(record: ConsumerRecord) -> int | None:
     if value is None:
         return None
     return int(value) if value.isascii() and value.isdigit() and len(value) <= 18 else NOT_A_GENERATION
+
+
+@dataclass(frozen=True)
+class Unparsed:
+    """Where a message kafka-python cannot parse lies: set aside with nothing of it but that."""
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None = None
+    value: bytes | None = None
+    headers: tuple = ()
 
 
 @dataclass(frozen=True)
@@ -371,17 +384,26 @@ class TopicReader:
                     (array_literal(changed), array_literal(b for b, _ in changed.values()),
                      array_literal(v for _, v in changed.values())),
                 )
-            cur.executemany(
-                "INSERT INTO projector_offsets (topic, partition, next_offset, generation)"
-                " VALUES (%s, %s, %s, %s) ON CONFLICT (topic, partition) DO UPDATE SET"
-                " next_offset = EXCLUDED.next_offset, generation = EXCLUDED.generation",
-                [(tp.topic, tp.partition, s.next_offset, s.generation) for tp, s in touched.items()],
-            )
-        for (topic, partition, view, reason), offsets in self._noted.items():  # committed: say so, once a kind
+            self._commit_offsets(cur, touched)
+        self._noted_said()
+        return BatchOutcome(applied, duplicates, set_aside, rewound)
+
+    @staticmethod
+    def _commit_offsets(cur: psycopg.Cursor, states: dict[TopicPartition, PartitionState]) -> None:
+        cur.executemany(
+            "INSERT INTO projector_offsets (topic, partition, next_offset, generation)"
+            " VALUES (%s, %s, %s, %s) ON CONFLICT (topic, partition) DO UPDATE SET"
+            " next_offset = EXCLUDED.next_offset, generation = EXCLUDED.generation",
+            [(tp.topic, tp.partition, s.next_offset, s.generation) for tp, s in states.items()],
+        )
+
+    def _noted_said(self) -> None:
+        """What was set aside, now committed: said once a kind."""
+        for (topic, partition, view, reason), offsets in self._noted.items():
             where = (f"@{offsets[0]}" if len(offsets) == 1
                      else f" ({len(offsets)} messages, @{offsets[0]}…{offsets[-1]})")
             log.warning("%s set aside %s/%s%s%s: %s", self.role, topic, partition, where, view, reason)
-        return BatchOutcome(applied, duplicates, set_aside, rewound)
+        self._noted = {}
 
     def _handle(self, cur: psycopg.Cursor, record: ConsumerRecord, event: PublishedEvent,
                 isolated: bool) -> int:
@@ -398,9 +420,10 @@ class TopicReader:
                 failed += 1
         return failed
 
-    def _set_aside(self, cur: psycopg.Cursor, record: ConsumerRecord, reason: str, *,
+    def _set_aside(self, cur: psycopg.Cursor, record: ConsumerRecord | Unparsed, reason: str, *,
                    event: PublishedEvent | None = None, view: str = WHOLE_MESSAGE,
                    handler: str | None = None) -> None:
+        reason = storable(reason)
         kind = (record.topic, record.partition, f" for {view} ({handler})" if view else "", reason)
         self._noted.setdefault(kind, []).append(record.offset)
         headers = {storable(k): (storable(v.decode("utf-8", "replace")) if v is not None else None)
@@ -612,15 +635,16 @@ class TopicReader:
             if not self.states:  # every partition is another process's, for now
                 stop.wait(POLL_MS / 1000)
                 continue
-            batch = consumer.poll(timeout_ms=POLL_MS)
-            if batch:
-                try:
+            try:
+                batch = self._poll(conn, consumer)
+                if batch:
                     rewound = self.apply(conn, batch).rewound
-                except LeaseLost as error:
-                    log.info("%s: %s; claiming again", self.role, error)
-                    self._claim(conn, consumer, reassign=True)
-                    claimed = time.monotonic()
-                    continue
+            except LeaseLost as error:
+                log.info("%s: %s; claiming again", self.role, error)
+                self._claim(conn, consumer, reassign=True)
+                claimed = time.monotonic()
+                continue
+            if batch:
                 bar.update(sum(len(records) for records in batch.values()))
             else:
                 rewound = self.shrunk(consumer, sorted(self.states))
@@ -633,6 +657,45 @@ class TopicReader:
             for tp in rewound:
                 consumer.seek(tp, 0)
         return False
+
+    def _poll(self, conn: psycopg.Connection, consumer: KafkaConsumer) -> dict[TopicPartition, list[ConsumerRecord]]:
+        """A poll's records; none if it failed on a message kafka-python cannot parse, passed."""
+        try:
+            return consumer.poll(timeout_ms=POLL_MS)
+        except Exception as error:
+            if not cannot_parse(error):
+                raise
+            self._pass_unparsable(conn, consumer, error)
+            return {}
+
+    def _pass_unparsable(self, conn: psycopg.Connection, consumer: KafkaConsumer, error: Exception) -> None:
+        """A poll failed parsing a message, and would at every poll: the batch that holds it is
+        set aside whole, as one dead letter (a batch is one producer's: the relay's messages are
+        never in another's), and reading goes on after it. Raises ``error`` if no partition this
+        process reads holds such a message at its position."""
+        probe = offsets_consumer(self.settings.kafka_bootstrap, f"siwei-{self.role}-probe")
+        try:
+            for tp in sorted(self.states):
+                start = self.position(tp)
+                if not unparsable(probe, tp, start):
+                    continue
+                past, end = start + 1, high_watermarks(probe, [tp])[tp]  # the first readable offset after
+                while past < end:
+                    middle = (past + end) // 2
+                    past, end = (middle + 1, end) if unparsable(probe, tp, middle) else (past, middle)
+                with conn.transaction(), conn.cursor() as cur:
+                    self.leases.check(cur, {tp})
+                    self._set_aside(cur, Unparsed(tp.topic, tp.partition, start),
+                                    f"kafka-python cannot read offsets {start} to {past - 1}:"
+                                    f" {type(error).__name__}: {error}")
+                    self.states[tp].next_offset = past
+                    self._commit_offsets(cur, {tp: self.states[tp]})
+                self._noted_said()
+                consumer.seek(tp, past)
+                return
+        finally:
+            probe.close()
+        raise error
 
     def committed(self, conn: psycopg.Connection) -> dict[TopicPartition, int]:
         """Every partition's offset as committed with the views, by whichever process read it."""

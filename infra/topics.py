@@ -15,7 +15,7 @@ from uuid import UUID
 from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
 from kafka.consumer.fetcher import ConsumerRecord
 from kafka.admin import NewTopic
-from kafka.errors import KafkaTimeoutError, TopicAlreadyExistsError
+from kafka.errors import CorruptRecordError, KafkaError, KafkaTimeoutError, TopicAlreadyExistsError
 from kafka.net.compat import KafkaNetClient
 
 from services.common.bodies import Body
@@ -155,3 +155,31 @@ def records_at(consumer: KafkaConsumer, offsets: dict[TopicPartition, int],
                 if record.offset == offsets[tp]:
                     found[tp] = record
     return found
+
+
+def cannot_parse(error: BaseException) -> bool:
+    """Whether a poll failed on what a partition holds, not on the broker: kafka-python parsing a
+    message it cannot read (a header key that is no UTF-8, a corrupt batch). It fails so at every
+    poll from that message on: the reader must pass it (``infra.reader``)."""
+    return isinstance(error, CorruptRecordError) or not isinstance(error, KafkaError)
+
+
+def unparsable(consumer: KafkaConsumer, tp: TopicPartition, offset: int, timeout: float = 5.0) -> bool:
+    """Whether kafka-python fails to parse what ``tp`` holds at ``offset``. A fetch answers whole
+    batches, each parsed from its start, so this holds from a message it cannot read to the end of
+    that message's batch, and not after. Reassigns and moves the consumer."""
+    consumer.assign([tp])
+    consumer.seek(tp, offset)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if consumer.poll(timeout_ms=100, max_records=1):
+                return False
+        except Exception as error:
+            if not cannot_parse(error):
+                raise
+            return True
+        mark = consumer.highwater(tp)
+        if mark is not None and offset >= mark:
+            return False
+    return False

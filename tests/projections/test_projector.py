@@ -392,6 +392,38 @@ def test_messages_that_are_not_readable_events_are_set_aside_and_the_projector_g
     assert system.processes["projector"].poll() is None
 
 
+class NoUtf8(str):
+    """A header key that kafka-python's producer writes as bytes that are no UTF-8."""
+
+    def encode(self, *args, **kwargs) -> bytes:
+        return b"\xff\xfe"
+
+
+def test_a_batch_kafka_python_cannot_parse_is_set_aside_whole_and_the_projector_goes_on(system):
+    compound = register_compound(system)
+    ensure_topics(system.settings.kafka_bootstrap, 3)
+    # Three messages in one batch, on the compound's partition; kafka-python reads the first (no
+    # Siwei event: set aside) and fails parsing the second at every poll from there on.
+    producer = KafkaProducer(bootstrap_servers=system.settings.kafka_bootstrap, linger_ms=500)
+    key = str(compound.aggregate_id).encode()
+    for headers in ([], [(NoUtf8("k"), b"v")], []):
+        producer.send(Body.RESIDENTS.topic, key=key, value=b"x", headers=headers)
+    producer.flush()
+
+    system.start_projector()
+    system.start_relay()
+    later = register_compound(system, "红运花园")
+    system.wait_projected(compound, later)
+
+    letters = system.query('SELECT "offset", reason, value FROM projections.dead_letters ORDER BY "offset"')
+    assert [(offset, value) for offset, _, value in letters] == [(0, b"x"), (1, None)]
+    assert letters[0][1].startswith("missing or foreign ce_type")
+    assert letters[1][1].startswith("kafka-python cannot read offsets 1 to 2: CorruptRecordError"), letters[1][1]
+    assert "UnicodeDecodeError" in letters[1][1]
+    assert sorted(r[0] for r in system.query("SELECT name FROM projections.compounds")) == ["北苑小区", "红运花园"]
+    assert system.processes["projector"].poll() is None
+
+
 class Mentions(View):
     """A second view of compounds, for the test: it can apply what the compounds view cannot."""
 
