@@ -122,7 +122,7 @@ def high_watermarks(
     consumer.seek_to_end(*partitions)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        consumer.poll(timeout_ms=FETCH_AT_ONCE_MS)  # a poll lasts its timeout when no records come
+        polled(consumer, FETCH_AT_ONCE_MS)  # a poll lasts its timeout when no records come
         marks = {tp: consumer.highwater(tp) for tp in partitions}
         if all(mark is not None for mark in marks.values()):
             return marks
@@ -150,11 +150,23 @@ def records_at(consumer: KafkaConsumer, offsets: dict[TopicPartition, int],
     found: dict[TopicPartition, ConsumerRecord] = {}
     deadline = time.monotonic() + timeout
     while len(found) < len(offsets) and time.monotonic() < deadline:
-        for tp, records in consumer.poll(timeout_ms=100).items():
+        for tp, records in polled(consumer, 100).items():
             for record in records:
                 if record.offset == offsets[tp]:
                     found[tp] = record
     return found
+
+
+def polled(consumer: KafkaConsumer, timeout_ms: int) -> dict[TopicPartition, list[ConsumerRecord]]:
+    """A poll for what a partition says of itself (its end, a record at an offset), past what
+    kafka-python cannot parse: it raises such a failure once, at the next poll of the consumer
+    after the records it read before it, whatever that poll is for."""
+    try:
+        return consumer.poll(timeout_ms=timeout_ms)
+    except Exception as error:
+        if not cannot_parse(error):
+            raise
+        return {}
 
 
 def cannot_parse(error: BaseException) -> bool:
