@@ -60,14 +60,8 @@ class Context:
     person_keys: DataLoader[UUID, bytes | None] = field(init=False)
 
     def __post_init__(self) -> None:
-        self.person_keys = DataLoader(load_fn=self._load_keys)
-
-    async def _load_keys(self, person_ids: list[UUID]) -> list[bytes | None]:
-        async with self.read_models.connection() as conn:
-            found = dict(await (await conn.execute(
-                "SELECT person_id, key FROM personal.keys WHERE person_id = ANY(%s)", (person_ids,)
-            )).fetchall())
-        return [bytes(found[p]) if found.get(p) is not None else None for p in person_ids]
+        # Not a method of the context: that would be a reference cycle a request (api.schema.Execution).
+        self.person_keys = DataLoader(load_fn=functools.partial(_load_keys, self.read_models))
 
     async def shown(self, value: Any, field: str, compound_id: UUID | None) -> Any:
         """A value with its sealed personal data opened (``[erased]`` where erased), for a
@@ -141,6 +135,14 @@ class Context:
 
 
 Info = strawberry.Info[Context, None]
+
+
+async def _load_keys(read_models: AsyncConnectionPool, person_ids: list[UUID]) -> list[bytes | None]:
+    async with read_models.connection() as conn:
+        found = dict(await (await conn.execute(
+            "SELECT person_id, key FROM personal.keys WHERE person_id = ANY(%s)", (person_ids,)
+        )).fetchall())
+    return [bytes(found[p]) if found.get(p) is not None else None for p in person_ids]
 
 
 @functools.lru_cache(maxsize=1_024)

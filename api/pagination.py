@@ -89,17 +89,19 @@ class Connection(Generic[T]):
 def asked(info: Info) -> set[str]:
     """The fields the request asks of the value the resolver answers, through fragments too."""
     names: set[str] = set()
-
-    def walk(selections: Sequence[Selection]) -> None:
-        for selection in selections:
-            if isinstance(selection, SelectedField):
-                names.add(selection.name)
-            else:
-                walk(selection.selections)
-
     for selected in info.selected_fields:
-        walk(selected.selections)
+        _add_names(selected.selections, names)
     return names
+
+
+def _add_names(selections: Sequence[Selection], names: set[str]) -> None:
+    # A function of the module, not a closure calling itself: that would be a reference cycle a
+    # request, left for the garbage collector (see api.schema.Execution).
+    for selection in selections:
+        if isinstance(selection, SelectedField):
+            names.add(selection.name)
+        else:
+            _add_names(selection.selections, names)
 
 
 def _connection(edges: list[Edge[T]], has_next_page: bool, counted: int | None) -> Connection[T]:

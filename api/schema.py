@@ -6,8 +6,9 @@ from __future__ import annotations
 import logging
 
 import strawberry
-from graphql import GraphQLError
+from graphql import GraphQLError, GraphQLResolveInfoHelpers
 from strawberry.extensions import AddValidationRules, MaskErrors, ParserCache, QueryDepthLimiter, ValidationCache
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types import ExecutionContext
 
 from api.assembly.schema import AssemblyMutations, AssemblyQueries
@@ -73,6 +74,24 @@ class MaskFaults(MaskErrors):
 # (QueryDepthLimiter makes a new class each time it is built).
 VALIDATION_RULES = [*QueryDepthLimiter(max_depth=MAX_DEPTH).validation_rules, CostLimit]
 
+
+class Execution(StrawberryGraphQLCoreExecutionContext):
+    """Strawberry's executor, leaving no reference cycle behind a request. graphql-core keeps the
+    helpers it hands to resolvers as bound methods of the executor itself: a cycle a request, with
+    everything of the request it reaches, that only the garbage collector frees. With sixteen
+    requests in flight, its collections (gathering the requests' objects into the oldest
+    generation, then walking it) were pauses of 5 to 28 ms, every answer in flight waiting: most of
+    the queries' p99. Here the helpers are made when a field's info is built, and not kept."""
+
+    @property
+    def async_helpers(self) -> GraphQLResolveInfoHelpers:
+        return GraphQLResolveInfoHelpers(gather=self.gather_async_work, track=self.track_async_work)
+
+    @async_helpers.setter
+    def async_helpers(self, _kept_by_graphql_core: GraphQLResolveInfoHelpers) -> None:
+        pass
+
+
 class SiweiSchema(strawberry.Schema):
     def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
         """A fault is logged with its traceback; a client's mistake not at all (the answer says
@@ -82,12 +101,17 @@ class SiweiSchema(strawberry.Schema):
                 log.warning("a query could not reach the database: %s", error.original_error)
             elif is_unexpected(error):
                 log.error("%s", error, exc_info=error.original_error)
+            # Logged: the tracebacks go, which hold the frames that hold the errors (a cycle a refusal).
+            error.__traceback__ = None
+            if error.original_error is not None:
+                error.original_error.__traceback__ = None
 
 
 schema = SiweiSchema(
     query=Query,
     mutation=Mutation,
     scalar_overrides=SCALAR_OVERRIDES,
+    execution_context_class=Execution,
     extensions=[  # factories: each request gets fresh extensions
         CheckTexts,
         EnforceRights,
