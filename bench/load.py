@@ -17,16 +17,22 @@ from urllib.parse import urlsplit
 
 
 class Connection:
-    """One kept-alive connection, one request at a time."""
+    """One kept-alive connection, one request at a time; connected again after an answer that
+    ends it (``Connection: close``, as an API worker holding more than its share answers)."""
 
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, host: str, path: str) -> None:
-        self.reader, self.writer, self.host, self.path = reader, writer, host, path
+    def __init__(self, url: str) -> None:
+        self.url = urlsplit(url)
+        self.host, self.path = self.url.netloc, self.url.path
+        self.writer: asyncio.StreamWriter | None = None
 
     @classmethod
     async def open(cls, url: str) -> Connection:
-        parts = urlsplit(url)
-        reader, writer = await asyncio.open_connection(parts.hostname, parts.port)
-        return cls(reader, writer, parts.netloc, parts.path)
+        connection = cls(url)
+        await connection.connect()
+        return connection
+
+    async def connect(self) -> None:
+        self.reader, self.writer = await asyncio.open_connection(self.url.hostname, self.url.port)
 
     async def post(self, document: dict, token: str) -> tuple[int, dict]:
         body = json.dumps(document).encode()
@@ -39,10 +45,14 @@ class Connection:
         if "content-length" not in headers:
             raise RuntimeError(f"the server answered without a Content-Length: {status_line}")
         answer = await self.reader.readexactly(int(headers["content-length"]))
+        if headers.get("connection", "").lower() == "close":
+            self.close()
+            await self.connect()
         return int(status_line.split(" ", 2)[1]), json.loads(answer)
 
     def close(self) -> None:
-        self.writer.close()
+        if self.writer is not None:
+            self.writer.close()
 
 
 def load(url: str, clients: int, seconds: float,

@@ -97,7 +97,7 @@ def cmd_api(args: argparse.Namespace, settings: Settings) -> int:
     from infra import listening
     from infra.embedded import servers
 
-    if args.worker and args.workers != 1:
+    if args.worker is not None and args.workers != 1:
         print("siwei api: a --worker is one process: it takes no --workers", file=sys.stderr)
         return 2
     with servers(settings) as resolved:
@@ -111,16 +111,23 @@ def cmd_api(args: argparse.Namespace, settings: Settings) -> int:
         os.environ.update(resolved.child_environment())  # each worker reads its settings from it
         # Each worker counts its requests there; /metrics sums them (api.probes).
         counted = resolved.data_dir / "metrics" / f"api-{chosen}"
-        if not args.worker:
+        if args.worker is None:
             shutil.rmtree(counted, ignore_errors=True)
         counted.mkdir(parents=True, exist_ok=True)
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(counted)
+        shares = counted / "connections"  # how many each worker holds (listening.Shares)
         if args.workers == 1:
-            listening.serve(args.host, args.port, beside_others=args.worker)
+            try:
+                held = listening.Shares(shares, args.worker) if args.worker is not None and shares.exists() else None
+            except ValueError as error:
+                print(f"siwei api: --worker {args.worker}: {error}", file=sys.stderr)
+                return 2
+            listening.serve(args.host, args.port, worker=args.worker, shares=held)
             return 0
+        listening.share_out(shares, args.workers)
         workers = Supervisor(resolved, {
-            f"api worker {n + 1}": ["api", "--host", args.host, "--port", str(chosen), "--worker"]
-            for n in range(args.workers)})
+            f"api worker {n}": ["api", "--host", args.host, "--port", str(chosen), "--worker", str(n)]
+            for n in range(1, args.workers + 1)})
         stop = Shutdown().event
         workers.start_all()
         try:
@@ -430,9 +437,10 @@ def parser() -> argparse.ArgumentParser:
     api.add_argument("--port", type=port, default=8000, help="port (default 8000)")
     api.add_argument("--workers", type=processes, default=1,
                      help="processes serving requests (default 1); each limits a token's rate on its own")
-    api.add_argument("--worker", action="store_true",
-                     help="one of the workers `--workers N` starts: listens beside the others on the port"
-                     " (SO_REUSEPORT), keeps the metrics they counted, ends with the siwei api that started it")
+    api.add_argument("--worker", type=processes, metavar="N",
+                     help="the Nth of the workers `--workers` starts: listens beside the others on the port"
+                     " (SO_REUSEPORT), shares the connections out with them, keeps the metrics they counted, ends"
+                     " with the siwei api that started it")
     api.set_defaults(run=cmd_api)
 
     commands.add_parser(

@@ -1,10 +1,13 @@
 """``siwei api --workers N``: each worker listens on a socket of its own on the one port, so that
 connections arriving together are shared out among the workers (on uvicorn's one shared socket the
-first worker awake took them all, as often as not); a dead worker is started again; the workers
-end with the ``siwei api`` that started them, and the port is then free for the next one."""
+first worker awake took them all, as often as not); a worker holding more kept-alive connections
+than its share ends some after their answers, till each holds its share; a dead worker is started
+again; the workers end with the ``siwei api`` that started them, and the port is then free for the
+next one."""
 
 from __future__ import annotations
 
+import json
 import signal
 import socket
 
@@ -71,6 +74,80 @@ def test_the_workers_share_out_connections_that_arrive_together(system: System) 
     assert _answers(url, token)
 
 
+class KeptAlive:
+    """A client on one kept-alive connection, connecting again when an answer ends it."""
+
+    def __init__(self, port: int, token: str) -> None:
+        self.port, self.token = port, token
+        self.socket = socket.create_connection(("127.0.0.1", port))
+        self.ended = 0  # answers that ended the connection
+
+    def ask(self) -> dict:
+        body = json.dumps({"query": "{ __typename }"}).encode()
+        self.socket.sendall(f"POST /graphql HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {self.token}\r\n"
+                            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n".encode() + body)
+        answer = self.socket.makefile("rb")
+        head = [answer.readline().decode().strip()]
+        while head[-1]:
+            head.append(answer.readline().decode().strip())
+        headers = dict(line.lower().split(": ", 1) for line in head[1:-1])
+        data = json.loads(answer.read(int(headers["content-length"])))
+        answer.close()
+        if headers.get("connection") == "close":
+            self.ended += 1
+            self.socket.close()
+            self.socket = socket.create_connection(("127.0.0.1", self.port))
+        return data
+
+    def close(self) -> None:
+        self.socket.close()
+
+
+def _holder(workers: list[psutil.Process], client: KeptAlive) -> int:
+    """Which worker accepted the client's connection."""
+    mine = client.socket.getsockname()[1]
+
+    def accepted() -> list[int]:
+        return [n for n, worker in enumerate(workers) if any(
+            c.raddr and c.raddr.port == mine for c in worker.net_connections(kind="tcp"))]
+
+    wait_until(accepted, "the connection accepted")
+    return accepted()[0]
+
+
+def test_a_worker_holding_more_than_its_share_ends_kept_alive_connections(system: System) -> None:
+    system.start_api("--workers", "2")
+    port = system.api_port
+    wait_until(lambda: _listening(system, 2), "two workers listening")
+    workers = _workers(system)
+    # Uneven to begin with: 24 connections on the first worker, 8 on the second, whatever the hash.
+    wanted, clients = [CLIENTS * 3 // 4, CLIENTS // 4], []
+    while len(clients) < CLIENTS:
+        client = KeptAlive(port, system.token("auditor:street:北苑街道"))  # a token each: a rate limit each
+        holder = _holder(workers, client)
+        if wanted[holder]:
+            wanted[holder] -= 1
+            clients.append(client)
+        else:
+            client.close()
+    try:
+        def even() -> bool:
+            answers = [client.ask() for client in clients]  # each one, answered in full
+            assert answers == [{"data": {"__typename": "Query"}}] * CLIENTS
+            wait_until(lambda: sum(_held(w, port) for w in workers) == CLIENTS, "every connection accepted")
+            return [_held(w, port) for w in workers] == [CLIENTS // 2] * 2
+
+        wait_until(even, "each worker to hold half the connections")
+        ended = sum(client.ended for client in clients)
+        # Ended only while uneven: asked again and again, the connections stay where they are.
+        for _ in range(ROUNDS):
+            assert even()
+        assert sum(client.ended for client in clients) == ended
+    finally:
+        for client in clients:
+            client.close()
+
+
 def test_the_workers_end_with_their_api_and_leave_the_port_free(system: System) -> None:
     system.start_api("--workers", "2")
     port = system.api_port
@@ -102,6 +179,6 @@ def test_the_workers_end_with_their_api_and_leave_the_port_free(system: System) 
 
 
 def test_a_worker_takes_no_workers(system: System) -> None:
-    refused = system.siwei("api", "--worker", "--workers", "2", timeout=60)
+    refused = system.siwei("api", "--worker", "1", "--workers", "2", timeout=60)
     assert refused.returncode == 2
     assert "a --worker is one process" in refused.stderr
