@@ -81,7 +81,6 @@ class Shares:
     def surplus(self, count: int) -> bool:
         """Whether this worker, holding ``count`` connections, holds more than its share even once
         those leaving have gone; if so, one more is counted as leaving."""
-        self.held(count)
         total = sum(c for (c,) in COUNT.iter_unpack(self.counts))
         if count - self.leaving <= math.ceil(total / self.workers):
             return False
