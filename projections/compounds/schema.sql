@@ -23,8 +23,17 @@ CREATE TABLE IF NOT EXISTS exclusive_units (
 CREATE INDEX IF NOT EXISTS exclusive_units_by_compound ON exclusive_units (compound_id);
 
 -- The API remembers which compounds each auditor's area holds; any change here tells it to forget
--- (``CHANGED_CHANNEL`` in view.py).
-CREATE OR REPLACE FUNCTION compounds_changed() RETURNS trigger LANGUAGE plpgsql AS
-    $$ BEGIN PERFORM pg_notify('siwei_compounds_changed', ''); RETURN NULL; END $$;
+-- (``CHANGED_CHANNEL`` in view.py). Only where the API reads: a version built beside the schema
+-- serving, or a compound replayed for asOf, changes nothing it remembered (a switch announces
+-- itself). Where nothing says what serves, every change is announced.
+CREATE OR REPLACE FUNCTION compounds_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF to_regclass('projections.serving') IS NULL THEN
+        PERFORM pg_notify('siwei_compounds_changed', '');
+    ELSIF EXISTS (SELECT FROM projections.serving WHERE schema = TG_TABLE_SCHEMA) THEN
+        PERFORM pg_notify('siwei_compounds_changed', '');
+    END IF;
+    RETURN NULL;
+END $$;
 CREATE OR REPLACE TRIGGER compounds_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON compounds
     FOR EACH STATEMENT EXECUTE FUNCTION compounds_changed();

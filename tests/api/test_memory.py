@@ -3,8 +3,19 @@ outlives what it was read from."""
 
 from __future__ import annotations
 
+import threading
+from datetime import datetime, timezone
+from uuid import UUID
+
+import psycopg
+from psycopg import sql
+
 from api import tokens
 from api.principals import Principal
+from audit import asof
+from infra.relay import run_relays
+from projections.compounds.view import CHANGED_CHANNEL
+from projections.projector import Projector
 from services.common.context import acting
 from tests.conftest import graphql, wait_until
 
@@ -43,3 +54,35 @@ def test_a_remembered_token_is_refused_once_its_revocation_is_heard(system):
     # The API hears the revocation's NOTIFY a moment after its commit, not before revoke returns.
     wait_until(lambda: graphql(url, issued.secret, "{ viewer { kind } }").status_code == 401,
                "the revoked token to be refused", timeout=1.0)
+
+
+def test_only_the_compounds_the_api_reads_announce_their_changes(system):
+    """A version built beside the one serving, or a compound replayed for asOf, writes compounds the
+    API does not read: announcing them would make every API worker forget all it remembered, again
+    and again while a rebuild runs and at every asOf question."""
+    with psycopg.connect(system.settings.database_url, autocommit=True) as listener:
+        listener.execute(sql.SQL("LISTEN {}").format(sql.Identifier(CHANGED_CHANNEL)))
+
+        def announced() -> int:
+            return len(list(listener.notifies(timeout=0.5)))
+
+        compound = register_and_project(system, "北苑小区")
+        assert announced() >= 1  # the serving schema's compounds
+
+        Projector(system.settings, schema="beside").rebuild()
+        assert system.query("SELECT count(*) FROM beside.compounds")[0][0] == 1
+        asof.drop(system.settings.database_url, asof.build(system.settings.database_url, system.services, compound,
+                                                           datetime.now(timezone.utc)))
+        assert announced() == 0
+
+        register_and_project(system, "南苑小区")
+        assert announced() >= 1
+
+
+def register_and_project(system, name: str) -> UUID:
+    with acting("admin"):
+        receipt = system.services.residents.register_compound(
+            name=name, district="武侯区", street="晋阳街道", community="晋阳社区", households=10, residents=30)
+    run_relays(system.settings, threading.Event(), until_caught_up=True)
+    Projector(system.settings).run(threading.Event(), until_caught_up=True)
+    return receipt.aggregate_id
