@@ -21,7 +21,7 @@ from strawberry.asgi import GraphQL
 
 from api import graphiql, probes, read_models, tokens
 from api.context import Context
-from audit import access_log
+from audit import access_log, asof
 from api.enforcement import DENIALS_DDL
 from api.limits import MAX_BODY_BYTES, RateLimiter
 from api.memory import Memory
@@ -57,6 +57,7 @@ class SiweiGraphQL(GraphQL):
             reach=await request.app.state.memory.reach(principal),
             services=request.app.state.services,
             read_models=request.app.state.read_models,
+            replays=request.app.state.replays,
             access_log=request.app.state.access_log,
             idempotency_key=request.headers.get("idempotency-key"),
         )
@@ -190,6 +191,8 @@ def create_app(settings: Settings) -> Starlette:
         app.state.read_models = read_models.pool(settings.database_url, 2 * settings.db_pool)
         await app.state.read_models.open()
         app.state.memory = Memory(settings.database_url, app.state.read_models)
+        app.state.replays = asof.Replays(settings.database_url)
+        await asyncio.to_thread(asof.sweep, settings.database_url)  # what a process that died left
         listening = asyncio.create_task(app.state.memory.listen())
         app.state.access_log = access_log.AccessLog(settings.database_url)
         logging_access = asyncio.create_task(app.state.access_log.run())

@@ -23,6 +23,7 @@ from api.enforcement import Denial
 from api import probes
 from api.outage import MESSAGE
 from audit.access_log import AccessLog, Showing
+from audit.asof import Replays
 from audit.chain import AlreadyRecorded
 from api.principals import Principal
 from api.rights import EVERYWHERE, Reach
@@ -52,6 +53,7 @@ class Context:
     reach: Reach
     services: Services
     read_models: AsyncConnectionPool
+    replays: Replays
     access_log: AccessLog | None = None
     denials: list[Denial] = field(default_factory=list)
     showings: list[Showing] = field(default_factory=list)  # personal values shown, for the access log

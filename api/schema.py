@@ -12,7 +12,7 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types import ExecutionContext
 
 from api.assembly.schema import AssemblyMutations, AssemblyQueries
-from api.audit.schema import AccessQueries, AuditQueries, DropAsOf
+from api.audit.schema import AccessQueries, AuditQueries, GiveBackAsOf
 from api.cases.figures import CaseFigureQueries
 from api.cases.mutations import CaseMutations
 from api.cases.queries import CaseQueries
@@ -115,7 +115,7 @@ schema = SiweiSchema(
     extensions=[  # factories: each request gets fresh extensions
         CheckTexts,
         EnforceRights,
-        DropAsOf,
+        GiveBackAsOf,
         lambda: AddValidationRules(VALIDATION_RULES),
         lambda: MaskFaults(should_mask_error=is_unexpected, error_message="Unexpected error."),
         # Partners send the same few documents again and again: parse and validate each once

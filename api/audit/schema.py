@@ -96,13 +96,14 @@ async def travel(info: Info, compound_id: UUID, at: datetime) -> None:
     if at > datetime.now(timezone.utc):
         raise invalid("asOf is in the future", "asOf")
     context = info.context
-    schema = await asyncio.to_thread(asof.build, context.read_models.conninfo, context.services, compound_id, at)
+    schema = await asyncio.to_thread(context.replays.build, context.services, compound_id, at)
     context.read_models = AsOfModels(context.read_models, schema)
     READING_AT.set(at)  # for this root field's subtree
 
 
-class DropAsOf(SchemaExtension):
-    """Drops the replayed schema once the request that asked for it is answered."""
+class GiveBackAsOf(SchemaExtension):
+    """Gives the replayed schema back (``asof.Replays``) once the request that asked for it is
+    answered: emptied while the answer goes out, not before."""
 
     async def on_execute(self) -> AsyncIterator[None]:
         yield
@@ -110,7 +111,7 @@ class DropAsOf(SchemaExtension):
         models = getattr(context, "read_models", None)
         if isinstance(models, AsOfModels):
             context.read_models = models.pool
-            await asyncio.to_thread(asof.drop, models.pool.conninfo, models.schema)
+            asyncio.get_running_loop().run_in_executor(None, context.replays.give_back, models.schema)
 
 
 @strawberry.type

@@ -4,13 +4,16 @@ for a compound's profile, a case, a project, a vote and the compound's figures."
 from __future__ import annotations
 
 import threading
+import time
 from datetime import datetime, timedelta, timezone
+from uuid import uuid4
 
+from audit.asof import KEPT, ORPHAN_SECONDS, Replays
 from infra.reactor import Reactor
 from infra.relay import run_relays
 from projections.projector import Projector
 from services.common.context import acting, china_date
-from tests.conftest import BEIYUAN, graphql
+from tests.conftest import BEIYUAN, graphql, wait_until
 
 NOW = datetime.now(timezone.utc)
 LONG_AGO = NOW - timedelta(days=10)
@@ -99,7 +102,31 @@ def test_as_of_answers_what_the_api_answered_then(system):
         return graphql(url, token, OVERDUE, variables).json()["data"]["case"]
 
     assert (overdue(None), overdue(LONG_AGO + timedelta(hours=1))) == ({"overdue": True}, {"overdue": False})
-    assert system.query("SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'asof_%%'") == [(0,)]
+    # The schemas answered from are kept for later questions, emptied once each answer is out.
+    kept = replay_schemas(system)
+    assert 1 <= len(kept) <= KEPT
+    wait_until(lambda: all(not rows for rows in rows_in(system, kept).values()), "the kept schemas emptied")
+
+
+def replay_schemas(system) -> list[str]:
+    return [name for (name,) in system.query("SELECT nspname FROM pg_namespace WHERE nspname LIKE 'asof\\_%%'")]
+
+
+def rows_in(system, schemas: list[str]) -> dict[str, int]:
+    tables = system.query("SELECT schemaname, tablename FROM pg_tables WHERE schemaname = ANY(%s)", (schemas,))
+    assert len(tables) >= 30 * len(schemas)  # every view's tables
+    return {f"{schema}.{table}": system.query(f'SELECT count(*) FROM "{schema}"."{table}"')[0][0]
+            for schema, table in tables}
+
+
+def test_the_schemas_of_a_process_that_died_are_dropped_when_an_api_starts_and_no_others(system):
+    made_long_ago = int((time.time() - ORPHAN_SECONDS - 60) * 1_000_000)
+    orphans = [f"asof_{made_long_ago}_0badf00d", f"asof_{uuid4().hex}"]  # the second, as older code named them
+    alive = f"asof_{time.time_ns() // 1000}_5ca1ab1e"  # another process's, answering now
+    for schema in (*orphans, alive):
+        system.query(f'CREATE SCHEMA "{schema}"')
+    system.start_api()
+    assert replay_schemas(system) == [alive]
 
 
 def test_as_of_refuses_what_it_cannot_answer(system):
@@ -118,3 +145,26 @@ def test_as_of_refuses_what_it_cannot_answer(system):
     both = error("query($a: UUID!, $t: DateTime) { caseFigures(compoundId: $a, asOf: $t) { raised } "
                  "compound(id: $a) { name } }", NOW.isoformat())
     assert both["extensions"]["code"] == "INVALID_INPUT" and "only that one root field" in both["message"]
+
+
+def test_a_kept_schema_answers_the_next_question_with_its_own_events_and_clock(system):
+    with acting("admin"):
+        compound = system.services.residents.register_compound(**BEIYUAN).aggregate_id
+    with acting(f"resident:{compound}:101", clock=lambda: LONG_AGO):
+        system.services.residents.raise_case(compound_id=compound, category="repairs", description="路灯不亮",
+                                             location="北门")
+    replays = Replays(system.settings.database_url)
+
+    def replayed(at: datetime) -> tuple[str, tuple]:
+        schema = replays.build(system.services, compound, at)
+        seen = system.query(f'SELECT "{schema}".now(), (SELECT count(*) FROM "{schema}".cases),'
+                            f' (SELECT count(*) FROM "{schema}".compounds)')[0]
+        replays.give_back(schema)
+        return schema, seen
+
+    registered, earlier = datetime.now(timezone.utc), LONG_AGO - timedelta(hours=1)
+    first, at_first = replayed(registered)
+    second, at_second = replayed(earlier)
+    third, at_third = replayed(registered)
+    assert first == second == third  # one schema, emptied and used again
+    assert (at_first, at_second, at_third) == ((registered, 1, 1), (earlier, 0, 0), (registered, 1, 1))
