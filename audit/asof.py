@@ -22,7 +22,7 @@ import psycopg
 from psycopg import sql
 
 from audit.ledger import compound_events
-from infra.database import connect
+from infra.database import connect, database_away
 from projections.catalogue import all_views
 
 SCRATCH_PREFIX = "asof_"
@@ -50,10 +50,22 @@ class Replays:
             self._swept_at = time.monotonic()
             sweep(self.database_url)
         kept = self._take()
-        schema = kept or f"{SCRATCH_PREFIX}{time.time_ns() // 1000}_{uuid4().hex[:8]}"
+        if kept is not None:
+            try:
+                return self._into(kept, services, compound_id, at, new=False)
+            except psycopg.Error as error:
+                if database_away(error):
+                    raise
+                # Gone or changed under this process (a database restored, a schema dropped by
+                # hand): the question is asked again in a schema of its own.
+                log.warning("the kept asOf schema %s failed (%s); replaying into a new one", kept, error)
+        schema = f"{SCRATCH_PREFIX}{time.time_ns() // 1000}_{uuid4().hex[:8]}"
+        return self._into(schema, services, compound_id, at, new=True)
+
+    def _into(self, schema: str, services: Any, compound_id: UUID, at: datetime, *, new: bool) -> str:
         try:
             with connect(self.database_url) as conn:
-                if kept is None:
+                if new:
                     _make(conn, schema)
                 _replay(conn, services, schema, compound_id, at)
         except BaseException:

@@ -168,3 +168,12 @@ def test_a_kept_schema_answers_the_next_question_with_its_own_events_and_clock(s
     third, at_third = replayed(registered)
     assert first == second == third  # one schema, emptied and used again
     assert (at_first, at_second, at_third) == ((registered, 1, 1), (earlier, 0, 0), (registered, 1, 1))
+
+    # A kept schema gone or changed under the process (a database restored from before it, a
+    # table dropped by hand): the question is answered from a new schema, and that one is kept.
+    for damage in ('DROP SCHEMA "{}" CASCADE', 'DROP TABLE "{}".cases CASCADE'):
+        system.query(damage.format(third))
+        fourth, at_fourth = replayed(registered)
+        assert fourth != third and at_fourth == (registered, 1, 1)
+        third = fourth
+    assert replayed(registered)[0] == third
