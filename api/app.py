@@ -213,6 +213,7 @@ def create_app(settings: Settings) -> Starlette:
             await asyncio.gather(logging_access, return_exceptions=True)  # what is left is written
             await app.state.read_models.close()
             app.state.services.close()
+            await asyncio.to_thread(app.state.replays.close)
 
     graphql = Gate(SiweiGraphQL(schema, graphql_ide="graphiql"), settings.rate_limit)
     app = Starlette(routes=[Route("/graphql", graphql, methods=["GET", "POST"]),

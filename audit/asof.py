@@ -5,8 +5,9 @@ scratch schema of their own. The API answers an ``asOf`` question from it.
 Making the views' tables took about half of an answer and dropping them again a fifth, so an API
 process keeps the scratch schemas it answered from (``Replays``): each is emptied once its answer
 is sent and used again, its clock set anew, for a later question. A process that dies leaves its
-schemas behind; any process drops those made more than ``ORPHAN_SECONDS`` ago (``sweep``), which
-no live process still uses: none starts a question in one made more than ``KEEP_SECONDS`` ago."""
+schemas behind (one that stops drops its own: ``close``); any process drops those made more than
+``ORPHAN_SECONDS`` ago (``sweep``), which no live process still uses: none starts a question in one
+made more than ``KEEP_SECONDS`` ago."""
 
 from __future__ import annotations
 
@@ -89,6 +90,17 @@ class Replays:
         except psycopg.Error as error:  # the database away: the schema is swept once an orphan
             log.warning("the asOf schema %s was left (%s); it is dropped within %.0f minutes",
                         schema, error, ORPHAN_SECONDS / 60)
+
+    def close(self) -> None:
+        """The kept schemas dropped, as the process ends."""
+        with self._lock:
+            kept, self._kept = self._kept, []
+        for schema in kept:
+            try:
+                drop(self.database_url, schema)
+            except psycopg.Error as error:  # the database away: swept once an orphan
+                log.warning("the asOf schema %s was left (%s); it is dropped within %.0f minutes",
+                            schema, error, ORPHAN_SECONDS / 60)
 
     def _keeps(self, schema: str) -> bool:
         with self._lock:
