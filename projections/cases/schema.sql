@@ -16,6 +16,11 @@ CREATE TABLE IF NOT EXISTS cases (
     respond_by timestamptz,  -- by when the first answer was due (its response time)
     first_contact_at timestamptz,  -- the first dispatch, acceptance or refusal
     state text NOT NULL DEFAULT 'raised',
+    -- The step the state is that of: the latest that changes it, by when, its aggregate's version
+    -- and its id (steps of different bodies arrive in any order).
+    state_at timestamptz,
+    state_version bigint,
+    state_event uuid,
     taker text,
     assignee text,
     dispatches integer NOT NULL DEFAULT 0,

@@ -50,10 +50,20 @@ class CasesView(View):
     def step(self, cur: Cursor, event: PublishedEvent) -> None:
         case_id = case_of(event)
         detail = next((str(event.data[k]) for k in DETAIL if event.data.get(k)), None)
-        cur.execute("INSERT INTO cases (case_id) VALUES (%s) ON CONFLICT DO NOTHING", (case_id,))
         state_after = STATE_AFTER.get(event.type)
         if event.type == "branch.MediationConcluded":
             state_after = "referred" if event.data["outcome"] == "failed_referred" else "resolved"
+        if state_after is None:
+            cur.execute("INSERT INTO cases (case_id) VALUES (%s) ON CONFLICT DO NOTHING", (case_id,))
+        else:  # the state of the latest step that changes it, whichever arrives last
+            cur.execute(
+                "INSERT INTO cases (case_id, state, state_at, state_version, state_event) VALUES (%s, %s, %s, %s, %s)"
+                " ON CONFLICT (case_id) DO UPDATE SET state = EXCLUDED.state, state_at = EXCLUDED.state_at,"
+                " state_version = EXCLUDED.state_version, state_event = EXCLUDED.state_event"
+                " WHERE cases.state_at IS NULL OR (cases.state_at, cases.state_version, cases.state_event)"
+                " < (EXCLUDED.state_at, EXCLUDED.state_version, EXCLUDED.state_event)",
+                (case_id, state_after, event.occurred_at, event.aggregate_version, event.event_id),
+            )
         cur.execute(
             "INSERT INTO case_steps (event_id, case_id, at, version, body, step, actor, state_after,"
             " detail) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (event_id) DO NOTHING",
@@ -64,12 +74,6 @@ class CasesView(View):
         if event.type in FIRST_CONTACT:
             cur.execute("UPDATE cases SET first_contact_at = LEAST(first_contact_at, %s) WHERE case_id = %s",
                         (event.occurred_at, case_id))
-        cur.execute(
-            "UPDATE cases SET state = latest.state_after FROM ("
-            " SELECT state_after FROM case_steps WHERE case_id = %s AND state_after IS NOT NULL"
-            " ORDER BY at DESC, version DESC LIMIT 1) latest WHERE case_id = %s",
-            (case_id, case_id),
-        )
 
     # What each step sets on the case's row, beyond its state.
 
