@@ -194,6 +194,9 @@ class TopicReader:
         # What the batch in hand set aside, by partition, view and reason: one log line each once
         # it commits (a foreign topic read whole would otherwise log a line a message).
         self._noted: dict[tuple[str, int, str, str], list[int]] = {}
+        # The ends of the partitions taken since the consumer was made: where a run
+        # ``until_caught_up`` stops, without asking the broker again (a batch parsed a partition).
+        self._ends: dict[TopicPartition, int] = {}
 
     def handlers(self, event_type: str) -> list[tuple[str, Handler]]:
         """The handlers of events of this type, each with the view (or part of the reader) it
@@ -519,6 +522,7 @@ class TopicReader:
             **NO_TOPIC_CREATION,
         )
         self.partitions = [tp for topic in self.topics for tp in partitions_of(consumer, topic)]
+        self._ends = {}
         self._claim(conn, consumer, reassign=True)
         return consumer
 
@@ -536,7 +540,7 @@ class TopicReader:
             log.info("%s: reads %d of %d partitions", self.role, len(held), len(self.partitions))
         self.load_offsets(conn, held)
         if gained:
-            high_watermarks(consumer, gained)
+            self._ends.update(high_watermarks(consumer, gained))
             self.shrunk(consumer, gained)
         self.follow_republished(conn)
         self._assign(consumer)
@@ -621,8 +625,10 @@ class TopicReader:
         every partition has reached where it ended when this began."""
         targets = None
         if until_caught_up:
-            targets = high_watermarks(consumer, self.partitions)
-            self._assign(consumer)
+            others = [tp for tp in self.partitions if tp not in self._ends]
+            targets = {**self._ends, **high_watermarks(consumer, others)}
+            if others:
+                self._assign(consumer)
             committed = self.committed(conn)
             bar.reset(total=sum(max(0, mark - committed.get(tp, 0)) for tp, mark in targets.items()))
         claimed = partitions_checked = generations_checked = time.monotonic()
