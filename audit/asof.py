@@ -88,8 +88,7 @@ class Replays:
                         return
             drop(self.database_url, schema)
         except psycopg.Error as error:  # the database away: the schema is swept once an orphan
-            log.warning("the asOf schema %s was left (%s); it is dropped within %.0f minutes",
-                        schema, error, ORPHAN_SECONDS / 60)
+            _left(schema, error)
 
     def close(self) -> None:
         """The kept schemas dropped, as the process ends."""
@@ -99,8 +98,7 @@ class Replays:
             try:
                 drop(self.database_url, schema)
             except psycopg.Error as error:  # the database away: swept once an orphan
-                log.warning("the asOf schema %s was left (%s); it is dropped within %.0f minutes",
-                            schema, error, ORPHAN_SECONDS / 60)
+                _left(schema, error)
 
     def _keeps(self, schema: str) -> bool:
         with self._lock:
@@ -115,6 +113,11 @@ class Replays:
                 threading.Thread(target=drop, args=(self.database_url, schema), name="asof-drop",
                                  daemon=True).start()
         return None
+
+
+def _left(schema: str, error: psycopg.Error) -> None:
+    log.warning("the asOf schema %s was left (%s); it is dropped within %.0f minutes",
+                schema, error, ORPHAN_SECONDS / 60)
 
 
 def made_at(schema: str) -> float:
