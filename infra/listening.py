@@ -33,6 +33,8 @@ from pathlib import Path
 import uvicorn
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from infra.heartbeats import BEAT_SECONDS, Heart
+
 log = logging.getLogger("siwei")
 
 APP = "api.app:from_environment"
@@ -118,8 +120,13 @@ def sharing(shares: Shares) -> type[HttpToolsProtocol]:
 def serve(host: str, port: int, *, worker: int | None = None, shares: Shares | None = None) -> None:
     """Serves the API in this process until SIGINT or SIGTERM. ``worker``: the Nth of the workers
     of ``siwei api --workers N``, listening with its siblings, sharing the connections out with
-    them (``shares``), and ending with its parent."""
-    config = uvicorn.Config(APP, factory=True, host=host, port=port, log_level="warning")
+    them (``shares``), and ending with its parent. Under a supervisor, it beats from its event
+    loop (``infra.heartbeats``): a loop blocked for good gets it killed and started again."""
+    heart = Heart.from_environment()
+    config = uvicorn.Config(APP, factory=True, host=host, port=port, log_level="warning",
+                            # uvicorn calls it from its event loop, every timeout_notify seconds
+                            callback_notify=heart.beat if heart is not None else None,
+                            timeout_notify=BEAT_SECONDS)
     if worker is None:
         uvicorn.Server(config).run()
         return

@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Protocol
 
 from infra.database import riding_out
+from infra.heartbeats import HUNG_SECONDS, Heartbeats
 from infra.settings import Settings
 
 if TYPE_CHECKING:
@@ -140,7 +141,8 @@ class Server(Protocol):
 
 class Supervisor:
     """Runs parts of Siwei as child processes (``siwei <args>``); restarts one that dies, after a
-    pause that grows while it keeps dying; stops them all, each within ``CHILD_STOP_SECONDS``.
+    pause that grows while it keeps dying, and one that beats (``infra.heartbeats``) but has not
+    for ``HUNG_SECONDS``, killed first; stops them all, each within ``CHILD_STOP_SECONDS``.
     ``on_restart`` runs after an embedded server started again (the broker's topics made anew)."""
 
     def __init__(self, settings: Settings, parts: dict[str, list[str]],
@@ -150,10 +152,12 @@ class Supervisor:
         self.on_restart = on_restart
         self.children: dict[str, subprocess.Popen] = {}
         self.restarts: dict[str, int] = {}
+        self.heartbeats = Heartbeats()
 
     def start(self, name: str) -> None:
         self.children[name] = subprocess.Popen(
-            [sys.executable, "-m", "infra.cli", *self.parts[name]], env={**self.env, "PGAPPNAME": f"siwei {name}"},
+            [sys.executable, "-m", "infra.cli", *self.parts[name]],
+            env={**self.env, "PGAPPNAME": f"siwei {name}", **self.heartbeats.reset(name)},
             start_new_session=True,  # Ctrl-C reaches the supervisor, which stops the children in order
         )
 
@@ -183,6 +187,11 @@ class Supervisor:
                     except Exception as error:  # tried again at the next tick, after a longer pause
                         log.warning("%s did not start again: %s", server.name, error)
             for name, child in list(self.children.items()):
+                silent = self.heartbeats.silent_for(name)
+                if child.poll() is None and silent is not None and silent > HUNG_SECONDS:
+                    log.warning("%s is stuck (silent for %.0fs); killing it to start it again", name, silent)
+                    child.kill()
+                    child.wait()
                 if child.poll() is not None:
                     count = self.restarts.get(name, 0)
                     pause = RESTART_BACKOFF_SECONDS[min(count, len(RESTART_BACKOFF_SECONDS) - 1)]
@@ -202,6 +211,7 @@ class Supervisor:
             except subprocess.TimeoutExpired:
                 child.kill()
                 child.wait()
+        self.heartbeats.close()
 
 
 @contextlib.contextmanager

@@ -14,7 +14,8 @@ import socket
 import httpx
 import psutil
 
-from tests.conftest import System, graphql, wait_until
+from infra import heartbeats
+from tests.conftest import WAIT_SECONDS, System, graphql, wait_until
 
 CLIENTS = 32
 ROUNDS = 5
@@ -176,6 +177,30 @@ def test_the_workers_end_with_their_api_and_leave_the_port_free(system: System) 
             return False
 
     wait_until(answering, "the new API to answer")
+
+
+def _beaten(worker: psutil.Process) -> bool:
+    """Whether the worker has beaten into the file its supervisor named (``infra.heartbeats``)."""
+    with open(worker.environ()[heartbeats.ENV], "rb") as file:
+        return heartbeats.BEAT.unpack(file.read())[0] > 0
+
+
+def test_a_stuck_worker_is_killed_and_started_again(system: System) -> None:
+    url = system.start_api("--workers", "2")
+    token = system.token("auditor:street:北苑街道")
+    wait_until(lambda: _listening(system, 2) and all(_beaten(w) for w in _workers(system)), "two workers beating")
+    stuck, working = _workers(system)
+    stuck.suspend()  # SIGSTOP: its socket still takes the connections the kernel deals it; none is answered
+
+    wait_until(lambda: stuck not in _workers(system) and _listening(system, 2),
+               "the stuck worker killed, and another listening in its place",
+               timeout=heartbeats.HUNG_SECONDS + WAIT_SECONDS)
+    assert working in _workers(system)  # the worker that answered was left alone
+    wait_until(lambda: all(_beaten(w) for w in _workers(system)), "the new worker beating")
+    for _ in range(CLIENTS):  # each on a connection of its own, dealt to either worker
+        answer = httpx.post(url, json={"query": "{ __typename }"}, headers={"Authorization": f"Bearer {token}"},
+                            timeout=10)
+        assert answer.json() == {"data": {"__typename": "Query"}}
 
 
 def test_a_worker_takes_no_workers(system: System) -> None:
