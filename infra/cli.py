@@ -22,6 +22,7 @@ from api.tokens import UnknownToken
 from audit.commands import add_commands as add_audit_commands
 from bench.commands import add_commands as add_bench_commands
 from infra.arguments import host, port, processes, seconds
+from infra.logs import FORMAT, OneLine
 from infra.running import Shutdown, Supervisor, run_part, services_on
 from infra.settings import ConfigurationError, Settings
 
@@ -498,10 +499,9 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO if args.verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    written = logging.StreamHandler()
+    written.setFormatter(OneLine(FORMAT))
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, handlers=[written])
     # The client logs each failed connection while a broker is away; the parts say it once.
     logging.getLogger("kafka").setLevel(logging.CRITICAL if not args.verbose else logging.WARNING)
     # Each part's connections are named in pg_stat_activity ("siwei relay", "siwei api"…).

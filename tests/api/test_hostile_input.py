@@ -191,6 +191,18 @@ def test_no_hostile_value_reaches_a_500_is_half_recorded_or_stops_the_views(syst
     assert "2单元202" not in log  # a resident is logged by their person id, not their unit
     assert "Traceback" not in log
 
+    # What a client sent reaches the log with its line breaks escaped: no line of it passes
+    # for one of the API's own.
+    forged = "北苑街道\n2026-01-01 00:00:00,000 ERROR siwei.api: a line the client wrote\r"
+    refused = graphql(url, system.token(f"resident:{compound}:2单元202"),
+                      "mutation($i: MonthlyProblemInput!) { chooseMonthlyProblem(input: $i) { __typename } }",
+                      {"i": {"street": forged, "period": "2026-11", "category": "repairs", "area": "1单元",
+                             "title": "楼道灯", "decision": "修"}}).json()
+    assert refused["data"]["chooseMonthlyProblem"]["__typename"] == "NotAllowed"
+    log = (system.settings.data_dir / "api.log").read_text()
+    assert "may not use Mutation.chooseMonthlyProblem for 北苑街道\\n2026-01-01 00:00:00,000 ERROR" in log
+    assert not any(line.startswith("2026-01-01") for line in log.splitlines())
+
 
 def test_a_body_sent_in_chunks_is_held_to_the_same_limit(system):
     url = system.start_api()
