@@ -22,7 +22,7 @@ from api.tokens import UnknownToken
 from audit.commands import add_commands as add_audit_commands
 from bench.commands import add_commands as add_bench_commands
 from infra.arguments import host, port, processes, seconds
-from infra.logs import FORMAT, OneLine
+from infra.logs import FORMAT, OneLine, one_line
 from infra.running import Shutdown, Supervisor, run_part, services_on
 from infra.settings import ConfigurationError, Settings
 
@@ -294,7 +294,7 @@ def cmd_projections_dead_letters(args: argparse.Namespace, settings: Settings) -
                 what = f"{event_type} {event_id}" if event_id else "a message"
                 where = f"{view} ({handler})" if view else "every view"
                 print(f"{reader.role} #{id_}  {at:%Y-%m-%d %H:%M:%S}  {topic}/{partition}@{offset}  {what}"
-                      f"  for {where}: {reason}")
+                      f"  for {where}: {one_line(reason)}")  # a reason may quote what a message held
             found += len(rows)
     print(f"{found} set aside." if found else "Nothing is set aside.")
     return 1 if found else 0

@@ -1,4 +1,5 @@
-"""How Siwei's parts write their logs: one line a record, whatever text a record quotes."""
+"""How Siwei's parts write their logs and print what they recorded: one line a record, whatever
+text it quotes."""
 
 from __future__ import annotations
 
@@ -15,6 +16,11 @@ def _escaped(found: re.Match) -> str:
     return found.group().encode("unicode_escape").decode("ascii")
 
 
+def one_line(text: str) -> str:
+    """``text`` with its line breaks and control characters escaped (``\\n``, ``\\x1b``)."""
+    return _UNPRINTABLE.sub(_escaped, text)
+
+
 class OneLine(logging.Formatter):
     """A record's message on one line, its line breaks and control characters escaped (``\\n``,
     ``\\x1b``): a client's text quoted in a refusal, or an error's, cannot write a line that
@@ -22,5 +28,5 @@ class OneLine(logging.Formatter):
     lines of its own."""
 
     def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802 (logging's name)
-        record.message = _UNPRINTABLE.sub(_escaped, record.message)
+        record.message = one_line(record.message)
         return super().formatMessage(record)

@@ -12,6 +12,7 @@ from datetime import datetime
 import psycopg
 from psycopg import sql
 
+from infra.logs import one_line
 from projections.serving import LIVE_SCHEMA
 from services.common.bodies import Body
 
@@ -200,4 +201,4 @@ def report(found: Status) -> str:
 
 
 def _error(error: str | None, at: datetime | None) -> str:
-    return f"; last error {at:%Y-%m-%d %H:%M:%S}: {error}" if error and at else ""
+    return f"; last error {at:%Y-%m-%d %H:%M:%S}: {one_line(error)}" if error and at else ""

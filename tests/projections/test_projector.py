@@ -463,6 +463,11 @@ def test_an_event_a_view_cannot_apply_is_set_aside_for_that_view_alone_and_appli
     listed = system.siwei("projections", "dead-letters")
     assert listed.returncode == 1 and "1 set aside." in listed.stdout, listed.stderr
     assert "residents.CompoundRegistered" in listed.stdout and "for compounds (CompoundsView" in listed.stdout
+    # A reason quoting what a message held prints on one line, its control characters escaped.
+    system.query("UPDATE projections.dead_letters SET reason = reason || %s", ("\n2026-01-01 forged\x1b[2J",))
+    listed = system.siwei("projections", "dead-letters")
+    assert "\\n2026-01-01 forged\\x1b[2J" in listed.stdout and "\x1b" not in listed.stdout, listed.stdout
+    assert len(listed.stdout.splitlines()) == 2, listed.stdout  # the letter's line, then the count
     retried = system.siwei("projections", "retry")
     assert retried.returncode == 1 and "projector: 0 applied, 1 still set aside" in retried.stdout, retried.stderr
 
