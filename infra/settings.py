@@ -10,6 +10,10 @@ import os
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import psycopg
+
+from infra.database import with_tcp_settings
+
 DEFAULT_DATA_DIR = Path(".siwei")
 DEFAULT_PARTITIONS = 3
 DEFAULT_RATE_LIMIT = 20.0
@@ -60,7 +64,7 @@ class Settings:
         if not lag.isdigit():
             raise ConfigurationError(f"SIWEI_READY_LAG must be a whole number of events, not {lag!r}")
         return cls(
-            database_url=env.get("SIWEI_DATABASE_URL") or None,
+            database_url=_database_url(env.get("SIWEI_DATABASE_URL") or None),
             kafka_bootstrap=env.get("SIWEI_KAFKA_BOOTSTRAP") or None,
             data_dir=Path(env.get("SIWEI_DATA_DIR") or DEFAULT_DATA_DIR),
             topic_partitions=int(partitions),
@@ -92,3 +96,13 @@ class Settings:
             SIWEI_READY_LAG=str(self.ready_lag),
         )
         return env
+
+
+def _database_url(url: str | None) -> str | None:
+    if url is None:
+        return None
+    try:
+        return with_tcp_settings(url)
+    except psycopg.ProgrammingError:  # its message quotes the URL, password and all
+        raise ConfigurationError("SIWEI_DATABASE_URL is neither a postgresql:// URL nor a connection string"
+                                 " (key=value ...)") from None

@@ -4,14 +4,22 @@ applied twice."""
 
 from __future__ import annotations
 
+import asyncio
+import os
+import socket
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 
 import psycopg
 from psycopg import sql
-from psycopg.conninfo import conninfo_to_dict
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
+from api import read_models
 from infra import database
+from infra.settings import Settings
+from services.bootstrap import bootstrap
 from services.common.context import acting
 from tests.conftest import BEIYUAN, wait_until
 
@@ -72,3 +80,76 @@ def test_the_pause_grows_while_the_database_stays_away_and_starts_again_after_a_
     stop = Pauses()
     database.riding_out("the test", stop, run)
     assert stop.taken == [1.0, 2.0, 5.0, 10.0, 10.0, 1.0, 2.0]
+
+
+@contextmanager
+def _over_tcp(database_url: str) -> Iterator[str]:
+    """The database's URL over TCP: the embedded server listens on a Unix socket only, so a port
+    forwarding to it stands for a server over the network."""
+    params = conninfo_to_dict(database_url)
+    if not str(params.get("host", "")).startswith("/"):
+        yield database_url
+        return
+    path = f"{params['host']}/.s.PGSQL.{params.get('port', 5432)}"
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def pump(source: socket.socket, sink: socket.socket) -> None:
+        with suppress(OSError):
+            while data := source.recv(65536):
+                sink.sendall(data)
+        for end in (source, sink):
+            with suppress(OSError):
+                end.shutdown(socket.SHUT_RDWR)
+
+    def forward() -> None:
+        with suppress(OSError):
+            while True:
+                client, _ = listener.accept()
+                server = socket.socket(socket.AF_UNIX)
+                server.connect(path)
+                for ends in ((client, server), (server, client)):
+                    threading.Thread(target=pump, args=ends, daemon=True).start()
+
+    threading.Thread(target=forward, daemon=True).start()
+    try:
+        yield make_conninfo(**{**params, "host": "127.0.0.1", "port": str(listener.getsockname()[1])})
+    finally:
+        listener.close()
+
+
+def _guards(fd: int) -> tuple[int, int, int]:
+    """What the kernel does for a TCP connection: keepalive probes, after how long idle, and how
+    long data may go unacknowledged (ms)."""
+    with socket.socket(fileno=os.dup(fd)) as held:
+        return (held.getsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE),
+                held.getsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE),
+                held.getsockopt(socket.IPPROTO_TCP, socket.TCP_USER_TIMEOUT))
+
+
+def test_every_connection_over_tcp_notices_a_server_gone_without_a_word(database_url):
+    # A server whose host went down sends nothing: a part waiting for its answer would wait for
+    # hours (the kernel's defaults). Every connection Siwei makes probes a silent server within a
+    # minute and gives up on data left unacknowledged.
+    guarded = (1, int(database.TCP_SETTINGS["keepalives_idle"]), int(database.TCP_SETTINGS["tcp_user_timeout"]))
+    with _over_tcp(database_url) as url:
+        settings = Settings.from_env({"SIWEI_DATABASE_URL": url})
+        with database.connect(settings.database_url) as conn:  # the parts' own connections
+            assert _guards(conn.fileno()) == guarded
+        services = bootstrap(settings.database_url, pool=1)  # the eventsourcing library's pools
+        try:
+            for body in (services.branch, services.residents, services.owners_committee, services.property):
+                with body.recorder.datastore.get_connection() as conn:
+                    assert _guards(conn.fileno()) == guarded
+        finally:
+            services.close()
+
+        async def api() -> tuple[int, int, int]:  # the API's pool of the read models
+            async with read_models.pool(settings.database_url, 1) as pool, pool.connection() as conn:
+                return _guards(conn.fileno())
+
+        assert asyncio.run(api()) == guarded
+
+        # What the URL says wins.
+        own = Settings.from_env({"SIWEI_DATABASE_URL": f"{url} keepalives_idle=5"})
+        with database.connect(own.database_url) as conn:
+            assert _guards(conn.fileno()) == (1, 5, guarded[2])
