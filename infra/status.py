@@ -13,7 +13,7 @@ import psycopg
 from psycopg import sql
 
 from infra.logs import one_line
-from projections.serving import LIVE_SCHEMA
+from projections.serving import ABANDONED_SECONDS, LIVE_SCHEMA, REBUILD_SCHEMA, at_work
 from services.common.bodies import Body
 
 READERS = {"projector": None, "reactor": "reactions", "witness": "witness"}  # None: the schema serving
@@ -72,6 +72,7 @@ class BuildStatus:
     schema: str
     read: int
     total: int
+    at_work: bool  # a process of it is seen now
 
     @property
     def progress(self) -> float:
@@ -170,7 +171,7 @@ def status(database_url: str) -> Status:
             if schema != serving[0] and _exists(conn, f"{schema}.projector_offsets"):
                 partitions = _partitions(conn, schema, ends)
                 builds.append(BuildStatus(schema, sum(min(p.offset, p.end) for p in partitions),
-                                          sum(p.end for p in partitions)))
+                                          sum(p.end for p in partitions), at_work(conn, schema)))
     return Status(relays, readers, serving[0], serving[1], serving[2], serving[3] or {}, builds)
 
 
@@ -184,7 +185,8 @@ def report(found: Status) -> str:
                  + (f" (version {found.serving_version}, since {found.serving_since:%Y-%m-%d %H:%M:%S})"
                     if found.serving_since else ""))
     for build in found.builds:
-        lines.append(f"  building {build.schema}: {build.read} of {build.total} ({build.progress:.0%})")
+        lines.append(f"  building {build.schema}: {build.read} of {build.total} ({build.progress:.0%})"
+                     + ("" if build.at_work else _idle(build.schema)))
     for reader in found.readers:
         behind = [p for p in reader.partitions if p.lag]
         lines.append(f"{reader.name} ({reader.schema}): {reader.lag} behind"
@@ -198,6 +200,13 @@ def report(found: Status) -> str:
         if not any(p.alive for p in reader.processes):
             lines.append("  no process running")
     return "\n".join(lines)
+
+
+def _idle(schema: str) -> str:
+    if REBUILD_SCHEMA.fullmatch(schema):
+        return (f"; no process at work on it: left by a rebuild that stopped, dropped once idle"
+                f" {ABANDONED_SECONDS / 60:.0f} minutes, when a projector starts or a rebuild begins")
+    return "; no process at work on it"
 
 
 def _error(error: str | None, at: datetime | None) -> str:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import inspect
 import logging
+import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -36,6 +37,11 @@ LIVE_SCHEMA = "projections"  # what the API reads: views onto the schema serving
 UNVERSIONED = "projections_unversioned"
 SWITCHED_CHANNEL = "siwei_read_models_switched"
 RETIRE_WAIT_SECONDS = 2 * LEASE_SECONDS
+# A rebuild's schema (``rebuild_live``: named with the microsecond it began) in which no process
+# was seen for this long was left by a rebuild that stopped (killed, its machine gone): nothing
+# takes it up again, so the next projector to start, or the next rebuild, drops it.
+ABANDONED_SECONDS = 300.0
+REBUILD_SCHEMA = re.compile(rf"{LIVE_SCHEMA}_[0-9a-f]{{12}}_([0-9]{{1,18}})")
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +96,8 @@ def superseded(database_url: str, version: str) -> bool:
 
 def prepare(database_url: str) -> Serving:
     """Makes ``projections`` the schema of views the API reads (moving aside the tables of a data
-    folder from before versions, which keep serving); answers what serves."""
+    folder from before versions, which keep serving), and drops what rebuilds that stopped left
+    (``abandoned``); answers what serves."""
     with schema_changes(database_url) as conn:
         versioned, unversioned = conn.execute(
             "SELECT to_regclass(%s) IS NOT NULL, EXISTS (SELECT FROM pg_tables WHERE schemaname = %s)",
@@ -108,7 +115,27 @@ def prepare(database_url: str) -> Serving:
         else:
             conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(LIVE_SCHEMA)))
             conn.execute(SERVING_DDL)
-        return serving(conn)
+        now = serving(conn)
+        for schema in abandoned(conn, now.schema):
+            conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)))
+            log.warning("dropped %s, left unfinished by a rebuild that stopped", schema)
+        return now
+
+
+def at_work(conn: psycopg.Connection, schema: str, within: float = 0.0) -> bool:
+    """Whether a reader process was seen in ``schema`` in the last ``within`` seconds (0: is seen now)."""
+    if not conn.execute("SELECT to_regclass(%s) IS NOT NULL", (f"{schema}.readers",)).fetchone()[0]:
+        return False
+    return conn.execute(sql.SQL("SELECT EXISTS (SELECT FROM {} WHERE seen_until > now() - make_interval(secs => %s))")
+                        .format(sql.Identifier(schema, "readers")), (within,)).fetchone()[0]
+
+
+def abandoned(conn: psycopg.Connection, serving_schema: str | None) -> list[str]:
+    """The schemas of rebuilds begun more than ``ABANDONED_SECONDS`` ago, not serving, in which no
+    process was seen for as long."""
+    return [schema for (schema,) in conn.execute("SELECT nspname FROM pg_namespace ORDER BY 1").fetchall()
+            if (begun := REBUILD_SCHEMA.fullmatch(schema)) and schema != serving_schema
+            and time.time() - int(begun[1]) / 1e6 > ABANDONED_SECONDS and not at_work(conn, schema, ABANDONED_SECONDS)]
 
 
 def _point(conn: psycopg.Connection, schema: str) -> None:

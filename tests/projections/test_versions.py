@@ -16,6 +16,7 @@ from projections.compounds.view import CompoundsView
 from infra.embedded import EmbeddedBroker
 from infra.relay import run_relays
 from projections.projector import CATCH_UP_PAUSE_SECONDS, SWITCH_LAG, Projector
+from projections.serving import schema_of
 from services.common.context import acting
 from tests.conftest import graphql, wait_until
 from tests.projections.test_projector import register_compound, register_units
@@ -162,3 +163,27 @@ def test_a_version_is_not_switched_in_before_a_broker_that_came_back_empty_holds
         projector.join(60)
         system.stop_all()
         reborn.stop()
+
+
+def test_what_a_rebuild_that_stopped_left_is_shown_then_dropped(system):
+    register_compound(system, name="北苑小区")
+    run_relays(system.settings, threading.Event(), until_caught_up=True)
+    live = Projector(system.settings)
+    live.run(threading.Event(), until_caught_up=True)
+    # Rebuilds killed partway: one begun ten minutes ago, no process of it seen since; one begun just now.
+    begun = time.time_ns() // 1000
+    stopped, starting = (f"{schema_of(live.version)}_{at}" for at in (begun - 600_000_000, begun))
+    for schema in (stopped, starting):
+        Projector(system.settings, schema=schema).run(threading.Event(), until_caught_up=True)
+        system.query(sql.SQL("UPDATE {} SET seen_until = now() - interval '10 minutes'").format(
+            sql.Identifier(schema, "readers")).as_string())
+
+    shown = system.siwei("status")
+    assert f"building {stopped}: 1 of 1 (100%); no process at work on it: left by a rebuild that stopped" \
+        in shown.stdout, shown.stdout
+
+    rebuilt = system.siwei("projections", "rebuild")
+    assert rebuilt.returncode == 0, rebuilt.stdout + rebuilt.stderr
+    assert not schema_exists(system, stopped)
+    assert schema_exists(system, starting)  # begun less than five minutes ago: it may be starting still
+    assert f"dropped {stopped}, left unfinished by a rebuild that stopped" in rebuilt.stderr
