@@ -23,7 +23,7 @@ from audit.commands import add_commands as add_audit_commands
 from bench.commands import add_commands as add_bench_commands
 from infra.arguments import host, port, processes, seconds
 from infra.logs import FORMAT, OneLine, one_line
-from infra.running import Shutdown, Supervisor, run_part, services_on
+from infra.running import Shutdown, Supervisor, end_with_supervisor, run_part, services_on
 from infra.settings import ConfigurationError, Settings
 
 if TYPE_CHECKING:
@@ -499,6 +499,7 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    end_with_supervisor()
     written = logging.StreamHandler()
     written.setFormatter(OneLine(FORMAT))
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, handlers=[written])

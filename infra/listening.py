@@ -5,7 +5,8 @@ waiting: 32 clients connecting at once went all to one worker as often as not, t
 a partner's kept-alive connections stay where they landed (BENCHMARKS.md, "Round two, eighth
 step"). Each worker here listens on a socket of its own on the one port (``SO_REUSEPORT``), and
 the kernel deals the connections out among the sockets. A worker that dies takes its socket with
-it, so no connection waits on a socket nobody accepts from; a worker whose parent died stops.
+it, so no connection waits on a socket nobody accepts from; a worker whose parent died stops (as
+every part a supervisor started does: ``infra.running``).
 
 The kernel deals by a hash of each connection, not by load: 32 connections fell 12 and 20 as
 often as 16 and 16, and the clients of the busier worker waited 20 ms at the median, the other's
@@ -19,15 +20,10 @@ part).
 from __future__ import annotations
 
 import asyncio
-import logging
 import math
 import mmap
-import os
-import signal
 import socket
 import struct
-import threading
-import time
 from pathlib import Path
 
 import uvicorn
@@ -35,10 +31,7 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from infra.heartbeats import BEAT_SECONDS, Heart
 
-log = logging.getLogger("siwei")
-
 APP = "api.app:from_environment"
-PARENT_CHECK_SECONDS = 1.0
 
 
 def _socket(host: str, port: int) -> socket.socket:
@@ -120,8 +113,8 @@ def sharing(shares: Shares) -> type[HttpToolsProtocol]:
 def serve(host: str, port: int, *, worker: int | None = None, shares: Shares | None = None) -> None:
     """Serves the API in this process until SIGINT or SIGTERM. ``worker``: the Nth of the workers
     of ``siwei api --workers N``, listening with its siblings, sharing the connections out with
-    them (``shares``), and ending with its parent. Under a supervisor, it beats from its event
-    loop (``infra.heartbeats``): a loop blocked for good gets it killed and started again."""
+    them (``shares``). Under a supervisor it beats from its event loop (``infra.heartbeats``): a
+    loop blocked for good gets it killed and started again."""
     heart = Heart.from_environment()
     config = uvicorn.Config(APP, factory=True, host=host, port=port, log_level="warning",
                             # uvicorn calls it from its event loop, every timeout_notify seconds
@@ -136,14 +129,4 @@ def serve(host: str, port: int, *, worker: int | None = None, shares: Shares | N
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     listener.bind((host, port))
-    threading.Thread(target=_end_with_parent, args=(os.getppid(),), name="parent", daemon=True).start()
     uvicorn.Server(config).run(sockets=[listener])
-
-
-def _end_with_parent(parent: int) -> None:
-    """Stops this worker as SIGTERM would once its parent is gone (killed, say): an orphan would
-    keep answering on the port, beside the workers of the ``siwei api`` started in its place."""
-    while os.getppid() == parent:
-        time.sleep(PARENT_CHECK_SECONDS)
-    log.warning("the siwei api that started this worker is gone: stopping")
-    os.kill(os.getpid(), signal.SIGTERM)

@@ -33,6 +33,8 @@ log = logging.getLogger("siwei")
 
 CHILD_STOP_SECONDS = 10.0  # a child that has not stopped by then is killed
 RESTART_BACKOFF_SECONDS = (0.5, 1.0, 2.0, 5.0, 10.0)
+SUPERVISOR_ENV = "SIWEI_SUPERVISOR"  # the process id of the supervisor that started this part
+PARENT_CHECK_SECONDS = 1.0
 
 
 class Interrupted(KeyboardInterrupt):
@@ -90,6 +92,23 @@ class Shutdown:
             yield
         finally:
             self._interruptible = False
+
+
+def end_with_supervisor() -> None:
+    """A part a supervisor started stops, as SIGTERM would have it, once that supervisor is gone
+    (killed, or ended by the kernel for want of memory): an orphan would run on for good beside the
+    parts of the next ``siwei up``, holding the relays' locks and the API's port. The variable is
+    taken out of the environment, so that what this part starts does not watch a grandparent."""
+    supervisor = os.environ.pop(SUPERVISOR_ENV, "")
+    if supervisor.isdigit():
+        threading.Thread(target=_end_with, args=(int(supervisor),), name="supervisor", daemon=True).start()
+
+
+def _end_with(supervisor: int) -> None:
+    while os.getppid() == supervisor:
+        time.sleep(PARENT_CHECK_SECONDS)
+    log.warning("the supervisor that started this part is gone: stopping")
+    os.kill(os.getpid(), signal.SIGTERM)
 
 
 def run_part(work: Callable[[threading.Event], object]) -> None:
@@ -157,7 +176,8 @@ class Supervisor:
     def start(self, name: str) -> None:
         self.children[name] = subprocess.Popen(
             [sys.executable, "-m", "infra.cli", *self.parts[name]],
-            env={**self.env, "PGAPPNAME": f"siwei {name}", **self.heartbeats.reset(name)},
+            env={**self.env, "PGAPPNAME": f"siwei {name}", SUPERVISOR_ENV: str(os.getpid()),
+                 **self.heartbeats.reset(name)},
             start_new_session=True,  # Ctrl-C reaches the supervisor, which stops the children in order
         )
 

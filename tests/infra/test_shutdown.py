@@ -1,9 +1,10 @@
 """``siwei up`` stops on SIGINT or SIGTERM within its bound, at any moment (starting its servers,
 seeding the demo, serving), and leaves no process of its own behind: no part, no API worker, no
-embedded PostgreSQL or broker."""
+embedded PostgreSQL or broker. Killed, its parts end with it."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import signal
@@ -96,6 +97,34 @@ def test_siwei_up_stops_within_its_bound_whenever_it_is_signalled(tmp_path):
         left = processes_marked(mark)
         assert not left, f"round {round_}: {sig.name} after {moment or 'start'} left {left}"
         assert took < STOP_BOUND_SECONDS
+
+
+def test_the_parts_end_with_a_siwei_up_that_was_killed(tmp_path):
+    mark = f"siwei-orphans-{uuid.uuid4().hex}"
+    environment = {k: v for k, v in os.environ.items() if k not in ("SIWEI_DATABASE_URL", "SIWEI_KAFKA_BOOTSTRAP")}
+    environment.update(SIWEI_DATA_DIR=str(tmp_path / "siwei"), SIWEI_SHUTDOWN_TEST=mark)
+    log = tmp_path / "up.log"
+
+    def parts() -> list[str]:  # what `siwei up` started of Siwei's own (its embedded PostgreSQL stays)
+        return [line for line in processes_marked(mark) if "infra.cli" in line]
+
+    up = Up(environment, log, "--no-demo", "--workers", "2")
+    try:
+        deadline = time.monotonic() + 180
+        # Itself; the relay, projector, reactor, witness and deadline watcher; the API and its 2 workers.
+        while not (up.said("Siwei is up.") and len(parts()) == 9):
+            assert up.process.poll() is None and time.monotonic() < deadline, f"siwei up did not start; see {log}"
+            time.sleep(0.1)
+        up.process.kill()  # as the kernel's OOM killer would: nothing of it runs any more
+        up.process.wait()
+        deadline = time.monotonic() + STOP_BOUND_SECONDS
+        while parts() and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert not parts(), f"left running without their siwei up: {parts()}"
+    finally:
+        for line in processes_marked(mark):  # the embedded PostgreSQL; anything left by a failure
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(int(line.split()[0]), signal.SIGKILL)
 
 
 PART = """
