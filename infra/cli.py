@@ -9,6 +9,9 @@ import os
 import shutil
 import sys
 import threading
+import time
+import urllib.request
+from contextlib import suppress
 from dataclasses import replace
 from typing import TYPE_CHECKING
 from uuid import UUID
@@ -28,6 +31,9 @@ from infra.settings import ConfigurationError, Settings
 
 if TYPE_CHECKING:
     from services.bootstrap import Services
+
+READY_WAIT_SECONDS = 120.0  # how long `siwei up` waits for its API to answer ready before it says so
+READY_CHECK_SECONDS = 0.2
 
 log = logging.getLogger("siwei")
 
@@ -220,6 +226,13 @@ def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
             # After the seed, so that it escalates only what the seed left overdue.
             supervisor.add("deadlines", ["deadlines"])
             issued = _demo_tokens(resolved, demo=not args.no_demo)
+            # Said once a first query can be answered: on a data folder seeded before, the seed
+            # takes a second, and the API was still starting when this was said.
+            if not _until_ready(args.host, args.port, shutdown.event):
+                if shutdown.event.is_set():
+                    return 0
+                print(f"The API did not answer ready within {READY_WAIT_SECONDS:.0f} s: `siwei status` and the lines"
+                      " above say what it waits for.", flush=True)
             url = f"http://{args.host}:{args.port}/graphql"
             print(f"Siwei is up.\n  GraphQL and GraphiQL: {url}\n"
                   f"  Tokens (kept in {resolved.data_dir / 'tokens.json'}); in GraphiQL's Headers tab put\n"
@@ -232,6 +245,20 @@ def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
             print("Stopping…", flush=True)
             supervisor.stop()
     return 0
+
+
+def _until_ready(host: str, port: int, stop: threading.Event) -> bool:
+    """Whether the API answered ``/readyz`` with 200 (it listens, and the read models are within
+    ``SIWEI_READY_LAG`` events of the bodies' logs) before ``READY_WAIT_SECONDS``, or a stop."""
+    local = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host)
+    url = f"http://{f'[{local}]' if ':' in local else local}:{port}/readyz"
+    deadline = time.monotonic() + READY_WAIT_SECONDS
+    while time.monotonic() < deadline and not stop.is_set():
+        with suppress(OSError):  # refused while it starts; 503 (HTTPError) while not ready
+            with urllib.request.urlopen(url, timeout=5) as answer:  # noqa: S310 (our own URL)
+                return answer.status == 200
+        stop.wait(READY_CHECK_SECONDS)
+    return False
 
 
 # -- operations --------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ embedded PostgreSQL or broker. Killed, its parts end with it."""
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import random
 import signal
@@ -15,6 +16,9 @@ import time
 import uuid
 from pathlib import Path
 
+import httpx
+
+from infra.demo import COMPOUNDS
 from infra.embedded import free_port
 
 # A child gets CHILD_STOP_SECONDS (10 s) before it is killed; then the servers stop.
@@ -125,6 +129,27 @@ def test_the_parts_end_with_a_siwei_up_that_was_killed(tmp_path):
         for line in processes_marked(mark):  # the embedded PostgreSQL; anything left by a failure
             with contextlib.suppress(ProcessLookupError):
                 os.kill(int(line.split()[0]), signal.SIGKILL)
+
+
+def test_siwei_up_says_it_is_up_once_it_answers_the_first_query(tmp_path):
+    # On a data folder seeded before, the seed takes a second: "Siwei is up." came while the API
+    # was still starting, and a first query straight after it was refused.
+    environment = {k: v for k, v in os.environ.items() if k not in ("SIWEI_DATABASE_URL", "SIWEI_KAFKA_BOOTSTRAP")}
+    environment.update(SIWEI_DATA_DIR=str(tmp_path / "siwei"))
+    for start in ("a fresh data folder", "the same, seeded"):
+        up = Up(environment, tmp_path / "up.log")
+        try:
+            deadline = time.monotonic() + 180
+            while not up.said("Siwei is up."):
+                assert up.process.poll() is None and time.monotonic() < deadline, f"{start}: see {tmp_path / 'up.log'}"
+                time.sleep(0.05)
+            admin = json.loads((tmp_path / "siwei" / "tokens.json").read_text())["admin"]
+            answer = httpx.post(f"http://127.0.0.1:{up.port}/graphql", json={"query": "{ compounds { totalCount } }"},
+                                headers={"Authorization": f"Bearer {admin}"})
+            assert answer.json() == {"data": {"compounds": {"totalCount": len(COMPOUNDS)}}}, (start, answer.text)
+        finally:
+            up.process.send_signal(signal.SIGTERM)
+            up.process.wait(STOP_BOUND_SECONDS)
 
 
 PART = """
