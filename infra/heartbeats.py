@@ -16,7 +16,6 @@ from __future__ import annotations
 import os
 import shutil
 import struct
-import tempfile
 import time
 from pathlib import Path
 
@@ -29,10 +28,17 @@ BEAT = struct.Struct("d")
 
 
 class Heartbeats:
-    """The supervisor's side: a file a part in a folder of its own, removed by ``close``."""
+    """The supervisor's side: a file a part, in a folder of the supervisor's own under ``under``
+    (named by its process id), removed by ``close``; the folders of supervisors that were killed,
+    whose process is gone, are removed as another starts."""
 
-    def __init__(self) -> None:
-        self.folder = Path(tempfile.mkdtemp(prefix="siwei-heartbeats-"))
+    def __init__(self, under: Path) -> None:
+        under.mkdir(parents=True, exist_ok=True)
+        for left in under.iterdir():
+            if left.name.isdigit() and not _running(int(left.name)):
+                shutil.rmtree(left, ignore_errors=True)
+        self.folder = under / str(os.getpid())
+        self.folder.mkdir(exist_ok=True)
 
     def path(self, part: str) -> Path:
         return self.folder / part.replace(" ", "-")
@@ -52,6 +58,16 @@ class Heartbeats:
 
     def close(self) -> None:
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's
+        return True
+    return True
 
 
 class Heart:

@@ -171,7 +171,7 @@ class Supervisor:
         self.on_restart = on_restart
         self.children: dict[str, subprocess.Popen] = {}
         self.restarts: dict[str, int] = {}
-        self.heartbeats = Heartbeats()
+        self.heartbeats = Heartbeats(settings.data_dir / "heartbeats")
 
     def start(self, name: str) -> None:
         self.children[name] = subprocess.Popen(
