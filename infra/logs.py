@@ -7,9 +7,9 @@ import logging
 import re
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
-# Line breaks (U+2028 and U+2029 too, which some viewers break lines at) and other control
-# characters; a tab is left as it is.
-_UNPRINTABLE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")
+# Line breaks (U+2028 and U+2029 too, which some viewers break lines at), other control
+# characters, and lone surrogates (which a terminal's UTF-8 cannot write); a tab is left as it is.
+_UNPRINTABLE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
 
 
 def _escaped(found: re.Match) -> str:
