@@ -103,6 +103,6 @@ def _database_url(url: str | None) -> str | None:
         return None
     try:
         return with_tcp_settings(url)
-    except psycopg.ProgrammingError:  # its message quotes the URL, password and all
+    except (psycopg.ProgrammingError, UnicodeError):  # its message quotes the URL, password and all
         raise ConfigurationError("SIWEI_DATABASE_URL is neither a postgresql:// URL nor a connection string"
                                  " (key=value ...)") from None

@@ -13,12 +13,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 
 import psycopg
+import pytest
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from api import read_models
 from infra import database
-from infra.settings import Settings
+from infra.settings import ConfigurationError, Settings
 from services.bootstrap import bootstrap
 from services.common.context import acting
 from tests.conftest import BEIYUAN, wait_until
@@ -153,3 +154,10 @@ def test_every_connection_over_tcp_notices_a_server_gone_without_a_word(database
         own = Settings.from_env({"SIWEI_DATABASE_URL": f"{url} keepalives_idle=5"})
         with database.connect(own.database_url) as conn:
             assert _guards(conn.fileno()) == (1, 5, guarded[2])
+
+
+def test_a_database_url_that_does_not_parse_is_a_configuration_error_that_does_not_quote_it():
+    for url in ("garbage password=secret", "host=/x password=secret dbname=\udcff", "secret" * 20_000):
+        with pytest.raises(ConfigurationError) as refused:
+            Settings.from_env({"SIWEI_DATABASE_URL": url})
+        assert "secret" not in str(refused.value)
