@@ -16,7 +16,6 @@ import threading
 import time
 from contextlib import suppress
 from datetime import datetime
-from typing import Any
 from uuid import UUID, uuid4
 
 import psycopg
@@ -44,7 +43,7 @@ class Replays:
         self._lock = threading.Lock()
         self._swept_at = 0.0
 
-    def build(self, services: Any, compound_id: UUID, at: datetime) -> str:
+    def build(self, compound_id: UUID, at: datetime) -> str:
         """Replays the compound's ledger up to ``at`` into a scratch schema; returns its name. Each
         aggregate's events are applied in version order up to the first one after ``at``."""
         if time.monotonic() - self._swept_at > SWEEP_SECONDS:
@@ -53,7 +52,7 @@ class Replays:
         kept = self._take()
         if kept is not None:
             try:
-                return self._into(kept, services, compound_id, at, new=False)
+                return self._into(kept, compound_id, at, new=False)
             except psycopg.Error as error:
                 if database_away(error):
                     raise
@@ -61,14 +60,14 @@ class Replays:
                 # hand): the question is asked again in a schema of its own.
                 log.warning("the kept asOf schema %s failed (%s); replaying into a new one", kept, error)
         schema = f"{SCRATCH_PREFIX}{time.time_ns() // 1000}_{uuid4().hex[:8]}"
-        return self._into(schema, services, compound_id, at, new=True)
+        return self._into(schema, compound_id, at, new=True)
 
-    def _into(self, schema: str, services: Any, compound_id: UUID, at: datetime, *, new: bool) -> str:
+    def _into(self, schema: str, compound_id: UUID, at: datetime, *, new: bool) -> str:
         try:
             with connect(self.database_url) as conn:
                 if new:
                     _make(conn, schema)
-                _replay(conn, services, schema, compound_id, at)
+                _replay(conn, schema, compound_id, at)
         except BaseException:
             with suppress(psycopg.Error):  # a new schema went with the transaction; a kept one goes now
                 drop(self.database_url, schema)
@@ -134,7 +133,7 @@ def _make(conn: psycopg.Connection, schema: str) -> None:
         conn.execute(view.ddl())
 
 
-def _replay(conn: psycopg.Connection, services: Any, schema: str, compound_id: UUID, at: datetime) -> None:
+def _replay(conn: psycopg.Connection, schema: str, compound_id: UUID, at: datetime) -> None:
     handlers: dict[str, list] = {}
     for view in all_views():
         for event_type, handler in view.handlers().items():
@@ -147,7 +146,7 @@ def _replay(conn: psycopg.Connection, services: Any, schema: str, compound_id: U
     conn.execute(sql.SQL("SET LOCAL search_path TO {}").format(search_path(schema)))
     applied: dict[UUID, int] = {}
     with conn.cursor() as cur:
-        for entry in compound_events(conn, services, compound_id, at):
+        for entry in compound_events(conn, compound_id, at):
             event = entry.event
             if event.aggregate_version != applied.get(event.aggregate_id, 0) + 1:
                 continue  # after a version that occurred later than ``at``

@@ -88,7 +88,7 @@ def cmd_history(args: argparse.Namespace, settings: Settings) -> int:
 
     with _ledger(settings) as (_, conn, services), _output(args.out) as out:
         total = _count(conn, args.subject, args.compound, args.until)
-        entries = tqdm(history(conn, services, args.subject, compound=args.compound, until=args.until),
+        entries = tqdm(history(conn, args.subject, compound=args.compound, until=args.until),
                        total=total, unit="event", desc="exporting", disable=args.out is None or total < 1000)
         if args.format == "csv":
             writer = csv.DictWriter(out, fieldnames=COLUMNS)
@@ -112,7 +112,7 @@ def cmd_replay(args: argparse.Namespace, settings: Settings) -> int:
             print(f"siwei: the ledger holds no events of compound {args.compound}"
                   + (f" up to {args.until:%Y-%m-%d %H:%M %z}" if args.until else ""), file=sys.stderr)
             return 1
-        entries = history(conn, services, args.compound, compound=args.compound, until=args.until)
+        entries = history(conn, args.compound, compound=args.compound, until=args.until)
         # The bar goes to the terminal (stderr) while the history goes to stdout or the file.
         for row in tqdm(_rows(entries, services), total=total, unit="event", desc="replaying",
                         disable=total < 1000 and args.out is None):

@@ -11,11 +11,10 @@ from typing import Any
 from uuid import UUID
 
 import psycopg
-from eventsourcing.persistence import StoredEvent
 from psycopg import sql
 
 from audit.chain import CHAIN_TABLE
-from infra import wire
+from infra.stored import published
 from services.common.bodies import Body
 from services.common.published import PublishedEvent
 
@@ -70,16 +69,13 @@ def subject_params(subject: UUID, compound: UUID | None = None, until: datetime 
     return {"subject": subject, "compound": compound, "until": until}
 
 
-def decoded(services: Any, row: dict) -> Entry:
+def decoded(row: dict) -> Entry:
     """A ledger row as the event every consumer sees: sealed personal data stays sealed."""
-    body = Body(row["body"])
-    stored = StoredEvent(originator_id=row["aggregate_id"], originator_version=row["version"],
-                         topic=row["topic"], state=bytes(row["state"]))
-    message = wire.encode(body, services.of(body).mapper.sealed(stored), generation=0)
-    return Entry(row["position"], row["sequence"], wire.decode(message.headers, message.value))
+    return Entry(row["position"], row["sequence"],
+                 published(Body(row["body"]), row["aggregate_id"], row["version"], row["topic"], row["state"]))
 
 
-def history(conn: psycopg.Connection, services: Any, subject: UUID, *, compound: UUID | None = None,
+def history(conn: psycopg.Connection, subject: UUID, *, compound: UUID | None = None,
             until: datetime | None = None) -> Iterator[Entry]:
     """Every event naming ``subject`` (its own, and those of other aggregates, in any body, that
     name it), in the order they occurred; only those of ``compound`` (and of no compound) if given."""
@@ -87,7 +83,7 @@ def history(conn: psycopg.Connection, services: Any, subject: UUID, *, compound:
     with conn.cursor(name="history", row_factory=psycopg.rows.dict_row) as cur:
         cur.execute(query, subject_params(subject, compound, until))
         for row in cur:
-            yield decoded(services, row)
+            yield decoded(row)
 
 
 def _over_chains(conn: psycopg.Connection, select: str, params: dict[str, Any]) -> list[Any]:
@@ -127,7 +123,7 @@ REPLAYED = "(c.compound_id = ANY(%(compounds)s) OR (c.compound_id IS NULL AND c.
            " AND c.occurred_at <= %(until)s"
 
 
-def compound_events(conn: psycopg.Connection, services: Any, compound_id: UUID,
+def compound_events(conn: psycopg.Connection, compound_id: UUID,
                     until: datetime) -> Iterator[Entry]:
     """What a compound's state as of ``until`` is built from, in the order it occurred: the
     events of the compound and its related compounds, and the events of no compound (a
@@ -137,4 +133,4 @@ def compound_events(conn: psycopg.Connection, services: Any, compound_id: UUID,
     with conn.cursor(name="compound_events", row_factory=psycopg.rows.dict_row) as cur:
         cur.execute(query, {"compounds": compounds, "named": named, "until": until})
         for row in cur:
-            yield decoded(services, row)
+            yield decoded(row)

@@ -272,7 +272,7 @@ def cmd_projections_rebuild(args: argparse.Namespace, settings: Settings) -> int
     with servers(settings) as resolved:
         topics_current(resolved)
         schema = rebuild_live(resolved, progress=True)
-    print(f"Read models rebuilt from offset zero beside the serving ones; they now serve from {schema}.")
+    print(f"Read models rebuilt from the bodies' logs beside the serving ones; they now serve from {schema}.")
     return 0
 
 
@@ -289,7 +289,7 @@ def cmd_projections_verify(args: argparse.Namespace, settings: Settings) -> int:
         found = differences(resolved, LIVE_SCHEMA, shadow.schema)
         shadow.drop_tables()
     if not found:
-        print("The live read models equal a rebuild from offset zero.")
+        print("The live read models equal a rebuild from the bodies' logs.")
         return 0
     for table, (live_only, rebuilt_only) in found.items():
         print(f"{table}: {live_only} rows only in the live tables, {rebuilt_only} only in the rebuild")
@@ -480,9 +480,11 @@ def parser() -> argparse.ArgumentParser:
     projections = commands.add_parser("projections", help="rebuild or verify the read models",
                                       description="Rebuild or verify the read models.")
     sub = projections.add_subparsers(dest="action", required=True, metavar="ACTION")
-    sub.add_parser("rebuild", help="drop the read models and rebuild them from offset zero",
-                   description="Drops the read models and rebuilds them from offset zero. "
-                   "The projector must not be running.").set_defaults(run=cmd_projections_rebuild)
+    sub.add_parser("rebuild", help="build the read models again beside the serving ones, then switch",
+                   description="Builds the read models again from the bodies' logs (from the stores as "
+                   "far as the relays published them, then from the topics) beside the serving ones, "
+                   "which keep answering; then switches to them, and running projectors follow."
+                   ).set_defaults(run=cmd_projections_rebuild)
     sub.add_parser("dead-letters", help="list the events set aside by the projector, reactor and witness",
                    description="Lists what each reader set aside (a message it could not read, or an "
                    "event one of its handlers could not apply), with the reason; exits 1 if any."
@@ -492,7 +494,7 @@ def parser() -> argparse.ArgumentParser:
                    "failed; what now applies leaves the list. A running reader is skipped: it does "
                    "the same each time it starts. Exits 1 if anything is still set aside."
                    ).set_defaults(run=cmd_projections_retry)
-    sub.add_parser("verify", help="check the live read models equal a rebuild from zero",
+    sub.add_parser("verify", help="check the live read models equal a rebuild",
                    description="Rebuilds into a scratch schema and compares it with the live "
                    "read models; exits 1 if they differ.").set_defaults(run=cmd_projections_verify)
 

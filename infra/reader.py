@@ -33,6 +33,7 @@ import time
 from collections.abc import Callable
 from contextlib import nullcontext, suppress
 from dataclasses import dataclass, replace
+from typing import Any
 from uuid import UUID
 
 import psycopg
@@ -42,7 +43,7 @@ from kafka.errors import KafkaError
 from psycopg import sql
 from tqdm import tqdm
 
-from infra import wire
+from infra import relay, stored, wire
 from services.common.published import PublishedEvent
 from infra.database import array_literal, connect, database_away, ensure_schema, riding_out, schema_changes
 from infra.leases import LEASES_DDL, RENEW_SECONDS, LeaseLost, Leases, new_holder
@@ -153,6 +154,23 @@ def generation_of(record: ConsumerRecord) -> int | None:
     if value is None:
         return None
     return int(value) if value.isascii() and value.isdigit() and len(value) <= 18 else NOT_A_GENERATION
+
+
+def resume_points(body: Body, published: relay.RelayState) -> dict[TopicPartition, PartitionState]:
+    """Where the body's topic goes on past the events of its log up to the relay's position: on
+    each partition, as many messages in as the broker acknowledged there in the relay's generation
+    when it recorded that position. Never beyond: the relay publishes the log in order and records
+    a position only once everything up to it was acknowledged, so the first that many messages of
+    the generation there are of events up to it; what comes before them (an older generation's,
+    foreign messages) and the repeats a relay's crash left (published, not yet counted) only
+    push them further on. What is read again is dropped by version, as any repeat is."""
+    return {TopicPartition(body.topic, partition): PartitionState(count, published.generation)
+            for partition, count in published.acknowledged.items()}
+
+
+def _out_of_order(cur: psycopg.Cursor, origin: None, reason: str) -> None:
+    """An event of a store out of its aggregate's order, or unreadable: the store is not read on."""
+    raise stored.UnreadableStoredEvent(reason)
 
 
 @dataclass(frozen=True)
@@ -277,6 +295,39 @@ class TopicReader:
                 found.append(tp)
         return found
 
+    # -- reading the stores ---------------------------------------------------------------------
+
+    def from_stores(self, stop: threading.Event, *, progress: bool = False) -> None:
+        """Reads each body's log from its store, as far as its relay has published it, into this
+        reader's schema before any process reads the topics into it (a rebuild's), and sets each
+        partition of the topics where reading goes on past those events: ``infra.stored`` and
+        ``resume_points`` say why nothing is missed. A body whose log holds an event this code
+        cannot read or apply so is left to its topic, read from the start, where what fails is set
+        aside as any message is."""
+        riding_out(self.role, stop, lambda: self._from_stores(progress))
+
+    def _from_stores(self, progress: bool) -> None:
+        self.create_tables()
+        with self.connect() as conn:
+            published = {body: relay.recorded(conn, body) for body in Body}
+            published = {body: state for body, state in published.items() if state is not None}
+            total = sum(stored.count(conn, body, state.position) for body, state in published.items())
+            with tqdm(disable=not progress, total=total, unit="event", desc=f"reading the stores into {self.schema}") as bar:
+                for body, state in published.items():
+                    try:
+                        for events in stored.log(conn, body, state.position, MAX_POLL_RECORDS):
+                            with conn.pipeline(), conn.transaction(), conn.cursor() as cur:
+                                self.apply_events(cur, [(None, event) for event in events], _out_of_order)
+                            bar.update(len(events))
+                    except Exception as error:
+                        if is_transient(error):
+                            raise
+                        log.warning("%s: the %s log is read from its topic, from the start, not from its store"
+                                    " (%s: %s)", self.role, body.value, type(error).__name__, error)
+                        continue
+                    with conn.transaction(), conn.cursor() as cur:
+                        self._commit_offsets(cur, resume_points(body, state))
+
     # -- applying a batch ------------------------------------------------------------------------
 
     def apply(self, conn: psycopg.Connection,
@@ -312,84 +363,102 @@ class TopicReader:
 
     def _apply(self, conn: psycopg.Connection, batch: dict[TopicPartition, list[ConsumerRecord]],
                *, isolated: bool) -> BatchOutcome:
-        applied = duplicates = set_aside = 0
-        rewound: list[TopicPartition] = []
         self._noted = {}
         # In pipeline mode: statements go to the server without waiting for each one's answer
         # (a view that reads a result waits for that one only). Isolated, each handler's work
         # is a savepoint of its own, its failure known at once.
         with (nullcontext() if isolated else conn.pipeline()), conn.transaction(), conn.cursor() as cur:
             self.leases.check(cur, set(batch))
-            decoded: list[tuple[ConsumerRecord, PublishedEvent | str]] = []
-            touched: dict[TopicPartition, PartitionState] = {}
-            for tp, records in batch.items():
-                state = self.states.setdefault(tp, PartitionState())
-                touched[tp] = state
-                for record in records:
-                    generation = generation_of(record)
-                    if generation is not None and not self.believed(tp.topic, generation):
-                        # The header's value is kept with the message in dead_letters.headers.
-                        decoded.append((record, "a generation never recorded by the relay of this topic:"
-                                                " a forged or foreign header"))
-                        state.next_offset = record.offset + 1
-                        continue
-                    if generation is not None and state.generation is not None:
-                        if generation < state.generation:
-                            # Left by a generation the relay has since republished: superseded.
-                            state.next_offset = record.offset + 1
-                            duplicates += 1
-                            continue
-                        if generation > state.generation and record.offset != 0:
-                            # The relay republished this topic: read it again from its start.
-                            log.warning("%s: partition %s was republished; reading it again from the start",
-                                        tp.topic, tp.partition)
-                            state.generation = generation
-                            state.next_offset = 0
-                            rewound.append(tp)
-                            break
-                    if generation is not None:
-                        state.generation = max(generation, state.generation or 0)
-                    try:
-                        decoded.append((record, wire.decode(record.headers, record.value)))
-                    except wire.UndecodableMessage as error:
-                        decoded.append((record, error.reason))
-                    state.next_offset = record.offset + 1
-
-            events = [e for _, e in decoded if isinstance(e, PublishedEvent)]
-            versions = dict(cur.execute(
-                "SELECT aggregate_id, version FROM projected_aggregates WHERE aggregate_id = ANY(%s::uuid[])",
-                (array_literal({e.aggregate_id for e in events}),),
-            ).fetchall()) if events else {}
-            changed: dict[UUID, tuple[str, int]] = {}
-            for record, event in decoded:
-                if isinstance(event, str):
-                    self._set_aside(cur, record, event)
-                    set_aside += 1
-                    continue
-                seen = versions.get(event.aggregate_id, 0)
-                if event.aggregate_version <= seen:
-                    duplicates += 1
-                    continue
-                if event.aggregate_version != seen + 1:
-                    self._set_aside(cur, record, f"version gap: {event.type} of {event.aggregate_id}"
-                                    f" is version {event.aggregate_version}, expected {seen + 1}")
-                    set_aside += 1
-                    continue
-                set_aside += self._handle(cur, record, event, isolated)
-                versions[event.aggregate_id] = event.aggregate_version
-                changed[event.aggregate_id] = (event.body.value, event.aggregate_version)
-                applied += 1
-            if changed:  # one statement a poll, not one an aggregate (a third of a rebuild's statements)
-                cur.execute(
-                    "INSERT INTO projected_aggregates (aggregate_id, body, version)"
-                    " SELECT * FROM unnest(%s::uuid[], %s::text[], %s::bigint[])"
-                    " ON CONFLICT (aggregate_id) DO UPDATE SET version = EXCLUDED.version",
-                    (array_literal(changed), array_literal(b for b, _ in changed.values()),
-                     array_literal(v for _, v in changed.values())),
-                )
+            decoded, touched, superseded, rewound = self._decode(batch)
+            applied, duplicates, set_aside = self.apply_events(cur, decoded, self._set_aside, isolated=isolated)
             self._commit_offsets(cur, touched)
         self._noted_said()
-        return BatchOutcome(applied, duplicates, set_aside, rewound)
+        return BatchOutcome(applied, superseded + duplicates, set_aside, rewound)
+
+    def _decode(self, batch: dict[TopicPartition, list[ConsumerRecord]]) -> tuple[
+            list[tuple[ConsumerRecord, PublishedEvent | str]], dict[TopicPartition, PartitionState], int,
+            list[TopicPartition]]:
+        """The batch's messages decoded (or why not) and the partitions' states moved past them;
+        how many an older generation left, and the partitions to read again from the start."""
+        decoded: list[tuple[ConsumerRecord, PublishedEvent | str]] = []
+        touched: dict[TopicPartition, PartitionState] = {}
+        superseded = 0
+        rewound: list[TopicPartition] = []
+        for tp, records in batch.items():
+            state = self.states.setdefault(tp, PartitionState())
+            touched[tp] = state
+            for record in records:
+                generation = generation_of(record)
+                if generation is not None and not self.believed(tp.topic, generation):
+                    # The header's value is kept with the message in dead_letters.headers.
+                    decoded.append((record, "a generation never recorded by the relay of this topic:"
+                                            " a forged or foreign header"))
+                    state.next_offset = record.offset + 1
+                    continue
+                if generation is not None and state.generation is not None:
+                    if generation < state.generation:
+                        # Left by a generation the relay has since republished: superseded.
+                        state.next_offset = record.offset + 1
+                        superseded += 1
+                        continue
+                    if generation > state.generation and record.offset != 0:
+                        # The relay republished this topic: read it again from its start.
+                        log.warning("%s: partition %s was republished; reading it again from the start",
+                                    tp.topic, tp.partition)
+                        state.generation = generation
+                        state.next_offset = 0
+                        rewound.append(tp)
+                        break
+                if generation is not None:
+                    state.generation = max(generation, state.generation or 0)
+                try:
+                    decoded.append((record, wire.decode(record.headers, record.value)))
+                except wire.UndecodableMessage as error:
+                    decoded.append((record, error.reason))
+                state.next_offset = record.offset + 1
+        return decoded, touched, superseded, rewound
+
+    def apply_events(self, cur: psycopg.Cursor, decoded: list[tuple[Any, PublishedEvent | str]],
+                     set_aside: Callable[[psycopg.Cursor, Any, str], None], *,
+                     isolated: bool = False) -> tuple[int, int, int]:
+        """Applies each event that is its aggregate's next version, drops the repeats, and hands
+        ``set_aside`` what cannot be read (a reason instead of an event) or comes out of its
+        aggregate's order, with where it came from. Answers how many were applied, dropped and
+        set aside."""
+        applied = duplicates = set_aside_count = 0
+        events = [e for _, e in decoded if isinstance(e, PublishedEvent)]
+        versions = dict(cur.execute(
+            "SELECT aggregate_id, version FROM projected_aggregates WHERE aggregate_id = ANY(%s::uuid[])",
+            (array_literal({e.aggregate_id for e in events}),),
+        ).fetchall()) if events else {}
+        changed: dict[UUID, tuple[str, int]] = {}
+        for origin, event in decoded:
+            if isinstance(event, str):
+                set_aside(cur, origin, event)
+                set_aside_count += 1
+                continue
+            seen = versions.get(event.aggregate_id, 0)
+            if event.aggregate_version <= seen:
+                duplicates += 1
+                continue
+            if event.aggregate_version != seen + 1:
+                set_aside(cur, origin, f"version gap: {event.type} of {event.aggregate_id}"
+                                       f" is version {event.aggregate_version}, expected {seen + 1}")
+                set_aside_count += 1
+                continue
+            set_aside_count += self._handle(cur, origin, event, isolated)
+            versions[event.aggregate_id] = event.aggregate_version
+            changed[event.aggregate_id] = (event.body.value, event.aggregate_version)
+            applied += 1
+        if changed:  # one statement a batch, not one an aggregate (a third of a rebuild's statements)
+            cur.execute(
+                "INSERT INTO projected_aggregates (aggregate_id, body, version)"
+                " SELECT * FROM unnest(%s::uuid[], %s::text[], %s::bigint[])"
+                " ON CONFLICT (aggregate_id) DO UPDATE SET version = EXCLUDED.version",
+                (array_literal(changed), array_literal(b for b, _ in changed.values()),
+                 array_literal(v for _, v in changed.values())),
+            )
+        return applied, duplicates, set_aside_count
 
     @staticmethod
     def _commit_offsets(cur: psycopg.Cursor, states: dict[TopicPartition, PartitionState]) -> None:

@@ -66,6 +66,18 @@ class RelayState:
     topic_id: str | None = None  # the topic they were acknowledged in, if the broker gives ids
 
 
+def recorded(conn: psycopg.Connection, body: Body, topic: str | None = None) -> RelayState | None:
+    """What the body's relay recorded of its topic (or of ``topic``); None if it never published."""
+    table = sql.Identifier(body.schema, "relay_state")
+    if conn.execute("SELECT to_regclass(%s)", (f"{body.schema}.relay_state",)).fetchone()[0] is None:
+        return None
+    row = conn.execute(sql.SQL("SELECT generation, position, acknowledged, topic_id FROM {} WHERE topic = %s")
+                       .format(table), (topic or body.topic,)).fetchone()
+    if row is None:
+        return None
+    return RelayState(row[0], row[1], {int(p): n for p, n in row[2].items()}, row[3])
+
+
 class Relay:
     def __init__(self, settings: Settings, application: BodyApplication, topic: str | None = None) -> None:
         """Publishes ``application``'s log to its body's topic (or to ``topic``: the benchmark's)."""
@@ -93,13 +105,7 @@ class Relay:
                                  " ADD COLUMN IF NOT EXISTS last_error_at timestamptz").format(self._table))
 
     def load_state(self) -> RelayState | None:
-        row = self._connection.execute(
-            sql.SQL("SELECT generation, position, acknowledged, topic_id FROM {} WHERE topic = %s")
-            .format(self._table), (self.topic,),
-        ).fetchone()
-        if row is None:
-            return None
-        return RelayState(row[0], row[1], {int(p): n for p, n in row[2].items()}, row[3])
+        return recorded(self._connection, self.body, self.topic)
 
     def _save_state(self, state: RelayState) -> None:
         self._connection.execute(

@@ -60,11 +60,14 @@ class Projector(TopicReader):
         return {view.name: view_version(view) for view in self.views}
 
     def rebuild(self, *, progress: bool = False) -> None:
-        """Drops these read models and builds them again from offset zero (a scratch schema)."""
+        """Drops these read models and builds them again from the bodies' logs (a scratch schema):
+        from the stores as far as the relays published them, then from the topics."""
         assert not self.live, "the live read models are rebuilt beside the serving ones: rebuild_live"
         self.drop_tables()
         self.states = {}
-        self.run(threading.Event(), until_caught_up=True, progress=progress)
+        stop = threading.Event()
+        self.from_stores(stop, progress=progress)
+        self.run(stop, until_caught_up=True, progress=progress)
 
     def run(self, stop: threading.Event, *, until_caught_up: bool = False, progress: bool = False) -> None:
         if not self.live:
@@ -171,15 +174,17 @@ def ensure_served(settings: Settings, projector: Projector | None = None) -> ser
 
 
 def rebuild_live(settings: Settings, *, progress: bool = False) -> str:
-    """Builds the live read models again from offset zero beside the serving ones, which keep
-    answering (and running projectors keep following them) until the new ones have caught up;
-    then switches, and drops the old once the projectors moved. Answers the new schema."""
+    """Builds the live read models again from the bodies' logs (as ``Projector.rebuild`` does)
+    beside the serving ones, which keep answering (and running projectors keep following them)
+    until the new ones have caught up; then switches, and drops the old once the projectors
+    moved. Answers the new schema."""
     projector = Projector(settings)
     replacing = ensure_served(settings, projector).schema
     builder = Projector(settings, schema=f"{schema_of(projector.version)}_{time.time_ns() // 1000}",
                         views=projector.views)
     builder.create_tables()
     stop = threading.Event()
+    builder.from_stores(stop, progress=progress)
     builder.run(stop, until_caught_up=True, progress=progress)
     builder.catch_up(stop, publish=lambda: topics_current(settings))
     if not serving.switch(settings.database_url, builder.schema, projector.version, projector.view_versions(),

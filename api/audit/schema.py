@@ -96,7 +96,7 @@ async def travel(info: Info, compound_id: UUID, at: datetime) -> None:
     if at > datetime.now(timezone.utc):
         raise invalid("asOf is in the future", "asOf")
     context = info.context
-    schema = await asyncio.to_thread(context.replays.build, context.services, compound_id, at)
+    schema = await asyncio.to_thread(context.replays.build, compound_id, at)
     context.read_models = AsOfModels(context.read_models, schema)
     READING_AT.set(at)  # for this root field's subtree
 
@@ -124,9 +124,8 @@ class AuditQueries:
                       after: str | None = None) -> Connection[LedgerEvent] | None:
         params = subject_params(subject or compound_id, compound_id, until)
         source = sql.SQL("({}) AS ledger").format(ledger(SUBJECT))
-        services = info.context.services
         return await page(info, table=source, where=[], params=params, key=ORDER, first=first,
-                          after=after, node=lambda row: _ledger_event(decoded(services, row)))
+                          after=after, node=lambda row: _ledger_event(decoded(row)))
 
 
 def _ledger_event(entry: Any) -> LedgerEvent:

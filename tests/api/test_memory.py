@@ -72,8 +72,8 @@ def test_only_the_compounds_the_api_reads_announce_their_changes(system):
         Projector(system.settings, schema="beside").rebuild()
         assert system.query("SELECT count(*) FROM beside.compounds")[0][0] == 1
         replays = asof.Replays(system.settings.database_url)
-        replays.give_back(replays.build(system.services, compound, datetime.now(timezone.utc)))  # kept, emptied
-        replays.give_back(replays.build(system.services, compound, datetime.now(timezone.utc)))  # used again
+        replays.give_back(replays.build(compound, datetime.now(timezone.utc)))  # kept, emptied
+        replays.give_back(replays.build(compound, datetime.now(timezone.utc)))  # used again
         assert announced() == 0
 
         register_and_project(system, "南苑小区")

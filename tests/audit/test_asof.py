@@ -158,7 +158,7 @@ def test_a_kept_schema_answers_the_next_question_with_its_own_events_and_clock(s
     replays = Replays(system.settings.database_url)
 
     def replayed(at: datetime) -> tuple[str, tuple]:
-        schema = replays.build(system.services, compound, at)
+        schema = replays.build(compound, at)
         seen = system.query(f'SELECT "{schema}".now(), (SELECT count(*) FROM "{schema}".cases),'
                             f' (SELECT count(*) FROM "{schema}".compounds)')[0]
         replays.give_back(schema)
