@@ -170,8 +170,8 @@ def chain_ddl(schema: str) -> list[SQL]:
 
 
 def _bytea(value: bytes) -> str:
-    """A bytea in an array literal: its hex, the backslash escaped."""
-    return "\\\\x" + value.hex()
+    """A bytea as text: ``\\x`` and its hex."""
+    return "\\x" + value.hex()
 
 
 def _rendered(statement: Query) -> Query:
@@ -256,7 +256,7 @@ class ChainedRecorder(PostgresApplicationRecorder):
         links = self._links(stored_events)
         events = (array_literal(e.originator_id for e in stored_events),
                   array_literal(e.originator_version for e in stored_events),
-                  array_literal(e.topic for e in stored_events),  # a class's path: no quote, no backslash
+                  array_literal(e.topic for e in stored_events),
                   array_literal(_bytea(e.state) for e in stored_events))
         failed: Exception | None = None
         with self.datastore.get_connection() as conn:

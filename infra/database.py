@@ -51,10 +51,13 @@ def database_away(error: BaseException | None) -> bool:
 
 def array_literal(values: Iterable[Any]) -> str:
     """A PostgreSQL array literal, cast where it is used (``%s::uuid[]``): each value's text
-    quoted as it is, None as NULL. For values whose text holds no quote and no backslash (ids,
-    numbers, ISO times) or one escaped (a bytea as ``\\\\x`` and its hex). Sent as one text, where
-    psycopg dumps a list element by element, with a new dumper for each list."""
-    return "{" + ",".join("NULL" if v is None else f'"{v}"' for v in values) + "}"
+    quoted, its quotes and backslashes escaped, None as NULL. Sent as one text, where psycopg
+    dumps a list element by element, with a new dumper for each list (several times slower)."""
+    return "{" + ",".join("NULL" if v is None else f'"{_escaped(str(v))}"' for v in values) + "}"
+
+
+def _escaped(text: str) -> str:
+    return text.replace("\\", "\\\\").replace('"', '\\"') if "\\" in text or '"' in text else text
 
 
 def connect(database_url: str, *, autocommit: bool = False) -> psycopg.Connection:

@@ -432,6 +432,7 @@ class TopicReader:
             (array_literal({e.aggregate_id for e in events}),),
         ).fetchall()) if events else {}
         changed: dict[UUID, tuple[str, int]] = {}
+        accepted: list[PublishedEvent] = []
         for origin, event in decoded:
             if isinstance(event, str):
                 set_aside(cur, origin, event)
@@ -446,10 +447,14 @@ class TopicReader:
                                        f" is version {event.aggregate_version}, expected {seen + 1}")
                 set_aside_count += 1
                 continue
-            set_aside_count += self._handle(cur, origin, event, isolated)
+            if isolated:
+                set_aside_count += self._handle(cur, origin, event)
+            else:
+                accepted.append(event)
             versions[event.aggregate_id] = event.aggregate_version
             changed[event.aggregate_id] = (event.body.value, event.aggregate_version)
             applied += 1
+        self.handle(cur, accepted)
         if changed:  # one statement a batch, not one an aggregate (a third of a rebuild's statements)
             cur.execute(
                 "INSERT INTO projected_aggregates (aggregate_id, body, version)"
@@ -477,15 +482,18 @@ class TopicReader:
             log.warning("%s set aside %s/%s%s%s: %s", self.role, topic, partition, where, view, reason)
         self._noted = {}
 
-    def _handle(self, cur: psycopg.Cursor, record: ConsumerRecord, event: PublishedEvent,
-                isolated: bool) -> int:
-        """Runs the event's handlers; isolated, each in a savepoint, setting aside the work of
-        any that fails. Answers how many were set aside."""
+    def handle(self, cur: psycopg.Cursor, events: list[PublishedEvent]) -> None:
+        """Runs the handlers of a batch's new events, in order (a subclass may apply them
+        together)."""
+        for event in events:
+            for _, handler in self.handlers(event.type):
+                handler(cur, event)
+
+    def _handle(self, cur: psycopg.Cursor, record: ConsumerRecord, event: PublishedEvent) -> int:
+        """Runs the event's handlers, each in a savepoint, setting aside the work of any that
+        fails. Answers how many were set aside."""
         failed = 0
         for view, handler in self.handlers(event.type):
-            if not isolated:
-                handler(cur, event)
-                continue
             error = in_savepoint(cur, handler, event)
             if error is not None:
                 self._set_aside(cur, record, error, event=event, view=view, handler=handler.__qualname__)

@@ -20,6 +20,7 @@ from projections import serving
 from projections.catalogue import all_views
 from projections.serving import LIVE_SCHEMA, schema_of, version_of, view_version
 from projections.view import View
+from services.common.published import PublishedEvent
 
 SERVING_CHECK_SECONDS = 1.0  # how soon a projector follows a rebuild switched in by another process
 SUPERSEDED_CHECK_SECONDS = 2.0
@@ -46,7 +47,9 @@ class Projector(TopicReader):
         self.live = schema is None
         super().__init__(settings, schema=schema or schema_of(self.version))
         self.by_type: dict[str, list[tuple[str, Handler]]] = {}
+        self.types: dict[str, set[str]] = {}
         for view in self.views:
+            self.types[view.name] = set(view.handlers())
             for event_type, handler in view.handlers().items():
                 self.by_type.setdefault(event_type, []).append((view.name, handler))
 
@@ -55,6 +58,13 @@ class Projector(TopicReader):
 
     def handlers(self, event_type: str) -> list[tuple[str, Handler]]:
         return self.by_type.get(event_type, [])
+
+    def handle(self, cur: psycopg.Cursor, events: list[PublishedEvent]) -> None:
+        """A batch's new events, view by view (no view reads another's tables), each view's in
+        order: what a view handles together is applied so."""
+        for view in self.views:
+            handled = self.types[view.name]
+            view.apply(cur, [event for event in events if event.type in handled])
 
     def view_versions(self) -> dict[str, str]:
         return {view.name: view_version(view) for view in self.views}

@@ -1,9 +1,11 @@
-"""What a view is: tables (its ``schema.sql``) and one idempotent handler per event type."""
+"""What a view is: tables (its ``schema.sql``) and idempotent handlers of its event types, each
+of one event, or of a batch of events together (``handles_together``)."""
 
 from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
+from functools import cached_property
 from pathlib import Path
 from typing import ClassVar
 
@@ -12,6 +14,7 @@ from psycopg import Cursor
 from services.common.published import PublishedEvent
 
 Handler = Callable[[Cursor, PublishedEvent], None]
+BatchHandler = Callable[[Cursor, list[PublishedEvent]], None]
 
 
 def handles(*event_types: str) -> Callable[[Callable], Callable]:
@@ -19,6 +22,19 @@ def handles(*event_types: str) -> Callable[[Callable], Callable]:
 
     def mark(method: Callable) -> Callable:
         method.handled_event_types = event_types  # type: ignore[attr-defined]
+        return method
+
+    return mark
+
+
+def handles_together(*event_types: str) -> Callable[[Callable], Callable]:
+    """Marks a view method as the handler of a batch of events of the given types, in the order
+    they were read: a statement for many events, leaving the rows as one event after the other
+    would (tests/projections/test_batches.py holds each view to that)."""
+
+    def mark(method: Callable) -> Callable:
+        method.handled_event_types = event_types  # type: ignore[attr-defined]
+        method.together = True  # type: ignore[attr-defined]
         return method
 
     return mark
@@ -34,9 +50,40 @@ class View:
     def ddl(self) -> str:
         return (Path(inspect.getfile(type(self))).parent / "schema.sql").read_text()
 
-    def handlers(self) -> dict[str, Handler]:
-        found: dict[str, Handler] = {}
-        for _, method in inspect.getmembers(self, inspect.ismethod):
-            for event_type in getattr(method, "handled_event_types", ()):
-                found[event_type] = method
+    @cached_property
+    def _methods(self) -> dict[str, Callable]:
+        found: dict[str, Callable] = {}
+        for name, function in inspect.getmembers(type(self), inspect.isfunction):
+            for event_type in getattr(function, "handled_event_types", ()):
+                found[event_type] = getattr(self, name)
         return found
+
+    def handlers(self) -> dict[str, Handler]:
+        """Each event type's handler of one event."""
+        return {event_type: _one_at_a_time(method) if getattr(method, "together", False) else method
+                for event_type, method in self._methods.items()}
+
+    def apply(self, cur: Cursor, events: list[PublishedEvent]) -> None:
+        """Applies events of this view's types in the order given; each run of events for one
+        method that handles them together is handed to it at once."""
+        methods = self._methods
+        run: list[PublishedEvent] = []
+        for event in events:
+            method = methods[event.type]
+            if run and methods[run[0].type] != method:
+                methods[run[0].type](cur, run)
+                run = []
+            if getattr(method, "together", False):
+                run.append(event)
+            else:
+                method(cur, event)
+        if run:
+            methods[run[0].type](cur, run)
+
+
+def _one_at_a_time(method: BatchHandler) -> Handler:
+    def one(cur: Cursor, event: PublishedEvent) -> None:
+        method(cur, [event])
+
+    one.__qualname__ = method.__qualname__
+    return one

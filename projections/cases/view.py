@@ -4,9 +4,15 @@ is that of its latest state-changing step, whatever came last."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
 from psycopg import Cursor
 
-from projections.view import View, handles
+from infra.database import array_literal
+from projections.view import View, handles_together
 from services.common.case_categories import DEADLINES, RESPONSE_TIMES, Category, Urgency
 from services.common.measures import FIRST_CONTACT
 from services.common.places import place_of
@@ -42,119 +48,141 @@ def case_of(event: PublishedEvent):
     return event.aggregate_id if event.body.value == "residents" else event.data["case_id"]
 
 
+RESOLVING = ("branch.CaseResolved", "property.WorkOrderResolved")
+ACCEPTING = ("branch.CaseAccepted", "property.WorkOrderAccepted")
+TIER_ORDER = {"community": 1, "street": 2}  # the higher tier wins, whichever arrives last
+
+
+@dataclass(frozen=True)
+class Step:
+    """A case's step as the view records it."""
+
+    event: PublishedEvent
+    case_id: UUID
+    state_after: str | None
+    detail: str | None
+
+    @classmethod
+    def of(cls, event: PublishedEvent) -> Step:
+        state_after = STATE_AFTER.get(event.type)
+        if event.type == "branch.MediationConcluded":
+            state_after = "referred" if event.data["outcome"] == "failed_referred" else "resolved"
+        return cls(event, case_of(event), state_after,
+                   next((str(event.data[k]) for k in DETAIL if event.data.get(k)), None))
+
+    @property
+    def resolves(self) -> bool:
+        return self.event.type in RESOLVING or (
+            self.event.type == "branch.MediationConcluded" and self.event.data["outcome"] != "failed_referred")
+
+
+def _last(steps: list[Step], key=lambda step: ()) -> list[Step]:
+    """Per case, the step that decides a value set by each step in turn: the greatest by ``key``,
+    and of equals the last."""
+    found: dict[UUID, tuple[Any, int, Step]] = {}
+    for n, step in enumerate(steps):
+        ranked = (key(step), n)
+        if step.case_id not in found or ranked > found[step.case_id][:2]:
+            found[step.case_id] = (*ranked, step)
+    return [step for *_, step in found.values()]
+
+
+def _moments(steps: list[Step], pick) -> list[tuple[UUID, datetime]]:
+    """Per case, the earliest or the latest (``pick``) of its steps' times."""
+    found: dict[UUID, list[datetime]] = {}
+    for step in steps:
+        found.setdefault(step.case_id, []).append(step.event.occurred_at)
+    return [(case_id, pick(moments)) for case_id, moments in found.items()]
+
+
 class CasesView(View):
     name = "cases"
     tables = ("cases", "case_steps", "case_ratings")
 
-    @handles(*STATE_AFTER, *NOTES, "branch.MediationConcluded")
-    def step(self, cur: Cursor, event: PublishedEvent) -> None:
-        case_id = case_of(event)
-        detail = next((str(event.data[k]) for k in DETAIL if event.data.get(k)), None)
-        state_after = STATE_AFTER.get(event.type)
-        if event.type == "branch.MediationConcluded":
-            state_after = "referred" if event.data["outcome"] == "failed_referred" else "resolved"
-        if state_after is None:
-            cur.execute("INSERT INTO cases (case_id) VALUES (%s) ON CONFLICT DO NOTHING", (case_id,))
-        else:  # the state of the latest step that changes it, whichever arrives last
-            cur.execute(
-                "INSERT INTO cases (case_id, state, state_at, state_version, state_event) VALUES (%s, %s, %s, %s, %s)"
-                " ON CONFLICT (case_id) DO UPDATE SET state = EXCLUDED.state, state_at = EXCLUDED.state_at,"
-                " state_version = EXCLUDED.state_version, state_event = EXCLUDED.state_event"
-                " WHERE cases.state_at IS NULL OR (cases.state_at, cases.state_version, cases.state_event)"
-                " < (EXCLUDED.state_at, EXCLUDED.state_version, EXCLUDED.state_event)",
-                (case_id, state_after, event.occurred_at, event.aggregate_version, event.event_id),
-            )
-        cur.execute(
-            "INSERT INTO case_steps (event_id, case_id, at, version, body, step, actor, state_after,"
-            " detail) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (event_id) DO NOTHING",
-            (event.event_id, case_id, event.occurred_at, event.aggregate_version, event.body.value,
-             event.name, event.actor, state_after, detail),
-        )
-        self.FIELDS.get(event.type, lambda *_: None)(cur, case_id, event)
-        if event.type in FIRST_CONTACT:
-            cur.execute("UPDATE cases SET first_contact_at = LEAST(first_contact_at, %s) WHERE case_id = %s",
-                        (event.occurred_at, case_id))
-
-    # What each step sets on the case's row, beyond its state.
-
-    @staticmethod
-    def _raised(cur: Cursor, case_id, event: PublishedEvent) -> None:
-        d = event.data
-        category, urgency, place = Category(d["category"]), Urgency(d.get("urgency") or "routine"), place_of(d["location"])
-        cur.execute(
-            "UPDATE cases SET compound_id = %s, category = %s, description = %s, location = %s, building = %s,"
-            " area = %s, place = %s, photo_ref = %s, urgency = %s, raised_by = %s, raised_at = %s, due_at = %s,"
-            " respond_by = %s WHERE case_id = %s",
-            (event.compound_id, category.value, d["description"], d["location"], place.building, place.area,
-             place.key, d["photo_ref"], urgency.value, event.actor, event.occurred_at,
-             event.occurred_at + DEADLINES[category], event.occurred_at + RESPONSE_TIMES[category, urgency],
-             case_id),
-        )
-
-    @staticmethod
-    def _dispatched(cur: Cursor, case_id, event: PublishedEvent) -> None:
-        cur.execute(
-            "UPDATE cases SET taker = %s, assignee = %s, dispatches = GREATEST(dispatches, %s)"
-            " WHERE case_id = %s AND dispatches <= %s",
-            (event.data["taker"], event.data["assignee"], event.data["dispatch_no"], case_id,
-             event.data["dispatch_no"]),
-        )
-
-    @staticmethod
-    def _accepted(cur: Cursor, case_id, event: PublishedEvent) -> None:
-        cur.execute("UPDATE cases SET accepted_at = GREATEST(accepted_at, %s) WHERE case_id = %s",
-                    (event.occurred_at, case_id))
-
-    @staticmethod
-    def _resolved(cur: Cursor, case_id, event: PublishedEvent) -> None:
-        cur.execute("UPDATE cases SET resolved_at = GREATEST(resolved_at, %s) WHERE case_id = %s",
-                    (event.occurred_at, case_id))
-
-    @staticmethod
-    def _rated(cur: Cursor, case_id, event: PublishedEvent) -> None:
-        cur.execute("INSERT INTO case_ratings (event_id, case_id, compound_id, score, rated_at)"
-                    " VALUES (%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
-                    (event.event_id, case_id, event.compound_id, event.data["score"], event.occurred_at))
-        cur.execute(
-            "UPDATE cases SET score = %s, comment = %s, rated_at = %s"
-            " WHERE case_id = %s AND (rated_at IS NULL OR rated_at <= %s)",
-            (event.data["score"], event.data["comment"], event.occurred_at, case_id, event.occurred_at),
-        )
+    @handles_together(*STATE_AFTER, *NOTES, "branch.MediationConcluded")
+    def steps(self, cur: Cursor, events: list[PublishedEvent]) -> None:
+        """Steps of cases, a statement for each kind of change: each case's row left as the steps
+        one after the other leave it. Each value is set by a rule that does not depend on the order
+        steps arrive in (the latest state, the earliest first contact, the highest dispatch…), but
+        for a few set by each step in turn (a withdrawal's time, a mediation's outcome): the last."""
+        steps = [Step.of(event) for event in events]
+        _execute(cur, "INSERT INTO cases (case_id) SELECT * FROM unnest(%s::uuid[]) ON CONFLICT DO NOTHING",
+                  [(case_id,) for case_id in dict.fromkeys(step.case_id for step in steps)])
+        _execute(cur, "INSERT INTO case_steps (event_id, case_id, at, version, body, step, actor, state_after, detail)"
+                 " SELECT * FROM unnest(%s::uuid[], %s::uuid[], %s::timestamptz[], %s::bigint[], %s::text[],"
+                 " %s::text[], %s::text[], %s::text[], %s::text[]) ON CONFLICT (event_id) DO NOTHING",
+                 [(s.event.event_id, s.case_id, s.event.occurred_at, s.event.aggregate_version, s.event.body.value,
+                   s.event.name, s.event.actor, s.state_after, s.detail) for s in steps])
+        # The state of the latest step that changes it, whichever arrives last.
+        _execute(cur, "UPDATE cases SET state = r.state, state_at = r.at, state_version = r.version,"
+                 " state_event = r.event FROM unnest(%s::uuid[], %s::text[], %s::timestamptz[], %s::bigint[],"
+                 " %s::uuid[]) AS r(case_id, state, at, version, event) WHERE cases.case_id = r.case_id"
+                 " AND (cases.state_at IS NULL OR (cases.state_at, cases.state_version, cases.state_event)"
+                 " < (r.at, r.version, r.event))",
+                 [(s.case_id, s.state_after, s.event.occurred_at, s.event.aggregate_version, s.event.event_id)
+                  for s in _last([s for s in steps if s.state_after is not None],
+                                 lambda s: (s.event.occurred_at, s.event.aggregate_version, s.event.event_id))])
+        of = {kind: [s for s in steps if s.event.type in kinds] for kind, kinds in (
+            ("raised", ("residents.CaseRaised",)), ("dispatched", ("branch.CaseDispatched",)),
+            ("accepted", ACCEPTING), ("rated", ("residents.CaseRated",)), ("reopened", ("residents.CaseReopened",)),
+            ("withdrawn", ("residents.CaseWithdrawn",)), ("escalated", ("branch.CaseEscalated",)),
+            ("mediated", ("branch.MediationConcluded",)), ("first_contact", FIRST_CONTACT))}
+        self._raised(cur, _last(of["raised"]))
+        _execute(cur, "UPDATE cases SET taker = r.taker, assignee = r.assignee,"
+                 " dispatches = GREATEST(dispatches, r.number) FROM unnest(%s::uuid[], %s::text[], %s::text[],"
+                 " %s::integer[]) AS r(case_id, taker, assignee, number)"
+                 " WHERE cases.case_id = r.case_id AND dispatches <= r.number",
+                 [(s.case_id, s.event.data["taker"], s.event.data["assignee"], s.event.data["dispatch_no"])
+                  for s in _last(of["dispatched"], lambda s: s.event.data["dispatch_no"])])
+        for column, pick, moments in (("accepted_at", "GREATEST", _moments(of["accepted"], max)),
+                                      ("resolved_at", "GREATEST", _moments([s for s in steps if s.resolves], max)),
+                                      ("first_contact_at", "LEAST", _moments(of["first_contact"], min))):
+            _execute(cur, f"UPDATE cases SET {column} = {pick}({column}, r.at)"  # noqa: S608
+                     " FROM unnest(%s::uuid[], %s::timestamptz[]) AS r(case_id, at) WHERE cases.case_id = r.case_id",
+                     moments)
+        _execute(cur, "INSERT INTO case_ratings (event_id, case_id, compound_id, score, rated_at)"
+                 " SELECT * FROM unnest(%s::uuid[], %s::uuid[], %s::uuid[], %s::integer[], %s::timestamptz[])"
+                 " ON CONFLICT DO NOTHING",
+                 [(s.event.event_id, s.case_id, s.event.compound_id, s.event.data["score"], s.event.occurred_at)
+                  for s in of["rated"]])
+        _execute(cur, "UPDATE cases SET score = r.score, comment = r.comment, rated_at = r.at"
+                 " FROM unnest(%s::uuid[], %s::integer[], %s::text[], %s::timestamptz[]) AS r(case_id, score, comment, at)"
+                 " WHERE cases.case_id = r.case_id AND (rated_at IS NULL OR rated_at <= r.at)",
+                 [(s.case_id, s.event.data["score"], s.event.data["comment"], s.event.occurred_at)
+                  for s in _last(of["rated"], lambda s: s.event.occurred_at)])
+        _execute(cur, "UPDATE cases SET reopened = true FROM unnest(%s::uuid[]) AS r(case_id)"
+                 " WHERE cases.case_id = r.case_id", [(s.case_id,) for s in _last(of["reopened"])])
+        _execute(cur, "UPDATE cases SET withdrawn_at = r.at FROM unnest(%s::uuid[], %s::timestamptz[]) AS r(case_id, at)"
+                 " WHERE cases.case_id = r.case_id", [(s.case_id, s.event.occurred_at) for s in _last(of["withdrawn"])])
+        _execute(cur, "UPDATE cases SET escalated_to = r.tier FROM unnest(%s::uuid[], %s::text[]) AS r(case_id, tier)"
+                 " WHERE cases.case_id = r.case_id"
+                 " AND (escalated_to IS NULL OR (escalated_to = 'community' AND r.tier = 'street'))",
+                 [(s.case_id, s.event.data["tier"])
+                  for s in _last(of["escalated"], lambda s: TIER_ORDER.get(s.event.data["tier"], 0))])
+        _execute(cur, "UPDATE cases SET mediation_outcome = r.outcome FROM unnest(%s::uuid[], %s::text[])"
+                 " AS r(case_id, outcome) WHERE cases.case_id = r.case_id",
+                 [(s.case_id, s.event.data["outcome"]) for s in _last(of["mediated"])])
 
     @staticmethod
-    def _reopened(cur: Cursor, case_id, event: PublishedEvent) -> None:
-        cur.execute("UPDATE cases SET reopened = true WHERE case_id = %s", (case_id,))
+    def _raised(cur: Cursor, raised: list[Step]) -> None:
+        rows = []
+        for s in raised:
+            d, at = s.event.data, s.event.occurred_at
+            category, urgency, place = Category(d["category"]), Urgency(d.get("urgency") or "routine"), place_of(d["location"])
+            rows.append((s.case_id, s.event.compound_id, category.value, d["description"], d["location"],
+                         place.building, place.area, place.key, d["photo_ref"], urgency.value, s.event.actor, at,
+                         at + DEADLINES[category], at + RESPONSE_TIMES[category, urgency]))
+        _execute(cur, "UPDATE cases SET compound_id = r.compound_id, category = r.category, description = r.description,"
+                 " location = r.location, building = r.building, area = r.area, place = r.place,"
+                 " photo_ref = r.photo_ref, urgency = r.urgency, raised_by = r.raised_by, raised_at = r.raised_at,"
+                 " due_at = r.due_at, respond_by = r.respond_by FROM unnest(%s::uuid[], %s::uuid[], %s::text[],"
+                 " %s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[],"
+                 " %s::timestamptz[], %s::timestamptz[], %s::timestamptz[]) AS r(case_id, compound_id, category,"
+                 " description, location, building, area, place, photo_ref, urgency, raised_by, raised_at, due_at,"
+                 " respond_by) WHERE cases.case_id = r.case_id", rows)
 
-    @staticmethod
-    def _mediated(cur: Cursor, case_id, event: PublishedEvent) -> None:
-        cur.execute("UPDATE cases SET mediation_outcome = %s WHERE case_id = %s",
-                    (event.data["outcome"], case_id))
-        if event.data["outcome"] != "failed_referred":
-            CasesView._resolved(cur, case_id, event)
 
-    @staticmethod
-    def _escalated(cur: Cursor, case_id, event: PublishedEvent) -> None:
-        tier = event.data["tier"]
-        cur.execute(  # the higher tier wins, whichever arrives last
-            "UPDATE cases SET escalated_to = %s WHERE case_id = %s"
-            " AND (escalated_to IS NULL OR (escalated_to = 'community' AND %s = 'street'))",
-            (tier, case_id, tier),
-        )
-
-    @staticmethod
-    def _withdrawn(cur: Cursor, case_id, event: PublishedEvent) -> None:
-        cur.execute("UPDATE cases SET withdrawn_at = %s WHERE case_id = %s", (event.occurred_at, case_id))
-
-    FIELDS = {
-        "residents.CaseRaised": _raised,
-        "branch.CaseDispatched": _dispatched,
-        "branch.CaseAccepted": _accepted,
-        "property.WorkOrderAccepted": _accepted,
-        "branch.CaseResolved": _resolved,
-        "property.WorkOrderResolved": _resolved,
-        "residents.CaseRated": _rated,
-        "residents.CaseReopened": _reopened,
-        "residents.CaseWithdrawn": _withdrawn,
-        "branch.CaseEscalated": _escalated,
-        "branch.MediationConcluded": _mediated,
-    }
+def _execute(cur: Cursor, statement: str, rows: list[tuple]) -> None:
+    """One statement over ``rows``, each placeholder an array of a column; nothing without rows."""
+    if rows:
+        cur.execute(statement, [array_literal(column) for column in zip(*rows)])

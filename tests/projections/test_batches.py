@@ -1,0 +1,108 @@
+"""Views that apply a batch of events together leave the read models as applying the events one
+after the other does, however the logs are split into batches and the bodies interleaved."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import replace
+from datetime import timedelta
+from uuid import uuid4
+
+import psycopg
+
+from infra import stored
+from infra.settings import Settings
+from projections.projector import Projector, differences
+from services.common.bodies import Body
+from services.common.published import PublishedEvent
+
+
+def refuse(cur, origin, reason):
+    raise AssertionError(reason)
+
+
+def build(settings: Settings, schema: str, batches: list[list]) -> None:
+    projector = Projector(settings, schema=schema)
+    projector.create_tables()
+    with projector.connect() as conn:
+        for batch in batches:
+            with conn.transaction(), conn.cursor() as cur:
+                projector.apply_events(cur, [(None, event) for event in batch], refuse)
+
+
+def interleaved(logs: dict[Body, list], rng: random.Random) -> list:
+    """The bodies' logs merged at random, each in its own order, as the topics arrive."""
+    queues = {body: list(events) for body, events in logs.items() if events}
+    merged = []
+    while queues:
+        body = rng.choice(sorted(queues))
+        merged.append(queues[body].pop(0))
+        if not queues[body]:
+            del queues[body]
+    return merged
+
+
+def split(events: list, rng: random.Random, largest: int) -> list[list]:
+    batches = []
+    while events:
+        size = rng.randint(1, largest)
+        batches.append(events[:size])
+        events = events[size:]
+    return batches
+
+
+def more_steps(logs: dict[Body, list], rng: random.Random) -> None:
+    """Steps of cases the generated city has rarely or never, and several of them for a case in
+    one batch at the same moment: ratings, withdrawals and reopenings of cases of their own (a
+    resident's steps continue their case's versions), and every other body's step of those."""
+    raised = [event for event in logs[Body.RESIDENTS] if event.type == "residents.CaseRaised"][:12]
+    assert raised
+    for template in raised:
+        case, versions = uuid4(), iter(range(1, 100))
+        moments = [template.occurred_at + timedelta(hours=hours) for hours in (0, 1, 1, 2)]
+
+        def step(body: Body, name: str, **data) -> PublishedEvent:
+            own = body is Body.RESIDENTS
+            return replace(template, event_id=uuid4(), type=f"{body.value}.{name}", body=body,
+                           aggregate_id=case if own else uuid4(), aggregate_version=next(versions) if own else 1,
+                           occurred_at=rng.choice(moments), data=data if own else {"case_id": case, **data})
+
+        logs[Body.RESIDENTS].append(replace(step(Body.RESIDENTS, "CaseRaised", **template.data),
+                                            occurred_at=template.occurred_at))
+        for _ in range(5):
+            logs[Body.RESIDENTS].append(rng.choice([
+                lambda: step(Body.RESIDENTS, "CaseRated", score=rng.randint(1, 5), comment=f"评价{rng.random()}"),
+                lambda: step(Body.RESIDENTS, "CaseReopened", reason="又坏了"),
+                lambda: step(Body.RESIDENTS, "CaseWithdrawn", reason="不用了"),
+                lambda: step(Body.RESIDENTS, "CaseInformationAdded", text="补充"),
+            ])())
+        for _ in range(8):
+            body, name, data = rng.choice([
+                (Body.BRANCH, "CaseDispatched", {"taker": rng.choice(["property", "party_member"]),
+                                                 "assignee": f"人{rng.randint(1, 9)}", "dispatch_no": rng.randint(1, 3)}),
+                (Body.BRANCH, "CaseAccepted", {}), (Body.BRANCH, "CaseRefused", {"reason": "不归我们"}),
+                (Body.BRANCH, "CaseResolved", {"summary": "修好了"}),
+                (Body.BRANCH, "CaseEscalated", {"tier": rng.choice(["community", "street"])}),
+                (Body.BRANCH, "MediationConcluded", {"outcome": rng.choice(["agreement", "partial", "failed_referred"]),
+                                                     "note": "调解"}),
+                (Body.BRANCH, "CaseProgressRecorded", {"note": "进展"}),
+                (Body.PROPERTY, "WorkOrderAccepted", {}), (Body.PROPERTY, "WorkOrderRefused", {"reason": "不修"}),
+                (Body.PROPERTY, "WorkOrderResolved", {"summary": "换了"}),
+            ])
+            logs[body].append(step(body, name, **data))
+
+
+def test_any_split_into_batches_leaves_the_read_models_one_event_at_a_time_leaves(system):
+    generated = system.siwei("bench", "generate", "--compounds", "24", "--seed", "5", timeout=600)
+    assert generated.returncode == 0, generated.stderr[-3000:]
+    with psycopg.connect(system.settings.database_url) as conn:
+        logs = {body: [event for batch in stored.log(conn, body, 2**62, 1000) for event in batch] for body in Body}
+    assert sum(map(len, logs.values())) > 1000
+    for seed in range(3):
+        rng = random.Random(seed)  # a fixed seed a run: the same steps and splits every run
+        logs_now = {body: list(events) for body, events in logs.items()}
+        more_steps(logs_now, rng)
+        events = interleaved(logs_now, rng)
+        build(system.settings, f"one_{seed}", [[event] for event in events])
+        build(system.settings, f"together_{seed}", split(events, rng, largest=(10, 200, len(events))[seed]))
+        assert differences(system.settings, f"one_{seed}", f"together_{seed}") == {}, seed
