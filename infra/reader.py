@@ -312,7 +312,8 @@ class TopicReader:
             published = {body: relay.recorded(conn, body) for body in Body}
             published = {body: state for body, state in published.items() if state is not None}
             total = sum(stored.count(conn, body, state.position) for body, state in published.items())
-            with tqdm(disable=not progress, total=total, unit="event", desc=f"reading the stores into {self.schema}") as bar:
+            with tqdm(disable=not progress, total=total, unit="event",
+                      desc=f"reading the stores into {self.schema}") as bar:
                 for body, state in published.items():
                     try:
                         for events in stored.log(conn, body, state.position, MAX_POLL_RECORDS):

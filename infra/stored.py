@@ -3,17 +3,20 @@ the rows of its store: what a rebuild reads before the topics, and what the ledg
 
 A row's state is the library's JSON of the event (its ``JSONTranscoder``: ids, times, dates and
 amounts as ``{"_type_": …, "_data_": …}``) as stored, personal data sealed: what the relay
-publishes. The values are those Avro gives a reader of the topic (``infra.wire``): times in UTC,
-amounts at the schema's scale, a field an older event lacks at its default. Without the library's
-mapper and the wire's round trip an event costs about a fifth as much; tests/infra/test_stored.py
-holds every event type of the demo to the wire's answer.
+publishes. Each field is read by its type, as the event's class declares it (as ``infra.schemas``
+makes its Avro schema from it), into the values Avro gives a reader of the topic (``infra.wire``):
+times in UTC, amounts at the schema's scale, a field an older event lacks at its default. Without
+the library's mapper and the wire's round trip an event costs about a fifth as much;
+tests/infra/test_stored.py holds every event type of the demo to the wire's answer.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Iterator
+import types
+import typing
+from collections.abc import Callable, Iterator
 from datetime import date, datetime, timezone
 from decimal import Decimal
 from functools import cache
@@ -42,34 +45,54 @@ def _utc(text: str) -> datetime:
     return moment.astimezone(timezone.utc) if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
-TRANSCODINGS = {
-    "uuid_hex": UUID,
-    "datetime_iso": _utc,
-    "date_iso": date.fromisoformat,
-    "decimal_str": lambda text: Decimal(text).quantize(CENTS),
+def _transcoded(name: str, decode: Callable[[str], Any]) -> Callable[[Any], Any]:
+    """The value of a field the library stored as ``{"_type_": name, "_data_": text}``."""
+
+    def convert(value: Any) -> Any:
+        if value["_type_"] != name:
+            raise UnreadableStoredEvent(f"a value transcoded as {value['_type_']!r}, not {name}")
+        return decode(value["_data_"])
+
+    return convert
+
+
+TRANSCODED = {
+    UUID: _transcoded("uuid_hex", UUID),
+    datetime: _transcoded("datetime_iso", _utc),
+    date: _transcoded("date_iso", date.fromisoformat),
+    Decimal: _transcoded("decimal_str", lambda text: Decimal(text).quantize(CENTS)),
 }
+_uuid, _moment = TRANSCODED[UUID], TRANSCODED[datetime]
 
 
-def _value(obj: dict) -> Any:
-    if len(obj) == 2 and "_type_" in obj and "_data_" in obj:
-        decode = TRANSCODINGS.get(obj["_type_"])
-        if decode is None:
-            raise UnreadableStoredEvent(f"a value transcoded as {obj['_type_']!r}")
-        return decode(obj["_data_"])
-    return obj
+def _converter(hint: Any) -> Callable[[Any], Any] | None:
+    """How a field of this type is read from its JSON; None if as it is (text, numbers, flags)."""
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        (member,) = [a for a in typing.get_args(hint) if a is not type(None)]  # X | None (infra.schemas)
+        inner = _converter(member)
+        return None if inner is None else lambda value: None if value is None else inner(value)
+    if origin in (list, tuple):
+        inner = _converter(typing.get_args(hint)[0])
+        return None if inner is None else lambda values: [inner(value) for value in values]
+    return TRANSCODED.get(hint)
 
 
 @cache
-def _event_types(body: Body) -> dict[str, tuple[str, tuple[tuple[str, Any], ...]]]:
+def _event_types(body: Body) -> dict[str, tuple[str, tuple[tuple[str, Any, Callable | None], ...]]]:
     """The body's event types by the library's topic of their class: the qualified name, and the
-    payload's fields with their defaults."""
+    payload's fields, each with its default and how it is read."""
     found = {}
     for event_type in schemas.catalogue().values():
         if event_type.body is body:
+            hints = typing.get_type_hints(event_type.event_class)
             defaults = {f.name: f.default for f in dataclasses.fields(event_type.event_class)}
-            found[get_topic(event_type.event_class)] = (
-                event_type.qualified_name, tuple((name, defaults[name]) for name in event_type.payload_fields()))
+            found[get_topic(event_type.event_class)] = (event_type.qualified_name, tuple(
+                (name, defaults[name], _converter(hints[name])) for name in event_type.payload_fields()))
     return found
+
+
+_decode = json.JSONDecoder().decode
 
 
 def published(body: Body, aggregate_id: UUID, version: int, topic: str, state: bytes) -> PublishedEvent:
@@ -79,18 +102,24 @@ def published(body: Body, aggregate_id: UUID, version: int, topic: str, state: b
     except KeyError:
         raise UnreadableStoredEvent(f"{topic!r} is no event type of {body.value}") from None
     try:
-        values = json.loads(state, object_hook=_value)
-        data = {name: values[name] if name in values else default for name, default in fields}
-        if any(value is MISSING for value in data.values()):
-            missing = [name for name, value in data.items() if value is MISSING]
-            raise UnreadableStoredEvent(f"{qualified_name} {aggregate_id} v{version} lacks {', '.join(missing)}")
+        values = _decode(state.decode())
+        data = {}
+        for name, default, convert in fields:
+            if name not in values:  # stored before the field was added: its default, as Avro gives it
+                if default is MISSING:
+                    raise UnreadableStoredEvent(f"{qualified_name} {aggregate_id} v{version} lacks {name}")
+                data[name] = default
+            else:
+                value = values[name]
+                data[name] = value if convert is None or value is None else convert(value)
+        compound_id = values.get("compound_id")
         return PublishedEvent(
-            event_id=values["event_id"], type=qualified_name, body=body, compound_id=values.get("compound_id"),
-            aggregate_id=aggregate_id, aggregate_version=version, actor=values["actor"],
-            occurred_at=values["timestamp"], correlation_id=values["correlation_id"],
-            causation_id=values["causation_id"], data=data,
+            event_id=_uuid(values["event_id"]), type=qualified_name, body=body,
+            compound_id=None if compound_id is None else _uuid(compound_id), aggregate_id=aggregate_id,
+            aggregate_version=version, actor=values["actor"], occurred_at=_moment(values["timestamp"]),
+            correlation_id=_uuid(values["correlation_id"]), causation_id=_uuid(values["causation_id"]), data=data,
         )
-    except (ValueError, TypeError, KeyError) as error:
+    except (ValueError, TypeError, KeyError, AttributeError) as error:
         raise UnreadableStoredEvent(f"{qualified_name} {aggregate_id} v{version}: {type(error).__name__}: {error}") \
             from None
 

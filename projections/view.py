@@ -11,6 +11,7 @@ from typing import ClassVar
 
 from psycopg import Cursor
 
+from infra.database import array_literal
 from services.common.published import PublishedEvent
 
 Handler = Callable[[Cursor, PublishedEvent], None]
@@ -87,3 +88,10 @@ def _one_at_a_time(method: BatchHandler) -> Handler:
 
     one.__qualname__ = method.__qualname__
     return one
+
+
+def execute_rows(cur: Cursor, statement: str, rows: list[tuple]) -> None:
+    """One statement over ``rows``: each placeholder an array of a column, sent as one text
+    (``unnest(%s::uuid[], …)``). Nothing without rows."""
+    if rows:
+        cur.execute(statement, [array_literal(column) for column in zip(*rows)])

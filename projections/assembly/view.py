@@ -8,9 +8,10 @@ from decimal import Decimal
 
 from psycopg import Cursor
 
-from projections.view import View, handles
+from projections.view import View, execute_rows, handles_together
 from services.common.published import PublishedEvent
 
+BALLOTS = ("BallotCast", "BallotCorrected")
 COUNT_FIELDS = ("voted_area", "voted_owners", "yes_area", "yes_owners", "no_area", "no_owners",
                 "abstain_area", "abstain_owners", "valid", "passed", "reason")
 
@@ -49,18 +50,38 @@ class AssemblyView(View):
     name = "assembly"
     tables = ("assembly_votes", "vote_electors", "ballots", "vote_objections", "vote_steps")
 
-    @handles(*(f"owners_committee.{name}" for name in (
+    @handles_together(*(f"owners_committee.{name}" for name in (
         "AssemblyVoteOpened", "BallotDelivered", "BallotCast", "AssemblyVoteClosed", "AssemblyVoteCounted",
         "VoteObjectionLodged", "VoteObjectionAnswered", "BallotCorrected", "AssemblyVoteFinalised")))
-    def step(self, cur: Cursor, event: PublishedEvent) -> None:
-        cur.execute("INSERT INTO vote_steps (vote_id, version, compound_id, at, step, detail)"
-                    " VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
-                    (event.aggregate_id, event.aggregate_version, event.compound_id, event.occurred_at, event.name,
-                     detail_of(event)))
-        {"AssemblyVoteOpened": self.opened, "BallotDelivered": self.delivered, "BallotCast": self.ballot,
-         "BallotCorrected": self.ballot, "AssemblyVoteClosed": self.closed, "AssemblyVoteCounted": self.counted,
-         "VoteObjectionLodged": self.objection_lodged, "VoteObjectionAnswered": self.objection_answered,
-         "AssemblyVoteFinalised": self.finalised}[event.name](cur, event)
+    def steps(self, cur: Cursor, events: list[PublishedEvent]) -> None:
+        """Steps of votes: the timeline and the ballots (most of a vote's events) a statement each,
+        the rest one after the other. Nothing of a vote's row depends on its ballots but the
+        corrections' count, set once the ballots are in."""
+        execute_rows(cur, "INSERT INTO vote_steps (vote_id, version, compound_id, at, step, detail)"
+                     " SELECT * FROM unnest(%s::uuid[], %s::bigint[], %s::uuid[], %s::timestamptz[], %s::text[],"
+                     " %s::text[]) ON CONFLICT DO NOTHING",
+                     [(e.aggregate_id, e.aggregate_version, e.compound_id, e.occurred_at, e.name, detail_of(e))
+                      for e in events])
+        ballots = [e for e in events if e.name in BALLOTS]
+        for event in events:
+            if event.name not in BALLOTS:
+                {"AssemblyVoteOpened": self.opened, "BallotDelivered": self.delivered,
+                 "AssemblyVoteClosed": self.closed, "AssemblyVoteCounted": self.counted,
+                 "VoteObjectionLodged": self.objection_lodged, "VoteObjectionAnswered": self.objection_answered,
+                 "AssemblyVoteFinalised": self.finalised}[event.name](cur, event)
+        execute_rows(cur, "INSERT INTO ballots (receipt, vote_id, version, compound_id, owner, area, choice, channel,"
+                     " kind, reason, at) SELECT * FROM unnest(%s::text[], %s::uuid[], %s::bigint[], %s::uuid[],"
+                     " %s::text[], %s::numeric[], %s::text[], %s::text[], %s::text[], %s::text[], %s::timestamptz[])"
+                     " ON CONFLICT DO NOTHING",
+                     [(e.data["receipt"], e.aggregate_id, e.aggregate_version, e.compound_id, e.data["owner"],
+                       e.data["area"], e.data["choice"], "paper" if e.name == "BallotCorrected" else e.data["channel"],
+                       e.data["kind"] if e.name == "BallotCorrected" else "cast", e.data.get("reason"), e.occurred_at)
+                      for e in ballots])
+        execute_rows(cur, "UPDATE assembly_votes SET corrections ="
+                     " (SELECT count(*) FROM ballots b WHERE b.vote_id = r.vote_id AND b.kind <> 'cast')"
+                     " FROM unnest(%s::uuid[]) AS r(vote_id) WHERE assembly_votes.vote_id = r.vote_id",
+                     [(vote,) for vote in dict.fromkeys(e.aggregate_id for e in ballots
+                                                        if e.name == "BallotCorrected")])
 
     def opened(self, cur: Cursor, event: PublishedEvent) -> None:
         d = event.data
@@ -80,20 +101,6 @@ class AssemblyView(View):
             " VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
             [(event.aggregate_id, n, event.compound_id, owner, "、".join(units), area)
              for n, (owner, (units, area)) in enumerate(electors.items())])
-
-    def ballot(self, cur: Cursor, event: PublishedEvent) -> None:
-        d = event.data
-        corrected = event.name == "BallotCorrected"
-        cur.execute(
-            "INSERT INTO ballots (receipt, vote_id, version, compound_id, owner, area, choice, channel, kind,"
-            " reason, at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
-            (d["receipt"], event.aggregate_id, event.aggregate_version, event.compound_id, d["owner"],
-             d["area"], d["choice"], "paper" if corrected else d["channel"],
-             d["kind"] if corrected else "cast", d.get("reason"), event.occurred_at))
-        if corrected:
-            cur.execute("UPDATE assembly_votes SET corrections ="
-                        " (SELECT count(*) FROM ballots WHERE vote_id = %s AND kind <> 'cast')"
-                        " WHERE vote_id = %s", (event.aggregate_id, event.aggregate_id))
 
     def delivered(self, cur: Cursor, event: PublishedEvent) -> None:
         d = event.data

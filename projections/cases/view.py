@@ -11,8 +11,7 @@ from uuid import UUID
 
 from psycopg import Cursor
 
-from infra.database import array_literal
-from projections.view import View, handles_together
+from projections.view import View, execute_rows, handles_together
 from services.common.case_categories import DEADLINES, RESPONSE_TIMES, Category, Urgency
 from services.common.measures import FIRST_CONTACT
 from services.common.places import place_of
@@ -106,83 +105,84 @@ class CasesView(View):
         steps arrive in (the latest state, the earliest first contact, the highest dispatch…), but
         for a few set by each step in turn (a withdrawal's time, a mediation's outcome): the last."""
         steps = [Step.of(event) for event in events]
-        _execute(cur, "INSERT INTO cases (case_id) SELECT * FROM unnest(%s::uuid[]) ON CONFLICT DO NOTHING",
-                  [(case_id,) for case_id in dict.fromkeys(step.case_id for step in steps)])
-        _execute(cur, "INSERT INTO case_steps (event_id, case_id, at, version, body, step, actor, state_after, detail)"
-                 " SELECT * FROM unnest(%s::uuid[], %s::uuid[], %s::timestamptz[], %s::bigint[], %s::text[],"
-                 " %s::text[], %s::text[], %s::text[], %s::text[]) ON CONFLICT (event_id) DO NOTHING",
-                 [(s.event.event_id, s.case_id, s.event.occurred_at, s.event.aggregate_version, s.event.body.value,
-                   s.event.name, s.event.actor, s.state_after, s.detail) for s in steps])
+        execute_rows(cur, "INSERT INTO cases (case_id) SELECT * FROM unnest(%s::uuid[]) ON CONFLICT DO NOTHING",
+                     [(case_id,) for case_id in dict.fromkeys(step.case_id for step in steps)])
+        execute_rows(cur, "INSERT INTO case_steps (event_id, case_id, at, version, body, step, actor, state_after,"
+                     " detail) SELECT * FROM unnest(%s::uuid[], %s::uuid[], %s::timestamptz[], %s::bigint[],"
+                     " %s::text[], %s::text[], %s::text[], %s::text[], %s::text[]) ON CONFLICT (event_id) DO NOTHING",
+                     [(s.event.event_id, s.case_id, s.event.occurred_at, s.event.aggregate_version, s.event.body.value,
+                       s.event.name, s.event.actor, s.state_after, s.detail) for s in steps])
         # The state of the latest step that changes it, whichever arrives last.
-        _execute(cur, "UPDATE cases SET state = r.state, state_at = r.at, state_version = r.version,"
-                 " state_event = r.event FROM unnest(%s::uuid[], %s::text[], %s::timestamptz[], %s::bigint[],"
-                 " %s::uuid[]) AS r(case_id, state, at, version, event) WHERE cases.case_id = r.case_id"
-                 " AND (cases.state_at IS NULL OR (cases.state_at, cases.state_version, cases.state_event)"
-                 " < (r.at, r.version, r.event))",
-                 [(s.case_id, s.state_after, s.event.occurred_at, s.event.aggregate_version, s.event.event_id)
-                  for s in _last([s for s in steps if s.state_after is not None],
-                                 lambda s: (s.event.occurred_at, s.event.aggregate_version, s.event.event_id))])
+        execute_rows(cur, "UPDATE cases SET state = r.state, state_at = r.at, state_version = r.version,"
+                     " state_event = r.event FROM unnest(%s::uuid[], %s::text[], %s::timestamptz[], %s::bigint[],"
+                     " %s::uuid[]) AS r(case_id, state, at, version, event) WHERE cases.case_id = r.case_id"
+                     " AND (cases.state_at IS NULL OR (cases.state_at, cases.state_version, cases.state_event)"
+                     " < (r.at, r.version, r.event))",
+                     [(s.case_id, s.state_after, s.event.occurred_at, s.event.aggregate_version, s.event.event_id)
+                      for s in _last([s for s in steps if s.state_after is not None],
+                                     lambda s: (s.event.occurred_at, s.event.aggregate_version, s.event.event_id))])
         of = {kind: [s for s in steps if s.event.type in kinds] for kind, kinds in (
             ("raised", ("residents.CaseRaised",)), ("dispatched", ("branch.CaseDispatched",)),
             ("accepted", ACCEPTING), ("rated", ("residents.CaseRated",)), ("reopened", ("residents.CaseReopened",)),
             ("withdrawn", ("residents.CaseWithdrawn",)), ("escalated", ("branch.CaseEscalated",)),
             ("mediated", ("branch.MediationConcluded",)), ("first_contact", FIRST_CONTACT))}
         self._raised(cur, _last(of["raised"]))
-        _execute(cur, "UPDATE cases SET taker = r.taker, assignee = r.assignee,"
-                 " dispatches = GREATEST(dispatches, r.number) FROM unnest(%s::uuid[], %s::text[], %s::text[],"
-                 " %s::integer[]) AS r(case_id, taker, assignee, number)"
-                 " WHERE cases.case_id = r.case_id AND dispatches <= r.number",
-                 [(s.case_id, s.event.data["taker"], s.event.data["assignee"], s.event.data["dispatch_no"])
-                  for s in _last(of["dispatched"], lambda s: s.event.data["dispatch_no"])])
+        execute_rows(cur, "UPDATE cases SET taker = r.taker, assignee = r.assignee,"
+                     " dispatches = GREATEST(dispatches, r.number) FROM unnest(%s::uuid[], %s::text[], %s::text[],"
+                     " %s::integer[]) AS r(case_id, taker, assignee, number)"
+                     " WHERE cases.case_id = r.case_id AND dispatches <= r.number",
+                     [(s.case_id, s.event.data["taker"], s.event.data["assignee"], s.event.data["dispatch_no"])
+                      for s in _last(of["dispatched"], lambda s: s.event.data["dispatch_no"])])
         for column, pick, moments in (("accepted_at", "GREATEST", _moments(of["accepted"], max)),
                                       ("resolved_at", "GREATEST", _moments([s for s in steps if s.resolves], max)),
                                       ("first_contact_at", "LEAST", _moments(of["first_contact"], min))):
-            _execute(cur, f"UPDATE cases SET {column} = {pick}({column}, r.at)"  # noqa: S608
-                     " FROM unnest(%s::uuid[], %s::timestamptz[]) AS r(case_id, at) WHERE cases.case_id = r.case_id",
-                     moments)
-        _execute(cur, "INSERT INTO case_ratings (event_id, case_id, compound_id, score, rated_at)"
-                 " SELECT * FROM unnest(%s::uuid[], %s::uuid[], %s::uuid[], %s::integer[], %s::timestamptz[])"
-                 " ON CONFLICT DO NOTHING",
-                 [(s.event.event_id, s.case_id, s.event.compound_id, s.event.data["score"], s.event.occurred_at)
-                  for s in of["rated"]])
-        _execute(cur, "UPDATE cases SET score = r.score, comment = r.comment, rated_at = r.at"
-                 " FROM unnest(%s::uuid[], %s::integer[], %s::text[], %s::timestamptz[]) AS r(case_id, score, comment, at)"
-                 " WHERE cases.case_id = r.case_id AND (rated_at IS NULL OR rated_at <= r.at)",
-                 [(s.case_id, s.event.data["score"], s.event.data["comment"], s.event.occurred_at)
-                  for s in _last(of["rated"], lambda s: s.event.occurred_at)])
-        _execute(cur, "UPDATE cases SET reopened = true FROM unnest(%s::uuid[]) AS r(case_id)"
-                 " WHERE cases.case_id = r.case_id", [(s.case_id,) for s in _last(of["reopened"])])
-        _execute(cur, "UPDATE cases SET withdrawn_at = r.at FROM unnest(%s::uuid[], %s::timestamptz[]) AS r(case_id, at)"
-                 " WHERE cases.case_id = r.case_id", [(s.case_id, s.event.occurred_at) for s in _last(of["withdrawn"])])
-        _execute(cur, "UPDATE cases SET escalated_to = r.tier FROM unnest(%s::uuid[], %s::text[]) AS r(case_id, tier)"
-                 " WHERE cases.case_id = r.case_id"
-                 " AND (escalated_to IS NULL OR (escalated_to = 'community' AND r.tier = 'street'))",
-                 [(s.case_id, s.event.data["tier"])
-                  for s in _last(of["escalated"], lambda s: TIER_ORDER.get(s.event.data["tier"], 0))])
-        _execute(cur, "UPDATE cases SET mediation_outcome = r.outcome FROM unnest(%s::uuid[], %s::text[])"
-                 " AS r(case_id, outcome) WHERE cases.case_id = r.case_id",
-                 [(s.case_id, s.event.data["outcome"]) for s in _last(of["mediated"])])
+            execute_rows(cur, f"UPDATE cases SET {column} = {pick}({column}, r.at)"  # noqa: S608
+                         " FROM unnest(%s::uuid[], %s::timestamptz[]) AS r(case_id, at)"
+                         " WHERE cases.case_id = r.case_id",
+                         moments)
+        execute_rows(cur, "INSERT INTO case_ratings (event_id, case_id, compound_id, score, rated_at)"
+                     " SELECT * FROM unnest(%s::uuid[], %s::uuid[], %s::uuid[], %s::integer[], %s::timestamptz[])"
+                     " ON CONFLICT DO NOTHING",
+                     [(s.event.event_id, s.case_id, s.event.compound_id, s.event.data["score"], s.event.occurred_at)
+                      for s in of["rated"]])
+        execute_rows(cur, "UPDATE cases SET score = r.score, comment = r.comment, rated_at = r.at"
+                     " FROM unnest(%s::uuid[], %s::integer[], %s::text[], %s::timestamptz[])"
+                     " AS r(case_id, score, comment, at)"
+                     " WHERE cases.case_id = r.case_id AND (rated_at IS NULL OR rated_at <= r.at)",
+                     [(s.case_id, s.event.data["score"], s.event.data["comment"], s.event.occurred_at)
+                      for s in _last(of["rated"], lambda s: s.event.occurred_at)])
+        execute_rows(cur, "UPDATE cases SET reopened = true FROM unnest(%s::uuid[]) AS r(case_id)"
+                     " WHERE cases.case_id = r.case_id", [(s.case_id,) for s in _last(of["reopened"])])
+        execute_rows(cur, "UPDATE cases SET withdrawn_at = r.at"
+                     " FROM unnest(%s::uuid[], %s::timestamptz[]) AS r(case_id, at)"
+                     " WHERE cases.case_id = r.case_id",
+                     [(s.case_id, s.event.occurred_at) for s in _last(of["withdrawn"])])
+        execute_rows(cur, "UPDATE cases SET escalated_to = r.tier"
+                     " FROM unnest(%s::uuid[], %s::text[]) AS r(case_id, tier)"
+                     " WHERE cases.case_id = r.case_id"
+                     " AND (escalated_to IS NULL OR (escalated_to = 'community' AND r.tier = 'street'))",
+                     [(s.case_id, s.event.data["tier"])
+                      for s in _last(of["escalated"], lambda s: TIER_ORDER.get(s.event.data["tier"], 0))])
+        execute_rows(cur, "UPDATE cases SET mediation_outcome = r.outcome FROM unnest(%s::uuid[], %s::text[])"
+                     " AS r(case_id, outcome) WHERE cases.case_id = r.case_id",
+                     [(s.case_id, s.event.data["outcome"]) for s in _last(of["mediated"])])
 
     @staticmethod
     def _raised(cur: Cursor, raised: list[Step]) -> None:
         rows = []
         for s in raised:
             d, at = s.event.data, s.event.occurred_at
-            category, urgency, place = Category(d["category"]), Urgency(d.get("urgency") or "routine"), place_of(d["location"])
+            category, urgency = Category(d["category"]), Urgency(d.get("urgency") or "routine")
+            place = place_of(d["location"])
             rows.append((s.case_id, s.event.compound_id, category.value, d["description"], d["location"],
                          place.building, place.area, place.key, d["photo_ref"], urgency.value, s.event.actor, at,
                          at + DEADLINES[category], at + RESPONSE_TIMES[category, urgency]))
-        _execute(cur, "UPDATE cases SET compound_id = r.compound_id, category = r.category, description = r.description,"
-                 " location = r.location, building = r.building, area = r.area, place = r.place,"
-                 " photo_ref = r.photo_ref, urgency = r.urgency, raised_by = r.raised_by, raised_at = r.raised_at,"
-                 " due_at = r.due_at, respond_by = r.respond_by FROM unnest(%s::uuid[], %s::uuid[], %s::text[],"
-                 " %s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[],"
-                 " %s::timestamptz[], %s::timestamptz[], %s::timestamptz[]) AS r(case_id, compound_id, category,"
-                 " description, location, building, area, place, photo_ref, urgency, raised_by, raised_at, due_at,"
-                 " respond_by) WHERE cases.case_id = r.case_id", rows)
-
-
-def _execute(cur: Cursor, statement: str, rows: list[tuple]) -> None:
-    """One statement over ``rows``, each placeholder an array of a column; nothing without rows."""
-    if rows:
-        cur.execute(statement, [array_literal(column) for column in zip(*rows)])
+        execute_rows(cur, "UPDATE cases SET compound_id = r.compound_id, category = r.category,"
+                     " description = r.description, location = r.location, building = r.building, area = r.area,"
+                     " place = r.place, photo_ref = r.photo_ref, urgency = r.urgency, raised_by = r.raised_by,"
+                     " raised_at = r.raised_at, due_at = r.due_at, respond_by = r.respond_by"
+                     " FROM unnest(%s::uuid[], %s::uuid[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[],"
+                     " %s::text[], %s::text[], %s::text[], %s::text[], %s::timestamptz[], %s::timestamptz[],"
+                     " %s::timestamptz[]) AS r(case_id, compound_id, category, description, location, building, area,"
+                     " place, photo_ref, urgency, raised_by, raised_at, due_at, respond_by)"
+                     " WHERE cases.case_id = r.case_id", rows)

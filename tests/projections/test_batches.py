@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 from dataclasses import replace
 from datetime import timedelta
+from decimal import Decimal
 from uuid import uuid4
 
 import psycopg
@@ -79,7 +80,8 @@ def more_steps(logs: dict[Body, list], rng: random.Random) -> None:
         for _ in range(8):
             body, name, data = rng.choice([
                 (Body.BRANCH, "CaseDispatched", {"taker": rng.choice(["property", "party_member"]),
-                                                 "assignee": f"人{rng.randint(1, 9)}", "dispatch_no": rng.randint(1, 3)}),
+                                                 "assignee": f"人{rng.randint(1, 9)}",
+                                                 "dispatch_no": rng.randint(1, 3)}),
                 (Body.BRANCH, "CaseAccepted", {}), (Body.BRANCH, "CaseRefused", {"reason": "不归我们"}),
                 (Body.BRANCH, "CaseResolved", {"summary": "修好了"}),
                 (Body.BRANCH, "CaseEscalated", {"tier": rng.choice(["community", "street"])}),
@@ -92,6 +94,32 @@ def more_steps(logs: dict[Body, list], rng: random.Random) -> None:
             logs[body].append(step(body, name, **data))
 
 
+def more_vote_steps(logs: dict[Body, list], rng: random.Random) -> None:
+    """Steps of votes the generated city lacks, each its vote's next version: ballots delivered and
+    corrected, objections lodged and answered."""
+    votes = [event for event in logs[Body.OWNERS_COMMITTEE] if event.type == "owners_committee.AssemblyVoteOpened"]
+    assert votes
+    for opened in votes[:6]:
+        version = max(e.aggregate_version for e in logs[Body.OWNERS_COMMITTEE] if e.aggregate_id == opened.aggregate_id)
+        owners, units = opened.data["unit_owners"], opened.data["units"]
+        for n in range(1, 9):
+            owner, unit, on = rng.choice(owners), rng.choice(units), opened.occurred_at.date()
+            name, data = rng.choice([
+                ("BallotDelivered", {"owner": owner, "unit": unit, "method": rng.choice(["in_person", "post"]),
+                                     "delivered_on": on, "recipient": owner}),
+                ("BallotCorrected", {"owner": owner, "area": Decimal("88.50"), "choice": rng.choice(["yes", "no"]),
+                                     "kind": rng.choice(["corrected", "late"]), "reason": "更正",
+                                     "ballot_id": uuid4(), "receipt": f"更正{uuid4()}"}),
+                ("VoteObjectionLodged", {"number": n, "owner": owner, "unit": unit, "lodged_on": on,
+                                         "objection": "有异议"}),
+                ("VoteObjectionAnswered", {"number": rng.randint(1, n), "upheld": rng.random() < 0.5,
+                                           "reason": "答复"}),
+            ])
+            logs[Body.OWNERS_COMMITTEE].append(replace(
+                opened, event_id=uuid4(), type=f"owners_committee.{name}", aggregate_version=version + n,
+                occurred_at=opened.occurred_at + timedelta(days=n), data=data))
+
+
 def test_any_split_into_batches_leaves_the_read_models_one_event_at_a_time_leaves(system):
     generated = system.siwei("bench", "generate", "--compounds", "24", "--seed", "5", timeout=600)
     assert generated.returncode == 0, generated.stderr[-3000:]
@@ -102,6 +130,7 @@ def test_any_split_into_batches_leaves_the_read_models_one_event_at_a_time_leave
         rng = random.Random(seed)  # a fixed seed a run: the same steps and splits every run
         logs_now = {body: list(events) for body, events in logs.items()}
         more_steps(logs_now, rng)
+        more_vote_steps(logs_now, rng)
         events = interleaved(logs_now, rng)
         build(system.settings, f"one_{seed}", [[event] for event in events])
         build(system.settings, f"together_{seed}", split(events, rng, largest=(10, 200, len(events))[seed]))
