@@ -19,6 +19,9 @@ and every later event goes on. Each time a reader starts it applies again what i
 order (``retry``), so that a fixed handler catches up by itself; ``siwei projections retry`` does
 the same on demand.
 
+A rebuild reads the bodies' stores first (``from_stores``), as far as the relays published them,
+and the topics on from there.
+
 Partitions are assigned, not joined through a consumer group, and offsets live in PostgreSQL:
 nothing depends on the broker's group coordination, nor on its ListOffsets answers. Any number of
 processes run one reader together, sharing its partitions by leases (``infra.leases``).
@@ -672,7 +675,7 @@ class TopicReader:
         again at each connection, so that an event is applied once whatever broke off."""
         self.create_tables()
         with (self.connect() as conn,
-              tqdm(disable=not progress, unit="event", desc=f"reading into {self.schema}") as bar):
+              tqdm(disable=not progress, unit="event", desc=f"reading the topics into {self.schema}") as bar):
             self.states = {}
             self.retry(conn)  # a handler fixed since it last ran catches up with what it missed
             try:
