@@ -4,7 +4,6 @@ import json
 
 import psycopg
 import pytest
-from eventsourcing.persistence import StoredEvent
 
 from infra import schemas, wire
 from infra.demo import seed
