@@ -4,9 +4,12 @@ disbursed, and property fees billed against paid."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+from uuid import UUID
+
 from psycopg import Cursor
 
-from projections.view import View, handles
+from projections.view import View, execute_rows, handles, handles_together
 from services.common.published import PublishedEvent
 
 
@@ -62,15 +65,23 @@ class MoneyView(View):
                         [(event.aggregate_id, event.aggregate_version, n, event.compound_id, *share)
                          for n, share in enumerate(shares)])
 
-    @handles("property.FeeBilled")
-    def fee_billed(self, cur: Cursor, event: PublishedEvent) -> None:
-        d = event.data
-        cur.execute("INSERT INTO fee_bills (bill_id, compound_id, period, household, amount)"
-                    " VALUES (%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
-                    (event.aggregate_id, event.compound_id, d["period"], d["household"], d["amount"]))
-
-    @handles("property.FeePaid")
-    def fee_paid(self, cur: Cursor, event: PublishedEvent) -> None:
-        # The reader applies each version of a bill once and in order.
-        cur.execute("UPDATE fee_bills SET paid = paid + %s, payments = payments + 1 WHERE bill_id = %s",
-                    (event.data["amount"], event.aggregate_id))
+    @handles_together("property.FeeBilled", "property.FeePaid")
+    def fees(self, cur: Cursor, events: list[PublishedEvent]) -> None:
+        """Bills and payments (most of the money's events): the bills' rows in one statement, then
+        each bill's payments added in one. A bill's payments come after its bill (one aggregate's
+        versions, in order), and adding them up is what adding them one after the other leaves."""
+        execute_rows(cur, "INSERT INTO fee_bills (bill_id, compound_id, period, household, amount)"
+                     " SELECT * FROM unnest(%s::uuid[], %s::uuid[], %s::text[], %s::text[], %s::numeric[])"
+                     " ON CONFLICT DO NOTHING",
+                     [(e.aggregate_id, e.compound_id, e.data["period"], e.data["household"], e.data["amount"])
+                      for e in events if e.name == "FeeBilled"])
+        paid: dict[UUID, tuple[Decimal, int]] = {}
+        for event in events:
+            if event.name == "FeePaid":
+                amount, payments = paid.get(event.aggregate_id, (Decimal(0), 0))
+                paid[event.aggregate_id] = (amount + event.data["amount"], payments + 1)
+        execute_rows(cur, "UPDATE fee_bills SET paid = fee_bills.paid + r.amount,"
+                     " payments = fee_bills.payments + r.count"
+                     " FROM unnest(%s::uuid[], %s::numeric[], %s::integer[]) AS r(bill_id, amount, count)"
+                     " WHERE fee_bills.bill_id = r.bill_id",
+                     [(bill, amount, payments) for bill, (amount, payments) in paid.items()])

@@ -120,6 +120,19 @@ def more_vote_steps(logs: dict[Body, list], rng: random.Random) -> None:
                 occurred_at=opened.occurred_at + timedelta(days=n), data=data))
 
 
+def more_payments(logs: dict[Body, list], rng: random.Random) -> None:
+    """Payments of a bill in instalments, each the bill's next version: several in one batch."""
+    bills = [event for event in logs[Body.PROPERTY] if event.type == "property.FeeBilled"]
+    assert bills
+    for bill in bills[:20]:
+        version = max(e.aggregate_version for e in logs[Body.PROPERTY] if e.aggregate_id == bill.aggregate_id)
+        for n in range(1, rng.randint(2, 4)):
+            logs[Body.PROPERTY].append(replace(
+                bill, event_id=uuid4(), type="property.FeePaid", aggregate_version=version + n,
+                occurred_at=bill.occurred_at + timedelta(days=n),
+                data={"amount": Decimal("12.34"), "paid_on": bill.occurred_at.date()}))
+
+
 def test_any_split_into_batches_leaves_the_read_models_one_event_at_a_time_leaves(system):
     generated = system.siwei("bench", "generate", "--compounds", "24", "--seed", "5", timeout=600)
     assert generated.returncode == 0, generated.stderr[-3000:]
@@ -131,6 +144,7 @@ def test_any_split_into_batches_leaves_the_read_models_one_event_at_a_time_leave
         logs_now = {body: list(events) for body, events in logs.items()}
         more_steps(logs_now, rng)
         more_vote_steps(logs_now, rng)
+        more_payments(logs_now, rng)
         events = interleaved(logs_now, rng)
         build(system.settings, f"one_{seed}", [[event] for event in events])
         build(system.settings, f"together_{seed}", split(events, rng, largest=(10, 200, len(events))[seed]))
