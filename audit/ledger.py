@@ -14,7 +14,7 @@ import psycopg
 from psycopg import sql
 
 from audit.chain import CHAIN_TABLE
-from infra.stored import published
+from infra.stored import events_table, published
 from services.common.bodies import Body
 from services.common.published import PublishedEvent
 
@@ -54,7 +54,7 @@ def ledger(where: str) -> sql.Composable:
             " e.originator_id AS aggregate_id, e.originator_version AS version, e.topic, e.state"
             " FROM {} c JOIN {} e ON e.notification_id = c.position WHERE " + where
         ).format(sql.Literal(body.value), sql.Identifier(body.schema, CHAIN_TABLE),
-                 sql.Identifier(body.schema, f"{body.value}_events"))
+                 events_table(body))
         for body in Body
     )
 

@@ -41,6 +41,7 @@ from tqdm import tqdm
 
 from audit.chain import (CHAIN_TABLE, EVENT_HASH_SQL, HASH_PREFIXES, INDEX_MATCHES_SQL, NAMED_IDS_SQL, Indexed,
                          event_hash, genesis, next_link, next_link_sql)
+from infra.stored import events_table
 from services.common.bodies import Body
 from services.common.witness import ChainWitness
 
@@ -94,10 +95,6 @@ class Report:
                 + (f"matches what {seen} witnessed" if seen else "not witnessed yet"))
 
 
-def _events_table(body: Body) -> sql.Identifier:
-    return sql.Identifier(body.schema, f"{body.value}_events")
-
-
 def claims(conn: psycopg.Connection) -> dict[Body, list[Claim]]:
     """Every witness record in every body's log, by the body witnessed. A record that cannot be
     read claims nothing: it is an edited event of its witness's log, which that log's check finds."""
@@ -105,7 +102,7 @@ def claims(conn: psycopg.Connection) -> dict[Body, list[Claim]]:
     found: dict[Body, list[Claim]] = defaultdict(list)
     for witness in Body:
         rows = conn.execute(sql.SQL("SELECT notification_id, state FROM {} WHERE originator_id = %s AND topic = %s")
-                            .format(_events_table(witness)), (ChainWitness.create_id(witness.value), topic))
+                            .format(events_table(witness)), (ChainWitness.create_id(witness.value), topic))
         for position, state in rows:
             try:
                 found_here = _claims_in(witness, position, bytes(state))
@@ -156,7 +153,7 @@ def stretches(conn: psycopg.Connection, body: Body) -> list[Stretch]:
     low, high = conn.execute(sql.SQL(
         "SELECT least(min(position), (SELECT min(notification_id) FROM {events})),"
         " greatest(max(position), (SELECT max(notification_id) FROM {events})) FROM {chain}").format(
-            events=_events_table(body), chain=_chain_table(body))).fetchone()
+            events=events_table(body), chain=_chain_table(body))).fetchone()
     if low is None:
         return []
     return [Stretch(body, first, min(first + STRETCH - 1, high)) for first in range(low, high + 1, STRETCH)]
@@ -195,7 +192,7 @@ def _check(conn: psycopg.Connection, stretch: Stretch) -> Checked:
                 WINDOW w AS (ORDER BY c.position)
             ) c
         ) checked""").format(
-        events=_events_table(stretch.body), chain=_chain_table(stretch.body), event_hash=EVENT_HASH_SQL,
+        events=events_table(stretch.body), chain=_chain_table(stretch.body), event_hash=EVENT_HASH_SQL,
         next_link=next_link_sql(sql.SQL("coalesce(lag(c.link) OVER w, %(link)s)")),
         index_matches=INDEX_MATCHES_SQL, named_ids=NAMED_IDS_SQL)
     arguments = {"first": stretch.first, "last": stretch.last, "sequence": sequence, "link": link}
@@ -259,7 +256,7 @@ def _judge(conn: psycopg.Connection, body: Body, position: int,
         " c.sequence, c.aggregate_id, c.compound_id, c.occurred_at, c.subjects, c.hash_version, c.event_hash, c.link"
         " FROM (SELECT %(at)s::bigint AS at) here LEFT JOIN {events} e ON e.notification_id = here.at"
         " LEFT JOIN {chain} c ON c.position = here.at").format(
-            events=_events_table(body), chain=_chain_table(body)), {"at": position}).fetchone()
+            events=events_table(body), chain=_chain_table(body)), {"at": position}).fetchone()
     (stored_at, aggregate_id, version, topic, state, sequence, chained_aggregate, compound_id, occurred_at,
      subjects, hash_version, chained_hash, link) = row
     state = bytes(state) if state is not None else None

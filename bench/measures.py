@@ -22,6 +22,7 @@ from infra import wire
 from infra.database import connect, ensure_schema, eventsourcing_env, schema_changes
 from infra.reader import FETCH_WAIT_MS, MAX_POLL_RECORDS
 from infra.settings import Settings
+from infra.stored import events_table
 from infra.topics import NO_TOPIC_CREATION, ensure_topics
 from services.common.bodies import Body
 
@@ -282,7 +283,7 @@ def raw_hash(settings: Settings) -> dict:
         return conn.execute(sql.SQL(
             "SELECT count(*) FROM {} WHERE notification_id BETWEEN %s AND %s"
             " AND sha256(state) IS NOT NULL AND convert_from(state, 'UTF8')::jsonb IS NOT NULL").format(
-                sql.Identifier(stretch.body.schema, f"{stretch.body.value}_events")),
+                events_table(stretch.body)),
             (stretch.first, stretch.last)).fetchone()[0]
 
     with snapshot_of(settings.database_url) as (conn, snapshot):

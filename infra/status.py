@@ -13,6 +13,7 @@ import psycopg
 from psycopg import sql
 
 from infra.logs import one_line
+from infra.stored import events_table
 from projections.serving import ABANDONED_SECONDS, LIVE_SCHEMA, REBUILD_SCHEMA, at_work
 from services.common.bodies import Body
 
@@ -100,7 +101,7 @@ def _relays(conn: psycopg.Connection) -> tuple[list[RelayStatus], dict[str, tupl
         head = 0
         if _exists(conn, f"{body.schema}.{body.value}_events"):
             head = conn.execute(sql.SQL("SELECT coalesce(max(notification_id), 0) FROM {}").format(
-                sql.Identifier(body.schema, f"{body.value}_events"))).fetchone()[0]
+                events_table(body))).fetchone()[0]
         row = None
         if _exists(conn, f"{body.schema}.relay_state"):  # as a whole: a relay of an older version lacks columns
             row = conn.execute(sql.SQL("SELECT to_jsonb(r) FROM {} r WHERE topic = %s").format(

@@ -124,11 +124,16 @@ def published(body: Body, aggregate_id: UUID, version: int, topic: str, state: b
             from None
 
 
+def events_table(body: Body) -> sql.Identifier:
+    """The library's table of the body's events: ``<body>.<body>_events``."""
+    return sql.Identifier(body.schema, f"{body.value}_events")
+
+
 def log(conn: psycopg.Connection, body: Body, until: int, batch: int) -> Iterator[list[PublishedEvent]]:
     """The body's log up to notification ``until``, in order, ``batch`` events at a time."""
     query = sql.SQL("SELECT notification_id, originator_id, originator_version, topic, state FROM {}"
                     " WHERE notification_id > %s AND notification_id <= %s ORDER BY notification_id LIMIT %s"
-                    ).format(sql.Identifier(body.schema, f"{body.value}_events"))
+                    ).format(events_table(body))
     after = 0
     while rows := conn.execute(query, (after, until, batch), binary=True).fetchall():
         yield [published(body, aggregate_id, version, topic, state) for _, aggregate_id, version, topic, state in rows]
@@ -138,4 +143,4 @@ def log(conn: psycopg.Connection, body: Body, until: int, batch: int) -> Iterato
 def count(conn: psycopg.Connection, body: Body, until: int) -> int:
     """How many events the body's log holds up to notification ``until``."""
     return conn.execute(sql.SQL("SELECT count(*) FROM {} WHERE notification_id <= %s")
-                        .format(sql.Identifier(body.schema, f"{body.value}_events")), (until,)).fetchone()[0]
+                        .format(events_table(body)), (until,)).fetchone()[0]
