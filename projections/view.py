@@ -4,10 +4,11 @@ of one event, or of a batch of events together (``handles_together``)."""
 from __future__ import annotations
 
 import inspect
+from collections import defaultdict
 from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from psycopg import Cursor
 
@@ -95,3 +96,28 @@ def execute_rows(cur: Cursor, statement: str, rows: list[tuple]) -> None:
     (``unnest(%s::uuid[], …)``). Nothing without rows."""
     if rows:
         cur.execute(statement, [array_literal(column) for column in zip(*rows)])
+
+
+def update_rows(cur: Cursor, table: str, key: tuple[str, str], types: dict[str, str],
+                changes: dict[Any, dict[str, Any]]) -> None:
+    """Sets the columns each row (by its key's value) changes to their values: a statement for each
+    set of columns changed alike. ``key`` is the key column's name and type, ``types`` each
+    column's type."""
+    alike: dict[tuple[str, ...], list[tuple]] = {}
+    for row, changed in changes.items():
+        alike.setdefault(tuple(changed), []).append((row, *changed.values()))
+    name, kind = key
+    for columns, rows in alike.items():
+        names = ", ".join(columns)
+        execute_rows(cur, f"UPDATE {table} SET ({names}) = ROW({', '.join(f'r.{c}' for c in columns)})"  # noqa: S608
+                          f" FROM unnest(%s::{kind}[], {', '.join(f'%s::{types[c]}[]' for c in columns)})"
+                          f" AS r({name}, {names}) WHERE {table}.{name} = r.{name}", rows)
+
+
+def by_name(events: list[PublishedEvent]) -> dict[str, list[PublishedEvent]]:
+    """A batch's events by their name (``PublishedEvent.name``), each name's in order; none for a
+    name it lacks."""
+    found: dict[str, list[PublishedEvent]] = defaultdict(list)
+    for event in events:
+        found[event.name].append(event)
+    return found

@@ -5,15 +5,25 @@ count the owners' committee published last, with the rule applied and why it pas
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
+from uuid import UUID
 
 from psycopg import Cursor
 
-from projections.view import View, execute_rows, handles_together
+from infra.database import array_literal
+from projections.view import View, by_name, execute_rows, handles_together, update_rows
 from services.common.published import PublishedEvent
 
 BALLOTS = ("BallotCast", "BallotCorrected")
 COUNT_FIELDS = ("voted_area", "voted_owners", "yes_area", "yes_owners", "no_area", "no_owners",
                 "abstain_area", "abstain_owners", "valid", "passed", "reason")
+# A vote's columns its steps after the opening set, with their types.
+VOTE_COLUMNS = {
+    "stage": "text", "closed_at": "timestamptz", "objections_end": "date", "finalised_at": "timestamptz",
+    "voted_area": "numeric", "voted_owners": "integer", "yes_area": "numeric", "yes_owners": "integer",
+    "no_area": "numeric", "no_owners": "integer", "abstain_area": "numeric", "abstain_owners": "integer",
+    "valid": "boolean", "passed": "boolean", "reason": "text", "counted_at": "timestamptz", "count_occasion": "text",
+}
 
 
 def detail_of(event: PublishedEvent) -> str:
@@ -54,21 +64,45 @@ class AssemblyView(View):
         "AssemblyVoteOpened", "BallotDelivered", "BallotCast", "AssemblyVoteClosed", "AssemblyVoteCounted",
         "VoteObjectionLodged", "VoteObjectionAnswered", "BallotCorrected", "AssemblyVoteFinalised")))
     def steps(self, cur: Cursor, events: list[PublishedEvent]) -> None:
-        """Steps of votes: the timeline and the ballots (most of a vote's events) a statement each,
-        the rest one after the other. Nothing of a vote's row depends on its ballots but the
-        corrections' count, set once the ballots are in."""
+        """Steps of votes, a statement for each kind over the batch: the timeline, the votes opened
+        with their electorates, then what later steps set of a vote (each column its last step's
+        value: a vote's steps come in order, one aggregate's), the deliveries and objections
+        answered (each its last), and the ballots. Nothing of a vote's row depends on its ballots
+        but the corrections' count, set once the ballots are in."""
         execute_rows(cur, "INSERT INTO vote_steps (vote_id, version, compound_id, at, step, detail)"
                      " SELECT * FROM unnest(%s::uuid[], %s::bigint[], %s::uuid[], %s::timestamptz[], %s::text[],"
                      " %s::text[]) ON CONFLICT DO NOTHING",
                      [(e.aggregate_id, e.aggregate_version, e.compound_id, e.occurred_at, e.name, detail_of(e))
                       for e in events])
-        ballots = [e for e in events if e.name in BALLOTS]
+        of = by_name(events)
+        self._opened(cur, of["AssemblyVoteOpened"])
+        votes: dict[UUID, dict[str, Any]] = {}  # each vote's columns its steps set, the last step's value
+        delivered: dict[tuple[UUID, str], tuple] = {}
         for event in events:
-            if event.name not in BALLOTS:
-                {"AssemblyVoteOpened": self.opened, "BallotDelivered": self.delivered,
-                 "AssemblyVoteClosed": self.closed, "AssemblyVoteCounted": self.counted,
-                 "VoteObjectionLodged": self.objection_lodged, "VoteObjectionAnswered": self.objection_answered,
-                 "AssemblyVoteFinalised": self.finalised}[event.name](cur, event)
+            d = event.data
+            match event.name:
+                case "AssemblyVoteClosed":
+                    # A vote closed before objection periods existed was final when it closed.
+                    votes.setdefault(event.aggregate_id, {}).update(
+                        stage="final" if d.get("objections_end") is None else "preliminary",
+                        closed_at=event.occurred_at, objections_end=d.get("objections_end"))
+                case "AssemblyVoteCounted":
+                    votes.setdefault(event.aggregate_id, {}).update(
+                        {field: d[field] for field in COUNT_FIELDS}, counted_at=event.occurred_at,
+                        count_occasion=d["occasion"])
+                case "AssemblyVoteFinalised":
+                    votes.setdefault(event.aggregate_id, {}).update(stage="final", finalised_at=event.occurred_at)
+                case "BallotDelivered":
+                    delivered[event.aggregate_id, d["owner"]] = (
+                        event.aggregate_id, d["owner"], d["method"], d["delivered_on"], d["recipient"])
+        update_rows(cur, "assembly_votes", ("vote_id", "uuid"), VOTE_COLUMNS, votes)
+        execute_rows(cur, "UPDATE vote_electors SET delivered_by = r.method, delivered_on = r.delivered_on,"
+                          " delivered_to = r.recipient FROM unnest(%s::uuid[], %s::text[], %s::text[], %s::date[],"
+                          " %s::text[]) AS r(vote_id, owner, method, delivered_on, recipient)"
+                          " WHERE vote_electors.vote_id = r.vote_id AND vote_electors.owner = r.owner",
+                     list(delivered.values()))
+        self._objections(cur, of)
+        ballots = [e for e in events if e.name in BALLOTS]
         execute_rows(cur, "INSERT INTO ballots (receipt, vote_id, version, compound_id, owner, area, choice, channel,"
                      " kind, reason, at) SELECT * FROM unnest(%s::text[], %s::uuid[], %s::bigint[], %s::uuid[],"
                      " %s::text[], %s::numeric[], %s::text[], %s::text[], %s::text[], %s::text[], %s::timestamptz[])"
@@ -83,59 +117,48 @@ class AssemblyView(View):
                      [(vote,) for vote in dict.fromkeys(e.aggregate_id for e in ballots
                                                         if e.name == "BallotCorrected")])
 
-    def opened(self, cur: Cursor, event: PublishedEvent) -> None:
-        d = event.data
-        electors: dict[str, tuple[list[str], Decimal]] = {}
-        for unit, owner, area in zip(d["units"], d["unit_owners"], d["unit_areas"], strict=True):
-            units, total = electors.get(owner, ([], Decimal(0)))
-            electors[owner] = ([*units, unit], total + area)
-        cur.execute(
-            "INSERT INTO assembly_votes (vote_id, compound_id, matter, majority, title, description,"
-            " closes_on, amount, company_id, candidates, stage, opened_at, notice_ends, total_area, total_owners)"
-            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 'open', %s, %s, %s, %s) ON CONFLICT DO NOTHING",
-            (event.aggregate_id, event.compound_id, d["matter"], d["majority"], d["title"], d["description"],
-             d["closes_on"], d["amount"], d["company_id"], d["candidates"], event.occurred_at, d.get("notice_ends"),
-             sum(area for _, area in electors.values()), len(electors)))
-        cur.executemany(
-            "INSERT INTO vote_electors (vote_id, position, compound_id, owner, units, area)"
-            " VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
-            [(event.aggregate_id, n, event.compound_id, owner, "、".join(units), area)
-             for n, (owner, (units, area)) in enumerate(electors.items())])
+    @staticmethod
+    def _opened(cur: Cursor, opened: list[PublishedEvent]) -> None:
+        """Votes opened, each with its electorate: an owner's units and area together."""
+        votes, electors = [], []
+        for event in opened:
+            d = event.data
+            owners: dict[str, tuple[list[str], Decimal]] = {}
+            for unit, owner, area in zip(d["units"], d["unit_owners"], d["unit_areas"], strict=True):
+                units, total = owners.get(owner, ([], Decimal(0)))
+                owners[owner] = ([*units, unit], total + area)
+            votes.append((event.aggregate_id, event.compound_id, d["matter"], d["majority"], d["title"],
+                          d["description"], d["closes_on"], d["amount"], d["company_id"],
+                          array_literal(d["candidates"]), event.occurred_at, d.get("notice_ends"),
+                          sum(area for _, area in owners.values()), len(owners)))
+            electors += [(event.aggregate_id, n, event.compound_id, owner, "、".join(units), area)
+                         for n, (owner, (units, area)) in enumerate(owners.items())]
+        execute_rows(cur, "INSERT INTO assembly_votes (vote_id, compound_id, matter, majority, title, description,"
+                          " closes_on, amount, company_id, candidates, stage, opened_at, notice_ends, total_area,"
+                          " total_owners) SELECT vote_id, compound_id, matter, majority, title, description, closes_on,"
+                          " amount, company_id, candidates::text[], 'open', opened_at, notice_ends, total_area,"
+                          " total_owners FROM unnest(%s::uuid[], %s::uuid[], %s::text[], %s::text[], %s::text[],"
+                          " %s::text[], %s::date[], %s::numeric[], %s::uuid[], %s::text[], %s::timestamptz[],"
+                          " %s::date[], %s::numeric[], %s::integer[]) AS r(vote_id, compound_id, matter, majority,"
+                          " title, description, closes_on, amount, company_id, candidates, opened_at, notice_ends,"
+                          " total_area, total_owners) ON CONFLICT DO NOTHING", votes)
+        execute_rows(cur, "INSERT INTO vote_electors (vote_id, position, compound_id, owner, units, area)"
+                          " SELECT * FROM unnest(%s::uuid[], %s::integer[], %s::uuid[], %s::text[], %s::text[],"
+                          " %s::numeric[]) ON CONFLICT DO NOTHING", electors)
 
-    def delivered(self, cur: Cursor, event: PublishedEvent) -> None:
-        d = event.data
-        cur.execute("UPDATE vote_electors SET delivered_by = %s, delivered_on = %s, delivered_to = %s"
-                    " WHERE vote_id = %s AND owner = %s",
-                    (d["method"], d["delivered_on"], d["recipient"], event.aggregate_id, d["owner"]))
-
-    def closed(self, cur: Cursor, event: PublishedEvent) -> None:
-        # A vote closed before objection periods existed was final when it closed.
-        objections_end = event.data.get("objections_end")
-        cur.execute("UPDATE assembly_votes SET stage = %s, closed_at = %s, objections_end = %s WHERE vote_id = %s",
-                    ("final" if objections_end is None else "preliminary", event.occurred_at, objections_end,
-                     event.aggregate_id))
-
-    def objection_lodged(self, cur: Cursor, event: PublishedEvent) -> None:
-        d = event.data
-        cur.execute("INSERT INTO vote_objections (vote_id, number, compound_id, owner, unit, lodged_on, objection)"
-                    " VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
-                    (event.aggregate_id, d["number"], event.compound_id, d["owner"], d["unit"], d["lodged_on"],
-                     d["objection"]))
-
-    def objection_answered(self, cur: Cursor, event: PublishedEvent) -> None:
-        d = event.data
-        cur.execute("UPDATE vote_objections SET upheld = %s, answer = %s, answered_at = %s"
-                    " WHERE vote_id = %s AND number = %s",
-                    (d["upheld"], d["reason"], event.occurred_at, event.aggregate_id, d["number"]))
-
-    def finalised(self, cur: Cursor, event: PublishedEvent) -> None:
-        cur.execute("UPDATE assembly_votes SET stage = 'final', finalised_at = %s WHERE vote_id = %s",
-                    (event.occurred_at, event.aggregate_id))
-
-    def counted(self, cur: Cursor, event: PublishedEvent) -> None:
-        d = event.data
-        assignments = ", ".join(f"{f} = %s" for f in COUNT_FIELDS)
-        cur.execute(
-            f"UPDATE assembly_votes SET {assignments}, counted_at = %s, count_occasion = %s"  # noqa: S608
-            " WHERE vote_id = %s",
-            (*(d[f] for f in COUNT_FIELDS), event.occurred_at, d["occasion"], event.aggregate_id))
+    @staticmethod
+    def _objections(cur: Cursor, of: dict[str, list[PublishedEvent]]) -> None:
+        """Objections lodged (an objection's first lodging kept), then answered (its last answer)."""
+        execute_rows(cur, "INSERT INTO vote_objections (vote_id, number, compound_id, owner, unit, lodged_on, objection)"
+                          " SELECT * FROM unnest(%s::uuid[], %s::integer[], %s::uuid[], %s::text[], %s::text[],"
+                          " %s::date[], %s::text[]) ON CONFLICT DO NOTHING",
+                     [(e.aggregate_id, e.data["number"], e.compound_id, e.data["owner"], e.data["unit"],
+                       e.data["lodged_on"], e.data["objection"]) for e in of["VoteObjectionLodged"]])
+        answers = {(e.aggregate_id, e.data["number"]): (e.aggregate_id, e.data["number"], e.data["upheld"],
+                                                        e.data["reason"], e.occurred_at)
+                   for e in of["VoteObjectionAnswered"]}
+        execute_rows(cur, "UPDATE vote_objections SET upheld = r.upheld, answer = r.answer, answered_at = r.at"
+                          " FROM unnest(%s::uuid[], %s::integer[], %s::boolean[], %s::text[], %s::timestamptz[])"
+                          " AS r(vote_id, number, upheld, answer, at)"
+                          " WHERE vote_objections.vote_id = r.vote_id AND vote_objections.number = r.number",
+                     list(answers.values()))

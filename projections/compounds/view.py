@@ -5,7 +5,7 @@ from __future__ import annotations
 from psycopg import Cursor
 
 from services.common.published import PublishedEvent
-from projections.view import View, handles
+from projections.view import View, by_name, execute_rows, handles, handles_together
 
 CHANGED_CHANNEL = "siwei_compounds_changed"  # NOTIFY'd by schema.sql's trigger when compounds change
 
@@ -14,30 +14,27 @@ class CompoundsView(View):
     name = "compounds"
     tables = ("compounds", "exclusive_units")
 
-    @handles("residents.CompoundRegistered")
-    def compound_registered(self, cur: Cursor, event: PublishedEvent) -> None:
-        d = event.data
-        cur.execute(
-            "INSERT INTO compounds (compound_id, name, district, street, community, households,"
-            " residents, registered_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
-            " ON CONFLICT (compound_id) DO UPDATE SET name = EXCLUDED.name,"
-            " district = EXCLUDED.district, street = EXCLUDED.street,"
-            " community = EXCLUDED.community, households = EXCLUDED.households,"
-            " residents = EXCLUDED.residents, registered_at = EXCLUDED.registered_at",
-            (event.compound_id, d["name"], d["district"], d["street"], d["community"],
-             d["households"], d["residents"], event.occurred_at),
-        )
-
-    @handles("owners_committee.ExclusiveUnitRegistered")
-    def exclusive_unit_registered(self, cur: Cursor, event: PublishedEvent) -> None:
-        d = event.data
-        cur.execute(
-            "INSERT INTO exclusive_units (unit_id, compound_id, building, unit, exclusive_area,"
-            " owner, registered_at) VALUES (%s, %s, %s, %s, %s, %s, %s)"
-            " ON CONFLICT (unit_id) DO NOTHING",
-            (event.aggregate_id, event.compound_id, d["building"], d["unit"], d["exclusive_area"],
-             d["owner"], event.occurred_at),
-        )
+    @handles_together("residents.CompoundRegistered", "owners_committee.ExclusiveUnitRegistered")
+    def registered(self, cur: Cursor, events: list[PublishedEvent]) -> None:
+        """Compounds and their exclusive units registered: a statement each over the batch. A
+        compound registered again takes its last registration; a unit keeps its first."""
+        of = by_name(events)
+        compounds = {e.compound_id: (e.compound_id, e.data["name"], e.data["district"], e.data["street"],
+                                     e.data["community"], e.data["households"], e.data["residents"], e.occurred_at)
+                     for e in of["CompoundRegistered"]}
+        execute_rows(cur, "INSERT INTO compounds (compound_id, name, district, street, community, households,"
+                          " residents, registered_at) SELECT * FROM unnest(%s::uuid[], %s::text[], %s::text[],"
+                          " %s::text[], %s::text[], %s::integer[], %s::integer[], %s::timestamptz[])"
+                          " ON CONFLICT (compound_id) DO UPDATE SET name = EXCLUDED.name,"
+                          " district = EXCLUDED.district, street = EXCLUDED.street,"
+                          " community = EXCLUDED.community, households = EXCLUDED.households,"
+                          " residents = EXCLUDED.residents, registered_at = EXCLUDED.registered_at",
+                     list(compounds.values()))
+        execute_rows(cur, "INSERT INTO exclusive_units (unit_id, compound_id, building, unit, exclusive_area,"
+                          " owner, registered_at) SELECT * FROM unnest(%s::uuid[], %s::uuid[], %s::text[], %s::text[],"
+                          " %s::numeric[], %s::text[], %s::timestamptz[]) ON CONFLICT (unit_id) DO NOTHING",
+                     [(e.aggregate_id, e.compound_id, e.data["building"], e.data["unit"], e.data["exclusive_area"],
+                       e.data["owner"], e.occurred_at) for e in of["ExclusiveUnitRegistered"]])
 
     @handles("owners_committee.UnitOwnershipTransferred")
     def unit_transferred(self, cur: Cursor, event: PublishedEvent) -> None:

@@ -7,16 +7,28 @@ from __future__ import annotations
 
 from psycopg import Cursor
 
-from projections.view import View, handles
+from infra.database import array_literal
+from projections.view import View, by_name, execute_rows, handles, handles_together
 from services.common.published import PublishedEvent
 
 
-def upsert_bodies(cur: Cursor, compound_id, **columns) -> None:
-    names = list(columns)
-    cur.execute(
-        f"INSERT INTO compound_bodies (compound_id, {', '.join(names)}) VALUES (%s{', %s' * len(names)})"
-        f" ON CONFLICT (compound_id) DO UPDATE SET {', '.join(f'{n} = EXCLUDED.{n}' for n in names)}",
-        (compound_id, *columns.values()))
+def set_bodies(cur: Cursor, columns: dict[str, str], rows: list[tuple]) -> None:
+    """Sets these columns (name: type) of each compound's row, made if it has none, to the values of
+    its last row (the compound, then a value a column; an array's value as its ``array_literal``):
+    one statement."""
+    last = {row[0]: row for row in rows}
+    names = ", ".join(columns)
+    sent = ", ".join("%s::text[]" if kind.endswith("[]") else f"%s::{kind}[]" for kind in columns.values())
+    execute_rows(cur, f"INSERT INTO compound_bodies (compound_id, {names})"  # noqa: S608 (our names)
+                      f" SELECT compound_id, {', '.join(f'{n}::{t}' for n, t in columns.items())}"
+                      f" FROM unnest(%s::uuid[], {sent}) AS r(compound_id, {names})"
+                      f" ON CONFLICT (compound_id) DO UPDATE SET ({names}) = ROW({', '.join(f'EXCLUDED.{n}' for n in columns)})",
+                 list(last.values()))
+
+
+COMMITTEE = {"committee_members": "text[]", "committee_term_ends": "date", "committee_dissolved_on": "date"}
+COMPANY = {"property_company_id": "uuid", "property_company_name": "text", "property_basis": "text",
+           "property_since": "date", "property_fee_per_m2": "numeric"}
 
 
 class GovernanceView(View):
@@ -24,44 +36,63 @@ class GovernanceView(View):
     tables = ("compound_bodies", "property_services", "attached_bodies", "branches", "branch_members", "building_groups",
               "cross_appointments", "council_members")
 
-    # -- which bodies a compound has ---------------------------------------------------------------
+    # -- most of the view's events, together ----------------------------------------------------------
 
-    @handles("branch.BranchLeadsCompound")
-    def led(self, cur: Cursor, event: PublishedEvent) -> None:
-        upsert_bodies(cur, event.compound_id, branch_id=event.data["branch_id"])
+    @handles_together("branch.BranchEstablished", "branch.BranchLeadsCompound", "branch.MemberReported",
+                      "residents.CouncilMemberSeated", "owners_committee.CommitteeElected", "property.ServiceTakenUp")
+    def formed(self, cur: Cursor, events: list[PublishedEvent]) -> None:
+        """Branches, members and council seats added, and which branch, committee and company a
+        compound has: a statement for each over the batch. Each writes a table, or columns of
+        ``compound_bodies``, that no other of them does; a row added is its event's own (kept
+        once, the first), and a compound's columns take its last event's values, as one event
+        after the other leaves them."""
+        of = by_name(events)
+        execute_rows(cur, "INSERT INTO branches (branch_id, compound_id, name, mode, affiliated_to, established_at)"
+                          " SELECT * FROM unnest(%s::uuid[], %s::uuid[], %s::text[], %s::text[], %s::text[],"
+                          " %s::timestamptz[]) ON CONFLICT DO NOTHING",
+                     [(e.aggregate_id, e.compound_id, e.data["name"], e.data["mode"], e.data["affiliated_to"],
+                       e.occurred_at) for e in of["BranchEstablished"]])
+        execute_rows(cur, "INSERT INTO branch_members (member_id, branch_id, compound_id, name, building, kind,"
+                          " organisation, reported_on, reported_event_id) SELECT * FROM unnest(%s::uuid[], %s::uuid[],"
+                          " %s::uuid[], %s::text[], %s::text[], %s::text[], %s::text[], %s::date[], %s::uuid[])"
+                          " ON CONFLICT DO NOTHING",
+                     [(e.data["member_id"], e.aggregate_id, e.data["lives_in"], e.data["name"], e.data["building"],
+                       e.data["kind"], e.data["organisation"], e.data["reported_on"], e.event_id)
+                      for e in of["MemberReported"]])
+        execute_rows(cur, "INSERT INTO council_members (compound_id, name, role, joined_on)"
+                          " SELECT * FROM unnest(%s::uuid[], %s::text[], %s::text[], %s::date[]) ON CONFLICT DO NOTHING",
+                     [(e.compound_id, e.data["name"], e.data["role"], e.data["joined_on"])
+                      for e in of["CouncilMemberSeated"]])
+        set_bodies(cur, {"branch_id": "uuid"},
+                   [(e.compound_id, e.data["branch_id"]) for e in of["BranchLeadsCompound"]])
+        set_bodies(cur, COMMITTEE, [(e.compound_id, array_literal(e.data["members"]), e.data["term_ends"], None)
+                                    for e in of["CommitteeElected"]])
+        taken_up = of["ServiceTakenUp"]
+        set_bodies(cur, COMPANY, [(e.compound_id, e.data["company_id"], e.data["company_name"], e.data["basis"],
+                                   e.data["since"], e.data.get("fee_per_m2")) for e in taken_up])
+        execute_rows(cur, "INSERT INTO property_services (event_id, compound_id, company_id, company_name, since)"
+                          " SELECT * FROM unnest(%s::uuid[], %s::uuid[], %s::uuid[], %s::text[], %s::date[])"
+                          " ON CONFLICT DO NOTHING",
+                     [(e.event_id, e.compound_id, e.data["company_id"], e.data["company_name"], e.data["since"])
+                      for e in taken_up])
+
+    # -- which bodies a compound has ---------------------------------------------------------------
 
     @handles("branch.BranchLeftCompound")
     def left(self, cur: Cursor, event: PublishedEvent) -> None:
-        upsert_bodies(cur, event.compound_id, branch_id=None)
-
-    @handles("owners_committee.CommitteeElected")
-    def committee_elected(self, cur: Cursor, event: PublishedEvent) -> None:
-        d = event.data
-        upsert_bodies(cur, event.compound_id, committee_members=d["members"], committee_term_ends=d["term_ends"],
-                      committee_dissolved_on=None)
+        set_bodies(cur, {"branch_id": "uuid"}, [(event.compound_id, None)])
 
     @handles("owners_committee.CommitteeDissolved")
     def committee_dissolved(self, cur: Cursor, event: PublishedEvent) -> None:
-        upsert_bodies(cur, event.compound_id, committee_dissolved_on=event.data["dissolved_on"])
-
-    @handles("property.ServiceTakenUp")
-    def service_taken_up(self, cur: Cursor, event: PublishedEvent) -> None:
-        d = event.data
-        upsert_bodies(cur, event.compound_id, property_company_id=d["company_id"],
-                      property_company_name=d["company_name"], property_basis=d["basis"], property_since=d["since"],
-                      property_fee_per_m2=d.get("fee_per_m2"))
-        cur.execute("INSERT INTO property_services (event_id, compound_id, company_id, company_name, since)"
-                    " VALUES (%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
-                    (event.event_id, event.compound_id, d["company_id"], d["company_name"], d["since"]))
+        set_bodies(cur, {"committee_dissolved_on": "date"}, [(event.compound_id, event.data["dissolved_on"])])
 
     @handles("property.ServiceFeeDeclared")
     def service_fee_declared(self, cur: Cursor, event: PublishedEvent) -> None:
-        upsert_bodies(cur, event.compound_id, property_fee_per_m2=event.data["fee_per_m2"])
+        set_bodies(cur, {"property_fee_per_m2": "numeric"}, [(event.compound_id, event.data["fee_per_m2"])])
 
     @handles("property.ServiceHandedOver")
     def service_handed_over(self, cur: Cursor, event: PublishedEvent) -> None:
-        upsert_bodies(cur, event.compound_id, property_company_id=None, property_company_name=None,
-                      property_basis=None, property_since=None, property_fee_per_m2=None)
+        set_bodies(cur, COMPANY, [(event.compound_id, None, None, None, None, None)])
         cur.execute("UPDATE property_services SET until = %s WHERE compound_id = %s AND company_id = %s"
                     " AND until IS NULL", (event.data["until"], event.compound_id, event.data["company_id"]))
 
@@ -78,14 +109,6 @@ class GovernanceView(View):
 
     # -- the branch and its people -----------------------------------------------------------------
 
-    @handles("branch.BranchEstablished")
-    def established(self, cur: Cursor, event: PublishedEvent) -> None:
-        d = event.data
-        cur.execute("INSERT INTO branches (branch_id, compound_id, name, mode, affiliated_to, established_at)"
-                    " VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
-                    (event.aggregate_id, event.compound_id, d["name"], d["mode"], d["affiliated_to"],
-                     event.occurred_at))
-
     @handles("branch.BranchDissolved")
     def dissolved(self, cur: Cursor, event: PublishedEvent) -> None:
         cur.execute("UPDATE branches SET dissolved_on = %s, dissolution_reason = %s WHERE branch_id = %s",
@@ -95,15 +118,6 @@ class GovernanceView(View):
     def committee_chosen(self, cur: Cursor, event: PublishedEvent) -> None:
         cur.execute("UPDATE branches SET secretary = %s, committee = %s WHERE branch_id = %s",
                     (event.data["secretary"], event.data["members"], event.aggregate_id))
-
-    @handles("branch.MemberReported")
-    def member_reported(self, cur: Cursor, event: PublishedEvent) -> None:
-        d = event.data
-        cur.execute(
-            "INSERT INTO branch_members (member_id, branch_id, compound_id, name, building, kind, organisation,"
-            " reported_on, reported_event_id) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
-            (d["member_id"], event.aggregate_id, d["lives_in"], d["name"], d["building"], d["kind"],
-             d["organisation"], d["reported_on"], event.event_id))
 
     @handles("branch.MemberLeft")
     def member_left(self, cur: Cursor, event: PublishedEvent) -> None:
@@ -151,13 +165,8 @@ class GovernanceView(View):
 
     # -- the residents' council ----------------------------------------------------------------------
 
-    @handles("residents.CouncilMemberSeated")
-    def council_seated(self, cur: Cursor, event: PublishedEvent) -> None:
-        d = event.data
-        cur.execute("INSERT INTO council_members (compound_id, name, role, joined_on) VALUES (%s, %s, %s, %s)"
-                    " ON CONFLICT DO NOTHING", (event.compound_id, d["name"], d["role"], d["joined_on"]))
-
     @handles("residents.CouncilMemberLeft")
     def council_left(self, cur: Cursor, event: PublishedEvent) -> None:
         cur.execute("UPDATE council_members SET left_on = %s WHERE compound_id = %s AND name = %s AND left_on IS NULL",
                     (event.data["left_on"], event.compound_id, event.data["name"]))
+

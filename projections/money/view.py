@@ -9,7 +9,8 @@ from uuid import UUID
 
 from psycopg import Cursor
 
-from projections.view import View, execute_rows, handles, handles_together
+from infra.database import array_literal
+from projections.view import View, by_name, execute_rows, handles, handles_together
 from services.common.published import PublishedEvent
 
 
@@ -18,15 +19,25 @@ class MoneyView(View):
     tables = ("service_contracts", "committee_terms", "fund_uses", "fund_disbursements", "fund_shares",
               "fee_bills")
 
-    @handles("owners_committee.ServiceContractRegistered")
-    def contract_registered(self, cur: Cursor, event: PublishedEvent) -> None:
-        d = event.data
-        cur.execute(
-            "INSERT INTO service_contracts (contract_id, compound_id, resolution_id, company_id, company_name,"
-            " starts_on, ends_on, fee_per_m2, registered_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)"
-            " ON CONFLICT DO NOTHING",
-            (d["contract_id"], event.compound_id, d["resolution_id"], d["company_id"], d["company_name"],
-             d["starts_on"], d["ends_on"], d["fee_per_m2"], event.occurred_at))
+    @handles_together("owners_committee.CommitteeElected", "owners_committee.ServiceContractRegistered")
+    def terms(self, cur: Cursor, events: list[PublishedEvent]) -> None:
+        """The committees' terms and the service contracts: each event adds its own row (kept once,
+        the first), a statement for each table over the batch."""
+        of = by_name(events)
+        execute_rows(cur, "INSERT INTO committee_terms (compound_id, resolution_id, members, term_starts, term_ends,"
+                          " elected_at) SELECT compound_id, resolution_id, members::text[], term_starts, term_ends,"
+                          " elected_at FROM unnest(%s::uuid[], %s::uuid[], %s::text[], %s::date[], %s::date[],"
+                          " %s::timestamptz[]) AS r(compound_id, resolution_id, members, term_starts, term_ends,"
+                          " elected_at) ON CONFLICT DO NOTHING",
+                     [(e.compound_id, e.data["resolution_id"], array_literal(e.data["members"]), e.data["term_starts"],
+                       e.data["term_ends"], e.occurred_at) for e in of["CommitteeElected"]])
+        execute_rows(cur, "INSERT INTO service_contracts (contract_id, compound_id, resolution_id, company_id,"
+                          " company_name, starts_on, ends_on, fee_per_m2, registered_at) SELECT * FROM unnest("
+                          "%s::uuid[], %s::uuid[], %s::uuid[], %s::uuid[], %s::text[], %s::date[], %s::date[],"
+                          " %s::numeric[], %s::timestamptz[]) ON CONFLICT DO NOTHING",
+                     [(e.data["contract_id"], e.compound_id, e.data["resolution_id"], e.data["company_id"],
+                       e.data["company_name"], e.data["starts_on"], e.data["ends_on"], e.data["fee_per_m2"],
+                       e.occurred_at) for e in of["ServiceContractRegistered"]])
 
     @handles("owners_committee.ServiceContractTerminated")
     def contract_terminated(self, cur: Cursor, event: PublishedEvent) -> None:
@@ -34,14 +45,6 @@ class MoneyView(View):
         cur.execute("UPDATE service_contracts SET terminated_on = %s, dismissal_resolution_id = %s,"
                     " termination_reason = %s WHERE contract_id = %s",
                     (d["ends_on"], d["resolution_id"], d["reason"], d["contract_id"]))
-
-    @handles("owners_committee.CommitteeElected")
-    def committee_elected(self, cur: Cursor, event: PublishedEvent) -> None:
-        d = event.data
-        cur.execute("INSERT INTO committee_terms (compound_id, resolution_id, members, term_starts, term_ends,"
-                    " elected_at) VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
-                    (event.compound_id, d["resolution_id"], d["members"], d["term_starts"], d["term_ends"],
-                     event.occurred_at))
 
     @handles("owners_committee.FundUseAuthorised")
     def fund_use_authorised(self, cur: Cursor, event: PublishedEvent) -> None:

@@ -4,9 +4,12 @@ An answer may arrive before the suggestion it answers (another body's topic): bo
 
 from __future__ import annotations
 
+from collections import Counter
+
 from psycopg import Cursor
 
-from projections.view import View, handles
+from infra.database import array_literal
+from projections.view import View, by_name, execute_rows, handles, handles_together
 from services.common.published import PublishedEvent
 
 
@@ -15,33 +18,84 @@ class PowersView(View):
     tables = ("joint_meetings", "branch_activities", "suggestions", "supervision_notices", "recommendations",
               "evaluations", "evaluation_scores")
 
-    @handles("branch.JointMeetingHeld")
-    def meeting(self, cur: Cursor, event: PublishedEvent) -> None:
-        d = event.data
-        cur.execute("INSERT INTO joint_meetings (meeting_id, compound_id, branch_id, event_id, held_on, topic, bodies,"
-                    " attendees, decisions) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
-                    (event.aggregate_id, event.compound_id, d["branch_id"], event.event_id, d["held_on"], d["topic"],
-                     d["bodies"], d["attendees"], d["decisions"]))
+    @handles_together("branch.JointMeetingHeld", "branch.BranchActivityHeld", "branch.SuggestionMade",
+                      "branch.SupervisionNoticeIssued", "branch.CandidatesRecommended", "branch.EvaluationOpened",
+                      "branch.EvaluationScored", "branch.EvaluationPublished")
+    def held(self, cur: Cursor, events: list[PublishedEvent]) -> None:
+        """Most of the branch's own steps: a statement for each kind over the batch. Each adds its
+        event's own row (kept once, the first) to a table of its own, or sets columns only it
+        sets: a suggestion's (its last), an evaluation's published figures (its last), and its
+        sheets, one more a score, after the evaluations opened."""
+        of = by_name(events)
+        execute_rows(cur, "INSERT INTO joint_meetings (meeting_id, compound_id, branch_id, event_id, held_on, topic,"
+                          " bodies, attendees, decisions) SELECT meeting_id, compound_id, branch_id, event_id,"
+                          " held_on, topic, bodies::text[], attendees::integer[], decisions::text[]"
+                          " FROM unnest(%s::uuid[], %s::uuid[], %s::uuid[], %s::uuid[], %s::date[], %s::text[],"
+                          " %s::text[], %s::text[], %s::text[]) AS r(meeting_id, compound_id, branch_id, event_id,"
+                          " held_on, topic, bodies, attendees, decisions) ON CONFLICT DO NOTHING",
+                     [(e.aggregate_id, e.compound_id, e.data["branch_id"], e.event_id, e.data["held_on"],
+                       e.data["topic"], array_literal(e.data["bodies"]), array_literal(e.data["attendees"]),
+                       array_literal(e.data["decisions"])) for e in of["JointMeetingHeld"]])
+        execute_rows(cur, "INSERT INTO branch_activities (activity_id, compound_id, branch_id, event_id, held_on,"
+                          " title, participants, residents_attending) SELECT activity_id, compound_id, branch_id,"
+                          " event_id, held_on, title, participants::uuid[], residents_attending"
+                          " FROM unnest(%s::uuid[], %s::uuid[], %s::uuid[], %s::uuid[], %s::date[], %s::text[],"
+                          " %s::text[], %s::integer[]) AS r(activity_id, compound_id, branch_id, event_id, held_on,"
+                          " title, participants, residents_attending) ON CONFLICT DO NOTHING",
+                     [(e.aggregate_id, e.compound_id, e.data["branch_id"], e.event_id, e.data["held_on"],
+                       e.data["title"], array_literal(e.data["participants"]), e.data["residents_attending"])
+                      for e in of["BranchActivityHeld"]])
+        suggestions = {e.aggregate_id: (e.aggregate_id, e.compound_id, e.data["branch_id"], e.data["addressed_to"],
+                                        e.data["subject"], e.data["text"], e.data["made_on"], e.data["answer_by"])
+                       for e in of["SuggestionMade"]}
+        execute_rows(cur, "INSERT INTO suggestions (suggestion_id, compound_id, branch_id, addressed_to, subject, text,"
+                          " made_on, answer_by) SELECT * FROM unnest(%s::uuid[], %s::uuid[], %s::uuid[], %s::text[],"
+                          " %s::text[], %s::text[], %s::date[], %s::date[]) ON CONFLICT (suggestion_id) DO UPDATE SET"
+                          " branch_id = EXCLUDED.branch_id, addressed_to = EXCLUDED.addressed_to,"
+                          " subject = EXCLUDED.subject, text = EXCLUDED.text, made_on = EXCLUDED.made_on,"
+                          " answer_by = EXCLUDED.answer_by",
+                     list(suggestions.values()))
+        execute_rows(cur, "INSERT INTO supervision_notices (notice_id, compound_id, branch_id, addressed_to, matter,"
+                          " requirement, issued_on, rectify_by) SELECT * FROM unnest(%s::uuid[], %s::uuid[], %s::uuid[],"
+                          " %s::text[], %s::text[], %s::text[], %s::date[], %s::date[]) ON CONFLICT DO NOTHING",
+                     [(e.aggregate_id, e.compound_id, e.data["branch_id"], e.data["addressed_to"], e.data["matter"],
+                       e.data["requirement"], e.data["issued_on"], e.data["rectify_by"])
+                      for e in of["SupervisionNoticeIssued"]])
+        execute_rows(cur, "INSERT INTO recommendations (recommendation_id, compound_id, branch_id, recommended_to,"
+                          " candidates, note, recommended_at) SELECT recommendation_id, compound_id, branch_id,"
+                          " recommended_to, candidates::text[], note, recommended_at FROM unnest(%s::uuid[],"
+                          " %s::uuid[], %s::uuid[], %s::text[], %s::text[], %s::text[], %s::timestamptz[])"
+                          " AS r(recommendation_id, compound_id, branch_id, recommended_to, candidates, note,"
+                          " recommended_at) ON CONFLICT DO NOTHING",
+                     [(e.aggregate_id, e.compound_id, e.data["branch_id"], e.data["recommended_to"],
+                       array_literal(e.data["candidates"]), e.data["note"], e.occurred_at)
+                      for e in of["CandidatesRecommended"]])
+        self._evaluations(cur, of)
 
-    @handles("branch.BranchActivityHeld")
-    def activity(self, cur: Cursor, event: PublishedEvent) -> None:
-        d = event.data
-        cur.execute("INSERT INTO branch_activities (activity_id, compound_id, branch_id, event_id, held_on, title,"
-                    " participants, residents_attending) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
-                    " ON CONFLICT DO NOTHING",
-                    (event.aggregate_id, event.compound_id, d["branch_id"], event.event_id, d["held_on"], d["title"],
-                     d["participants"], d["residents_attending"]))
-
-    @handles("branch.SuggestionMade")
-    def suggestion(self, cur: Cursor, event: PublishedEvent) -> None:
-        d = event.data
-        cur.execute(
-            "INSERT INTO suggestions (suggestion_id, compound_id, branch_id, addressed_to, subject, text, made_on,"
-            " answer_by) VALUES (%s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (suggestion_id) DO UPDATE SET"
-            " branch_id = EXCLUDED.branch_id, addressed_to = EXCLUDED.addressed_to, subject = EXCLUDED.subject,"
-            " text = EXCLUDED.text, made_on = EXCLUDED.made_on, answer_by = EXCLUDED.answer_by",
-            (event.aggregate_id, event.compound_id, d["branch_id"], d["addressed_to"], d["subject"], d["text"],
-             d["made_on"], d["answer_by"]))
+    @staticmethod
+    def _evaluations(cur: Cursor, of: dict[str, list[PublishedEvent]]) -> None:
+        execute_rows(cur, "INSERT INTO evaluations (evaluation_id, compound_id, branch_id, evaluated, title, closes_on,"
+                          " opened_at) SELECT * FROM unnest(%s::uuid[], %s::uuid[], %s::uuid[], %s::text[], %s::text[],"
+                          " %s::date[], %s::timestamptz[]) ON CONFLICT DO NOTHING",
+                     [(e.aggregate_id, e.compound_id, e.data["branch_id"], e.data["evaluated"], e.data["title"],
+                       e.data["closes_on"], e.occurred_at) for e in of["EvaluationOpened"]])
+        scored = of["EvaluationScored"]
+        execute_rows(cur, "INSERT INTO evaluation_scores (event_id, evaluation_id, compound_id, rater_kind, score,"
+                          " scored_at) SELECT * FROM unnest(%s::uuid[], %s::uuid[], %s::uuid[], %s::text[],"
+                          " %s::integer[], %s::timestamptz[]) ON CONFLICT DO NOTHING",
+                     [(e.event_id, e.aggregate_id, e.compound_id, e.data["rater_kind"], e.data["score"], e.occurred_at)
+                      for e in scored])
+        execute_rows(cur, "UPDATE evaluations SET sheets = sheets + r.count FROM unnest(%s::uuid[], %s::integer[])"
+                          " AS r(evaluation_id, count) WHERE evaluations.evaluation_id = r.evaluation_id",
+                     list(Counter(e.aggregate_id for e in scored).items()))
+        published = {e.aggregate_id: (e.aggregate_id, e.data["average"], e.data["residents"], e.data["members"],
+                                      e.data["verdict"], e.occurred_at) for e in of["EvaluationPublished"]}
+        execute_rows(cur, "UPDATE evaluations SET average = r.average, resident_sheets = r.residents,"
+                          " member_sheets = r.members, verdict = r.verdict, published_at = r.at"
+                          " FROM unnest(%s::uuid[], %s::numeric[], %s::integer[], %s::integer[], %s::text[],"
+                          " %s::timestamptz[]) AS r(evaluation_id, average, residents, members, verdict, at)"
+                          " WHERE evaluations.evaluation_id = r.evaluation_id",
+                     list(published.values()))
 
     @handles("residents.SuggestionAnswered", "owners_committee.SuggestionAnswered", "property.SuggestionAnswered")
     def answered(self, cur: Cursor, event: PublishedEvent) -> None:
@@ -52,15 +106,6 @@ class PowersView(View):
             " answered_by = EXCLUDED.answered_by, response = EXCLUDED.response, reason = EXCLUDED.reason,"
             " answered_on = EXCLUDED.answered_on",
             (d["suggestion_id"], event.compound_id, event.body.value, d["response"], d["reason"], d["answered_on"]))
-
-    @handles("branch.SupervisionNoticeIssued")
-    def notice(self, cur: Cursor, event: PublishedEvent) -> None:
-        d = event.data
-        cur.execute(
-            "INSERT INTO supervision_notices (notice_id, compound_id, branch_id, addressed_to, matter, requirement,"
-            " issued_on, rectify_by) VALUES (%s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
-            (event.aggregate_id, event.compound_id, d["branch_id"], d["addressed_to"], d["matter"], d["requirement"],
-             d["issued_on"], d["rectify_by"]))
 
     @handles("branch.RectificationNoted")
     def rectified(self, cur: Cursor, event: PublishedEvent) -> None:
@@ -79,33 +124,3 @@ class PowersView(View):
                     " closed_at = NULL WHERE notice_id = %s",
                     (d["round"], d["rectify_by"], d["reason"], event.aggregate_id))
 
-    @handles("branch.CandidatesRecommended")
-    def recommended(self, cur: Cursor, event: PublishedEvent) -> None:
-        d = event.data
-        cur.execute("INSERT INTO recommendations (recommendation_id, compound_id, branch_id, recommended_to,"
-                    " candidates, note, recommended_at) VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
-                    (event.aggregate_id, event.compound_id, d["branch_id"], d["recommended_to"], d["candidates"],
-                     d["note"], event.occurred_at))
-
-    @handles("branch.EvaluationOpened")
-    def evaluation(self, cur: Cursor, event: PublishedEvent) -> None:
-        d = event.data
-        cur.execute("INSERT INTO evaluations (evaluation_id, compound_id, branch_id, evaluated, title, closes_on,"
-                    " opened_at) VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
-                    (event.aggregate_id, event.compound_id, d["branch_id"], d["evaluated"], d["title"],
-                     d["closes_on"], event.occurred_at))
-
-    @handles("branch.EvaluationScored")
-    def scored(self, cur: Cursor, event: PublishedEvent) -> None:
-        cur.execute("INSERT INTO evaluation_scores (event_id, evaluation_id, compound_id, rater_kind, score,"
-                    " scored_at) VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
-                    (event.event_id, event.aggregate_id, event.compound_id, event.data["rater_kind"],
-                     event.data["score"], event.occurred_at))
-        cur.execute("UPDATE evaluations SET sheets = sheets + 1 WHERE evaluation_id = %s", (event.aggregate_id,))
-
-    @handles("branch.EvaluationPublished")
-    def evaluation_published(self, cur: Cursor, event: PublishedEvent) -> None:
-        d = event.data
-        cur.execute("UPDATE evaluations SET average = %s, resident_sheets = %s, member_sheets = %s, verdict = %s,"
-                    " published_at = %s WHERE evaluation_id = %s",
-                    (d["average"], d["residents"], d["members"], d["verdict"], event.occurred_at, event.aggregate_id))

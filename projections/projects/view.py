@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from psycopg import Cursor
 
-from projections.view import View, handles
+from projections.view import View, execute_rows, handles_together, update_rows
 from services.common.published import PublishedEvent
 
 STATE_AFTER = {
@@ -13,6 +13,14 @@ STATE_AFTER = {
     "ProjectPublicised": "publicised", "ProjectContractorChosen": "contracted",
     "ProjectWorksStarted": "in_works", "ProjectWorksCompleted": "completed",
     "ProjectAccepted": "accepted", "ProjectSettled": "settled", "ProjectWithdrawn": "withdrawn",
+}
+# The ledger's columns a step may set, with their types.
+LEDGER = {
+    "state": "text", "plan": "text", "budget": "numeric", "funding": "text", "contributing_households": "integer",
+    "contribution_per_household": "numeric", "notice_posted_on": "date", "notice_ends_on": "date",
+    "council_members": "integer", "council_yes": "integer", "voted_on": "date", "contractor": "text",
+    "contract_amount": "numeric", "started_on": "date", "completed_on": "date", "accepted_on": "date",
+    "actual": "numeric", "savings": "numeric", "settled_on": "date", "updated_at": "timestamptz",
 }
 # The date on paper each step records.
 ON_DATE = ("held_on", "posted_on", "lodged_on", "opened_on", "voted_on", "started_on", "inspected_on",
@@ -60,36 +68,44 @@ class ProjectsView(View):
     name = "projects"
     tables = ("projects", "project_steps", "project_bids", "council_votes", "council_vote_members")
 
-    @handles(*(f"residents.{name}" for name in (
+    @handles_together(*(f"residents.{name}" for name in (
         "ProjectProposed", "ProjectMeetingHeld", "ProjectPlanDrafted", "ProjectPublicised",
         "ProjectObjectionLodged", "ProjectObjectionAnswered", "ProjectCouncilVoteOpened",
         "ProjectCouncilMemberVoted", "ProjectCouncilVoted", "ProjectBidReceived",
         "ProjectContractorChosen", "ProjectWorksStarted", "ProjectInspected", "ProjectWorksCompleted",
         "ProjectAccepted", "ProjectBudgetAmendmentVoted", "ProjectSettled", "ProjectWithdrawn")))
-    def step(self, cur: Cursor, event: PublishedEvent) -> None:
-        d, project = event.data, event.aggregate_id
-        if event.name == "ProjectProposed":
-            cur.execute(
-                "INSERT INTO projects (project_id, compound_id, title, description, proposed_by, proposed_at,"
-                " state, updated_at) VALUES (%s, %s, %s, %s, %s, %s, 'proposed', %s) ON CONFLICT DO NOTHING",
-                (project, event.compound_id, d["title"], d["description"], d["proposed_by"],
-                 event.occurred_at, event.occurred_at))
-        on_date = next((d[k] for k in ON_DATE if k in d), None)
-        cur.execute(
-            "INSERT INTO project_steps (project_id, version, compound_id, at, on_date, step, actor, detail)"
-            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
-            (project, event.aggregate_version, event.compound_id, event.occurred_at, on_date, event.name,
-             event.actor, detail_of(event)))
-        changes = dict(self.changes(cur, event))
-        state = STATE_AFTER.get(event.name)
-        if event.name == "ProjectCouncilVoted":
-            state = "approved" if d["passed"] else "rejected"
-        if state:
-            changes["state"] = state
-        changes["updated_at"] = event.occurred_at
-        assignments = ", ".join(f"{column} = %s" for column in changes)
-        cur.execute(f"UPDATE projects SET {assignments} WHERE project_id = %s",  # noqa: S608 (our names)
-                    (*changes.values(), project))
+    def steps(self, cur: Cursor, events: list[PublishedEvent]) -> None:
+        """Projects proposed, their timelines, and their ledgers' columns, a statement each over
+        the batch: a project's columns take what its last step setting each left (its steps come
+        in order, one aggregate's). The council's votes and the bids go step by step, in order, as
+        a contractor chosen reads its bid."""
+        proposed, timeline, ledgers = [], [], {}
+        for event in events:
+            d = event.data
+            if event.name == "ProjectProposed":
+                proposed.append((event.aggregate_id, event.compound_id, d["title"], d["description"],
+                                 d["proposed_by"], event.occurred_at, event.occurred_at))
+            timeline.append((event.aggregate_id, event.aggregate_version, event.compound_id, event.occurred_at,
+                             next((d[k] for k in ON_DATE if k in d), None), event.name, event.actor,
+                             detail_of(event)))
+            changes = dict(self.changes(cur, event))
+            state = STATE_AFTER.get(event.name)
+            if event.name == "ProjectCouncilVoted":
+                state = "approved" if d["passed"] else "rejected"
+            if state:
+                changes["state"] = state
+            changes["updated_at"] = event.occurred_at
+            ledgers.setdefault(event.aggregate_id, {}).update(changes)
+        execute_rows(cur, "INSERT INTO projects (project_id, compound_id, title, description, proposed_by, proposed_at,"
+                          " state, updated_at) SELECT project_id, compound_id, title, description, proposed_by,"
+                          " proposed_at, 'proposed', updated_at FROM unnest(%s::uuid[], %s::uuid[], %s::text[],"
+                          " %s::text[], %s::text[], %s::timestamptz[], %s::timestamptz[]) AS r(project_id,"
+                          " compound_id, title, description, proposed_by, proposed_at, updated_at)"
+                          " ON CONFLICT DO NOTHING", proposed)
+        execute_rows(cur, "INSERT INTO project_steps (project_id, version, compound_id, at, on_date, step, actor, detail)"
+                          " SELECT * FROM unnest(%s::uuid[], %s::integer[], %s::uuid[], %s::timestamptz[], %s::date[],"
+                          " %s::text[], %s::text[], %s::text[]) ON CONFLICT DO NOTHING", timeline)
+        update_rows(cur, "projects", ("project_id", "uuid"), LEDGER, ledgers)
 
     @staticmethod
     def changes(cur: Cursor, event: PublishedEvent):
