@@ -1,17 +1,13 @@
 """Stored events read from a store's rows: each the very event a reader of the topic decodes."""
 
 import json
-import pickle
-from uuid import UUID
 
 import psycopg
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
 from infra import schemas, wire
 from infra.demo import seed
-from infra.stored import UnreadableStoredEvent, log, published, uuid_of
+from infra.stored import UnreadableStoredEvent, log, published
 from services.bootstrap import bootstrap
 from services.common.bodies import Body
 from services.common.context import acting
@@ -72,18 +68,3 @@ def test_a_stored_event_this_code_cannot_read_says_so(change, says):
     state = state.encode() if isinstance(state, str) else json.dumps(state).encode()
     with pytest.raises(UnreadableStoredEvent, match=says):
         published(Body.OWNERS_COMMITTEE, stored.originator_id, 1, topic, state)
-
-
-@given(st.uuids().map(lambda u: u.hex) | st.text(alphabet="0123456789abcdefABCDEFxX+-_ {}٣g", min_size=28, max_size=36))
-def test_an_id_is_read_as_uuid_reads_it(text):
-    """The cheaper reading of a stored id gives what ``UUID(text)`` gives, or refuses as it does."""
-    try:
-        expected = UUID(text)
-    except ValueError:
-        with pytest.raises(ValueError):
-            uuid_of(text)
-        return
-    got = uuid_of(text)
-    assert (got, got.int, got.is_safe, str(got), hash(got)) == (expected, expected.int, expected.is_safe,
-                                                                str(expected), hash(expected))
-    assert pickle.loads(pickle.dumps(got)) == expected and type(got) is UUID
