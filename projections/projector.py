@@ -117,8 +117,7 @@ class Projector(TopicReader):
             follower.start()
         try:
             builder = Projector(self.settings, schema=schema_of(self.version), views=self.views)
-            builder.run(stop, until_caught_up=True, progress=progress)
-            builder.catch_up(stop)
+            builder.catch_up(stop, progress=progress)
         finally:
             following.set()
             if follower is not None:
@@ -130,13 +129,14 @@ class Projector(TopicReader):
             threading.Thread(target=serving.retire, args=(self.settings.database_url, now.schema),
                              name="retire", daemon=True).start()
 
-    def catch_up(self, stop: threading.Event, publish: Callable[[], None] = lambda: None) -> None:
-        """Reads until these read models are within ``SWITCH_LAG`` events of the bodies' logs: the
-        topics' ends are not enough, since a broker that came back empty holds nothing until the
-        relay has published again (``publish``, to have it done here)."""
+    def catch_up(self, stop: threading.Event, publish: Callable[[], None] = lambda: None, *,
+                 progress: bool = False) -> None:
+        """Reads the topics until these read models are within ``SWITCH_LAG`` events of the bodies'
+        logs: the topics' ends are not enough, since a broker that came back empty holds nothing
+        until the relay has published again (``publish``, to have it done here)."""
         while not stop.is_set():
             publish()
-            self.run(stop, until_caught_up=True)
+            self.run(stop, until_caught_up=True, progress=progress)
             if behind(self.settings.database_url, self.schema) <= SWITCH_LAG:
                 return
             stop.wait(CATCH_UP_PAUSE_SECONDS)
@@ -195,8 +195,7 @@ def rebuild_live(settings: Settings, *, progress: bool = False) -> str:
     builder.create_tables()
     stop = threading.Event()
     builder.from_stores(stop, progress=progress)
-    builder.run(stop, until_caught_up=True, progress=progress)
-    builder.catch_up(stop, publish=lambda: topics_current(settings))
+    builder.catch_up(stop, publish=lambda: topics_current(settings), progress=progress)
     if not serving.switch(settings.database_url, builder.schema, projector.version, projector.view_versions(),
                           replacing=replacing):
         builder.drop_tables()
