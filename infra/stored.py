@@ -44,8 +44,10 @@ class UnreadableStoredEvent(Exception):
     publish it either."""
 
 
-def _utc(text: str) -> datetime:
-    moment = datetime.fromisoformat(text)
+def _in_utc(moment: datetime) -> datetime:
+    """The moment in UTC, as the wire gives it; one stored without a zone was UTC."""
+    if moment.tzinfo is timezone.utc:
+        return moment
     return moment.astimezone(timezone.utc) if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
@@ -62,7 +64,7 @@ def _transcoded(name: str, decode: Callable[[str], Any]) -> Callable[[Any], Any]
 
 TRANSCODED = {
     UUID: _transcoded("uuid_hex", UUID),
-    datetime: _transcoded("datetime_iso", _utc),
+    datetime: _transcoded("datetime_iso", lambda text: _in_utc(datetime.fromisoformat(text))),
     date: _transcoded("date_iso", date.fromisoformat),
     Decimal: _transcoded("decimal_str", lambda text: Decimal(text).quantize(CENTS)),
 }
@@ -113,12 +115,6 @@ class _Day(msgspec.Struct, tag_field="_type_", tag="date_iso"):
 
 class _Amount(msgspec.Struct, tag_field="_type_", tag="decimal_str"):
     value: Decimal = msgspec.field(name="_data_")
-
-
-def _in_utc(moment: datetime) -> datetime:
-    if moment.tzinfo is timezone.utc:
-        return moment
-    return moment.astimezone(timezone.utc) if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 # Each transcoded type: its tagged object, and how its value becomes what the wire gives.
