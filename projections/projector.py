@@ -133,12 +133,13 @@ class Projector(TopicReader):
                  progress: bool = False) -> None:
         """Reads the topics until these read models are within ``SWITCH_LAG`` events of the bodies'
         logs: the topics' ends are not enough, since a broker that came back empty holds nothing
-        until the relay has published again (``publish``, to have it done here)."""
+        until the relay has published again (``publish``, to have it done here when they are
+        behind)."""
         while not stop.is_set():
-            publish()
             self.run(stop, until_caught_up=True, progress=progress)
             if behind(self.settings.database_url, self.schema) <= SWITCH_LAG:
                 return
+            publish()
             stop.wait(CATCH_UP_PAUSE_SECONDS)
 
     def _wait_while_superseded(self, stop: threading.Event, now: serving.Serving) -> None:
