@@ -193,9 +193,8 @@ def rebuild_live(settings: Settings, *, progress: bool = False) -> str:
     replacing = ensure_served(settings, projector).schema
     builder = Projector(settings, schema=f"{schema_of(projector.version)}_{time.time_ns() // 1000}",
                         views=projector.views)
-    builder.create_tables()
     stop = threading.Event()
-    builder.from_stores(stop, progress=progress)
+    builder.from_stores(stop, progress=progress)  # makes the tables
     builder.catch_up(stop, publish=lambda: topics_current(settings), progress=progress)
     if not serving.switch(settings.database_url, builder.schema, projector.version, projector.view_versions(),
                           replacing=replacing):
