@@ -140,7 +140,7 @@ def _tagged(hint: Any) -> tuple[Any, Callable[[Any], Any] | None]:
     return hint, None
 
 
-ENVELOPE = {"event_id": UUID, "correlation_id": UUID, "causation_id": UUID, "actor": str, "timestamp": datetime}
+ENVELOPE_TYPES = {"event_id": UUID, "correlation_id": UUID, "causation_id": UUID, "actor": str, "timestamp": datetime}
 
 
 @cache
@@ -152,7 +152,7 @@ def _whole(body: Body, topic: str) -> tuple[msgspec.json.Decoder, tuple[tuple[st
                        if t.body is body and get_topic(t.event_class) == topic)
     hints = typing.get_type_hints(event_class)
     _, fields = _event_types(body)[topic]
-    declared: list[tuple] = [(name, _tagged(kind)[0]) for name, kind in ENVELOPE.items()]
+    declared: list[tuple] = [(name, _tagged(kind)[0]) for name, kind in ENVELOPE_TYPES.items()]
     declared.append(("compound_id", _Id | None, None))
     plan = []
     for name, _, _ in fields:
