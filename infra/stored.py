@@ -206,7 +206,7 @@ def _field_by_field(body: Body, aggregate_id: UUID, version: int, qualified_name
             aggregate_version=version, actor=values["actor"], occurred_at=_moment(values["timestamp"]),
             correlation_id=_uuid(values["correlation_id"]), causation_id=_uuid(values["causation_id"]), data=data,
         )
-    except (ValueError, TypeError, KeyError, AttributeError) as error:
+    except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as error:
         raise UnreadableStoredEvent(f"{qualified_name} {aggregate_id} v{version}: {type(error).__name__}: {error}") \
             from None
 

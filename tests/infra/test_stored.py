@@ -61,6 +61,7 @@ def test_every_event_of_the_demo_reads_from_its_store_as_from_its_topic(system, 
     (lambda topic, state: (topic, {**state, "event_id": {"_type_": "uuid_hex", "_data_": "not hex"}}),
      "ValueError"),
     (lambda topic, state: (topic, "{not json"), "JSONDecodeError"),
+    (lambda topic, state: (topic, '{"a":' * 100_000 + "1" + "}" * 100_000), "RecursionError"),
 ])
 def test_a_stored_event_this_code_cannot_read_says_so(change, says):
     services = bootstrap()
