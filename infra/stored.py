@@ -51,23 +51,29 @@ def _in_utc(moment: datetime) -> datetime:
     return moment.astimezone(timezone.utc) if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
-def _transcoded(name: str, decode: Callable[[str], Any]) -> Callable[[Any], Any]:
+# The types the library stores as ``{"_type_": name, "_data_": text}``: the name, how the text is
+# parsed, and how the value becomes what the wire gives (None: as it is).
+TRANSCODINGS: dict[type, tuple[str, Callable[[str], Any], Callable[[Any], Any] | None]] = {
+    UUID: ("uuid_hex", UUID, None),
+    datetime: ("datetime_iso", datetime.fromisoformat, _in_utc),
+    date: ("date_iso", date.fromisoformat, None),
+    Decimal: ("decimal_str", Decimal, lambda amount: amount.quantize(CENTS)),
+}
+
+
+def _transcoded(name: str, parse: Callable[[str], Any], fix: Callable[[Any], Any] | None) -> Callable[[Any], Any]:
     """The value of a field the library stored as ``{"_type_": name, "_data_": text}``."""
 
     def convert(value: Any) -> Any:
         if value["_type_"] != name:
             raise UnreadableStoredEvent(f"a value transcoded as {value['_type_']!r}, not {name}")
-        return decode(value["_data_"])
+        parsed = parse(value["_data_"])
+        return parsed if fix is None else fix(parsed)
 
     return convert
 
 
-TRANSCODED = {
-    UUID: _transcoded("uuid_hex", UUID),
-    datetime: _transcoded("datetime_iso", lambda text: _in_utc(datetime.fromisoformat(text))),
-    date: _transcoded("date_iso", date.fromisoformat),
-    Decimal: _transcoded("decimal_str", lambda text: Decimal(text).quantize(CENTS)),
-}
+TRANSCODED = {hint: _transcoded(*transcoding) for hint, transcoding in TRANSCODINGS.items()}
 _uuid, _moment = TRANSCODED[UUID], TRANSCODED[datetime]
 
 
@@ -101,27 +107,13 @@ def _event_types(body: Body) -> dict[str, tuple[str, tuple[tuple[str, Any, Calla
 _decode = json.JSONDecoder().decode
 
 
-class _Id(msgspec.Struct, tag_field="_type_", tag="uuid_hex"):
-    value: UUID = msgspec.field(name="_data_")
-
-
-class _Moment(msgspec.Struct, tag_field="_type_", tag="datetime_iso"):
-    value: datetime = msgspec.field(name="_data_")
-
-
-class _Day(msgspec.Struct, tag_field="_type_", tag="date_iso"):
-    value: date = msgspec.field(name="_data_")
-
-
-class _Amount(msgspec.Struct, tag_field="_type_", tag="decimal_str"):
-    value: Decimal = msgspec.field(name="_data_")
-
-
-# Each transcoded type: its tagged object, and how its value becomes what the wire gives.
+# Each transcoded type as msgspec decodes it: an object tagged with its name, and its fix.
 TAGGED: dict[type, tuple[type, Callable[[Any], Any] | None]] = {
-    UUID: (_Id, None), datetime: (_Moment, _in_utc), date: (_Day, None),
-    Decimal: (_Amount, lambda amount: amount.quantize(CENTS)),
+    hint: (msgspec.defstruct(f"Transcoded{hint.__name__}", [("value", hint, msgspec.field(name="_data_"))],
+                             tag_field="_type_", tag=name), fix)
+    for hint, (name, _, fix) in TRANSCODINGS.items()
 }
+_Id = TAGGED[UUID][0]
 
 
 def _tagged(hint: Any) -> tuple[Any, Callable[[Any], Any] | None]:
