@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
+from uuid import UUID
 
+import msgspec
 import psycopg
 from eventsourcing import persistence, postgres
 from psycopg import sql
@@ -49,10 +54,27 @@ def database_away(error: BaseException | None) -> bool:
     return False
 
 
+# The values whose JSON is also their text in an array literal: ids, times and dates (ISO 8601),
+# amounts and numbers, text (quoted, its quotes and backslashes escaped the same way), None (null).
+AS_JSON = frozenset({UUID, datetime, date, Decimal, int, str, type(None)})
+_json = msgspec.json.Encoder().encode
+# JSON's other escapes (\n, \t, \u0001…), which an array literal would read as the letter alone.
+_ESCAPED_OTHERWISE = re.compile(rb'\\[^"\\]')
+
+
 def array_literal(values: Iterable[Any]) -> str:
     """A PostgreSQL array literal, cast where it is used (``%s::uuid[]``): each value's text
     quoted, its quotes and backslashes escaped, None as NULL. Sent as one text, where psycopg
-    dumps a list element by element, with a new dumper for each list (several times slower)."""
+    dumps a list element by element, with a new dumper for each list (several times slower).
+    Values of the types in ``AS_JSON`` are written by msgspec, in C, as a JSON array (a tenth of
+    the cost, most of a rebuild's arrays), unless a text needs an escape JSON writes otherwise
+    (a control character, a lone surrogate); any other value through its ``str``."""
+    values = values if type(values) is list else list(values)
+    if AS_JSON.issuperset(map(type, values)):
+        with suppress(UnicodeEncodeError):
+            text = _json(values)
+            if b"\\" not in text or not _ESCAPED_OTHERWISE.search(text):
+                return "{" + text[1:-1].decode() + "}"
     return "{" + ",".join("NULL" if v is None else f'"{_escaped(str(v))}"' for v in values) + "}"
 
 
