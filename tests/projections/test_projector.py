@@ -527,10 +527,13 @@ def test_a_rebuild_reads_the_stores_as_far_as_published_then_the_topics_on_from_
     later = register_units(system, compound, 5, 5)  # stored, not yet published
 
     rebuilt = Projector(system.settings, schema="rebuilt")
-    rebuilt.create_tables()
     rebuilt.from_stores(threading.Event())
     # What the relays published, from the stores; each partition set at the relay's count of it.
     assert system.count("rebuilt.exclusive_units") == 5
+    # The tables' indexes made once they were filled: all that tables made empty have.
+    Projector(system.settings, schema="made").create_tables()
+    indexes = "SELECT indexname FROM pg_indexes WHERE schemaname = %s"
+    assert set(system.query(indexes, ("rebuilt",))) == set(system.query(indexes, ("made",))) != set()
     with psycopg.connect(system.settings.database_url) as conn:
         recorded = {body: relay_module.recorded(conn, body) for body in Body}
     assert set(system.query("SELECT topic, partition, next_offset, generation FROM rebuilt.projector_offsets")) == {
