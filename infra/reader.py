@@ -29,13 +29,14 @@ processes run one reader together, sharing its partitions by leases (``infra.lea
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import re
 import threading
 import time
-from collections.abc import Callable
-from contextlib import nullcontext, suppress
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import dataclass, replace
 from typing import Any
 from uuid import UUID
@@ -173,6 +174,21 @@ def resume_points(body: Body, published: relay.RelayState) -> dict[TopicPartitio
     push them further on. What is read again is dropped by version, as any repeat is."""
     return {TopicPartition(body.topic, partition): PartitionState(count, published.generation)
             for partition, count in published.acknowledged.items()}
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cycle collector held off while the stores are read. A batch's events live until it
+    is applied: collections in its midst only move them to older generations, which then cost
+    collections of the whole heap (an eighth of a rebuild). Reading leaves few objects in cycles,
+    whatever its length (133 at 929 compounds as at 20,000), collected once it ends."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 def _out_of_order(cur: psycopg.Cursor, origin: None, reason: str) -> None:
@@ -317,9 +333,9 @@ class TopicReader:
 
     def _from_stores(self, progress: bool) -> None:
         # The secondary indexes made once the tables are filled, as a bulk load does: sorted once,
-        # where rows added one batch after another cost PostgreSQL a third more.
+        # not kept up batch by batch (about 5 % of a rebuild at 929 compounds).
         self.create_tables(indexes=False)
-        with self.connect() as conn:
+        with self.connect() as conn, _collector_paused():
             published = {body: relay.recorded(conn, body) for body in Body}
             published = {body: state for body, state in published.items() if state is not None}
             total = sum(stored.count(conn, body, state.position) for body, state in published.items())

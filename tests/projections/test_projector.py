@@ -4,6 +4,7 @@ and bytes that are not events. After each, the read models equal a rebuild
 
 from __future__ import annotations
 
+import gc
 import re
 import threading
 import time
@@ -528,6 +529,7 @@ def test_a_rebuild_reads_the_stores_as_far_as_published_then_the_topics_on_from_
 
     rebuilt = Projector(system.settings, schema="rebuilt")
     rebuilt.from_stores(threading.Event())
+    assert gc.isenabled()  # held off while the stores were read, on again
     # What the relays published, from the stores; each partition set at the relay's count of it.
     assert system.count("rebuilt.exclusive_units") == 5
     # The tables' indexes made once they were filled: all that tables made empty have.
