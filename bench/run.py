@@ -59,6 +59,8 @@ STREET_FIGURES = """query ($street: String!, $month: String!) { areaFigures(stre
 COMPANY_GRADES = """query ($street: String!, $half: String!) { companyGrades(street: $street, period: $half) {
   edges { node { companyName score grade listed compounds { compoundName score } } } } }"""
 STREET_QUERIES = (COVERAGE, STREET_FIGURES, COMPANY_GRADES)  # asked of a street, not a compound
+# The queries round two's issue sets a p99 goal for; the street's figures and grades it asks to be measured.
+WITH_TARGET = (PROFILE, CASES, COVERAGE)
 TRIVIAL = "{ __typename }"
 AS_OF = """query ($id: UUID!, $at: DateTime) { compound(id: $id, asOf: $at) { name households
   bodies { branch ownersCommittee propertyCompany } units { totalCount } } }"""
@@ -291,7 +293,7 @@ def _live(settings: Settings, report: Report, manifest: dict, compounds: list[st
                                     ("a street's monthly figures", STREET_FIGURES),
                                     ("the grades of a street's companies", COMPANY_GRADES)):
                     _graphql_figures(report, name, profile if query is PROFILE else _graphql(url, about(query), seconds),
-                                     trivial)
+                                     trivial, "≤ 50 and ≤ 3×" if query in WITH_TARGET else "")
                 _during_rebuild(settings, report, url, about(PROFILE), seconds, profile)
             if step("asof"):
                 _as_of(report, url, [about(AS_OF)() for _ in range(ASOF_REQUESTS)])
@@ -428,12 +430,12 @@ def _graphql(url: str, query: Callable[[], tuple[str, dict, str]], seconds: floa
 
 
 def _graphql_figures(report: Report, name: str, measured: tuple[list[float], float],
-                     trivial: tuple[list[float], float]) -> None:
+                     trivial: tuple[list[float], float], target: str) -> None:
     (latencies, rate), (trivial_latencies, trivial_rate) = measured, trivial
     baseline = f"`{TRIVIAL}` through the same server, {GRAPHQL_CLIENTS} clients"
     report.figure(f"GraphQL {name}: p50", "ms", baseline).add(
         percentile(latencies, 0.5), percentile(trivial_latencies, 0.5))
-    report.figure(f"GraphQL {name}: p99", "ms", baseline, "≤ 50 and ≤ 3×").add(
+    report.figure(f"GraphQL {name}: p99", "ms", baseline, target).add(
         percentile(latencies, 0.99), percentile(trivial_latencies, 0.99))
     report.figure(f"GraphQL {name}: requests/s", "requests/s", baseline).add(rate, trivial_rate)
 
