@@ -3,6 +3,7 @@
 import json
 from datetime import datetime, timezone
 
+import msgspec
 import psycopg
 import pytest
 
@@ -25,7 +26,7 @@ def as_published(body, application, stored):
 def shown(event):
     """Every value of an event with its type: equal events can differ in a Decimal's places or a
     time's zone, which a view would write differently."""
-    return {name: (type(value), repr(value)) for name, value in [*vars(event).items(), *event.data.items()]}
+    return {name: (type(value), repr(value)) for name, value in [*msgspec.structs.asdict(event).items(), *event.data.items()]}
 
 
 def test_every_event_of_the_demo_reads_from_its_store_as_from_its_topic(system, monkeypatch):

@@ -4,7 +4,7 @@ after the other does, however the logs are split into batches and the bodies int
 from __future__ import annotations
 
 import random
-from dataclasses import replace
+from msgspec.structs import replace
 from datetime import timedelta
 from decimal import Decimal
 from uuid import uuid4

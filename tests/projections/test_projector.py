@@ -10,7 +10,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import replace
+from msgspec.structs import replace
 from decimal import Decimal
 
 import psycopg
