@@ -47,6 +47,9 @@ COMMANDS_TABLE = "commands"
 RECORDED_ALREADY = "command_recorded_already"
 HASH_VERSION = 2  # the format of the links written now
 HASH_PREFIXES = {1: b"siwei-event-v1", 2: b"siwei-event-v2"}
+# The chain's insert is planned once: PostgreSQL's own choice planned it anew for every insert,
+# under the table's lock (custom plans, 0.2 ms each, cost the chain's arrays no better plan).
+GENERIC_PLANS = b"SET LOCAL plan_cache_mode = force_generic_plan"
 POSTGRES_EPOCH = datetime(2000, 1, 1, tzinfo=timezone.utc)  # what ``timestamptz_send`` counts from
 
 
@@ -263,6 +266,7 @@ class ChainedRecorder(PostgresApplicationRecorder):
             with conn.pipeline(), conn.cursor() as curs, conn.cursor() as inserted:
                 try:
                     curs.execute(b"BEGIN")
+                    curs.execute(GENERIC_PLANS, prepare=True)
                     self._lock_table(curs)
                     self._notify_channel(curs)
                     inserted.execute(self.insert_columns_statement, events)

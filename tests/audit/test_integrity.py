@@ -143,6 +143,21 @@ def test_one_insert_of_several_events_is_linked_in_order_by_the_server(system, l
     assert check(system, Body.RESIDENTS)[Body.RESIDENTS].broken is None
 
 
+def test_the_chain_insert_is_planned_once_not_under_each_inserts_lock(system, ledger):
+    """PostgreSQL's own choice planned the chain's insert anew each time (its arrays' custom plans
+    look cheaper), while the insert held the table's lock; it keeps one plan instead."""
+    recorder = system.services.residents.recorder
+    for version in range(1, 4):
+        recorder.insert_events([stored(uuid4(), version)])
+    plans = []
+    for _ in range(recorder.datastore.pool.max_size):  # each of the pool's connections in turn
+        with recorder.datastore.get_connection() as conn:
+            plans += conn.execute("SELECT generic_plans, custom_plans FROM pg_prepared_statements"
+                                  " WHERE statement LIKE '%%INSERT INTO \"residents\".\"chain\"%%'").fetchall()
+    assert plans and sum(p["generic_plans"] for p in plans) >= 3, plans
+    assert all(p["custom_plans"] == 0 for p in plans), plans
+
+
 def test_an_insert_that_clashes_with_a_stored_version_leaves_neither_event_nor_link(system, ledger):
     aggregate = uuid4()
     recorder = system.services.residents.recorder
