@@ -36,7 +36,6 @@ from services.common.bodies import Body
 from services.common.context import china_date
 
 FIGURES = ["relay", "rebuild", "commands", "catch-up", "freshness", "graphql", "asof", "verify"]
-SETTLED = {"relay", "rebuild", "commands", "catch-up", "verify"}  # measures of their own, each after a VACUUM
 CLIENTS = (1, 16)
 GRAPHQL_CLIENTS = 32
 WARM_UP_SECONDS = 2.0  # of each GraphQL load, before it is measured
@@ -87,8 +86,6 @@ def run(settings: Settings, manifest: dict, *, repeats: int, seconds: float,
             if name in wanted:
                 progress.set_description(f"bench: {name}")
                 progress.update()
-                if name in SETTLED:
-                    _vacuumed(settings)
             return name in wanted
 
         for _ in range(repeats):
@@ -114,14 +111,6 @@ def run(settings: Settings, manifest: dict, *, repeats: int, seconds: float,
         for pid in processes_named(prefix):
             report.note_memory(name, peak_mib(pid))
     return report
-
-
-def _vacuumed(settings: Settings) -> None:
-    """The database vacuumed and analysed, untimed, as pgbench does before each run: a measure
-    does not share the machine with the autovacuum of what the one before it wrote (the
-    commands' cases and chain, the baseline's appends, a rebuild's tables)."""
-    with connect(settings.database_url, autocommit=True) as conn:
-        conn.execute("VACUUM (ANALYZE)")
 
 
 def _rate(result: dict) -> float:
