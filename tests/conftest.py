@@ -31,6 +31,7 @@ from services.bootstrap import Services, bootstrap
 from services.common.application import Receipt
 
 WAIT_SECONDS = 60.0
+LOG_LINES = 40  # of each process, shown when a test fails
 
 # Every run draws the same examples, and keeps no database of failures between runs: a run is
 # repeatable, on a developer's machine as in CI.
@@ -201,6 +202,20 @@ def system(database_url: str, broker: EmbeddedBroker, tmp_path: Path) -> Iterato
     yield running
     running.stop_all()
     services.close()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator[pytest.TestReport]:
+    """A failed test that ran the system's processes shows what they logged last (their DEBUG
+    lines left out): a CI run keeps no test's data to read afterwards."""
+    report = yield
+    system = getattr(item, "funcargs", {}).get("system")
+    if report.failed and isinstance(system, System):
+        for path in sorted(system.settings.data_dir.glob("*.log")):
+            lines = [line for line in path.read_text(errors="replace").splitlines() if " DEBUG " not in line]
+            report.sections.append((f"{path.name}, last {LOG_LINES} lines but DEBUG",
+                                    "\n".join(lines[-LOG_LINES:])))
+    return report
 
 
 _http = httpx.Client(timeout=30)  # one client, kept-alive connections: a new one costs ~60 ms
