@@ -53,8 +53,8 @@ from services.common.published import PublishedEvent
 from infra.database import array_literal, connect, database_away, ensure_schema, riding_out, schema_changes
 from infra.leases import LEASES_DDL, RENEW_SECONDS, LeaseLost, Leases, new_holder
 from infra.settings import Settings
-from infra.topics import (NO_TOPIC_CREATION, cannot_parse, ensure_topics, high_watermarks, offsets_consumer,
-                          partitions_of, records_at, unparsable)
+from infra.topics import (NO_TOPIC_CREATION, cannot_parse, ensure_topics, forget_unparsed, high_watermarks,
+                          offsets_consumer, partitions_of, records_at, unparsable)
 from services.common.bodies import Body
 
 log = logging.getLogger(__name__)
@@ -777,6 +777,7 @@ class TopicReader:
         except Exception as error:
             if not cannot_parse(error):
                 raise
+            forget_unparsed(consumer)
             self._pass_unparsable(conn, consumer, error)
             return {}
 

@@ -166,14 +166,29 @@ def polled(consumer: KafkaConsumer, timeout_ms: int) -> dict[TopicPartition, lis
     except Exception as error:
         if not cannot_parse(error):
             raise
+        forget_unparsed(consumer)
         return {}
 
 
 def cannot_parse(error: BaseException) -> bool:
     """Whether a poll failed on what a partition holds, not on the broker: kafka-python parsing a
     message it cannot read (a header key that is no UTF-8, a corrupt batch). It fails so at every
-    poll from that message on: the reader must pass it (``infra.reader``)."""
+    poll from that message on: the reader must pass it (``infra.reader``). Whoever catches such a
+    failure calls ``forget_unparsed`` before the consumer polls again."""
     return isinstance(error, CorruptRecordError) or not isinstance(error, KafkaError)
+
+
+def forget_unparsed(consumer: KafkaConsumer) -> None:
+    """Drops the fetched batch a poll failed to parse. kafka-python 3.0.12 keeps it, and a later
+    poll at the same position takes nothing from it, again and again, and never returns: a thread
+    spinning a core (the relay's check of its topic met it at every check), or a reader stuck for
+    good (the record before a projector's position, asked after it passed such a batch). Dropped,
+    the next poll fetches the batch again and fails again, or reads on from a position moved past
+    it. kafka-python has no public call for it; its own drain is what it does to a batch it
+    ignores."""
+    held = consumer._fetcher._next_partition_records
+    if held:
+        held.drain()
 
 
 def unparsable(consumer: KafkaConsumer, tp: TopicPartition, offset: int, timeout: float = 5.0) -> bool:
@@ -190,6 +205,7 @@ def unparsable(consumer: KafkaConsumer, tp: TopicPartition, offset: int, timeout
         except Exception as error:
             if not cannot_parse(error):
                 raise
+            forget_unparsed(consumer)
             return True
         mark = consumer.highwater(tp)
         if mark is not None and offset >= mark:

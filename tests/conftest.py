@@ -52,6 +52,14 @@ def wait_until(condition: Callable[[], bool], what: str, timeout: float = WAIT_S
     raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
 
 
+class NoUtf8(str):
+    """A header key that kafka-python's producer writes as bytes that are no UTF-8: a message
+    kafka-python's consumer cannot parse."""
+
+    def encode(self, *args, **kwargs) -> bytes:
+        return b"\xff\xfe"
+
+
 def with_body(message: wire.Message, body: str) -> tuple[list[tuple[str, bytes]], bytes]:
     """A message's headers, and its value written again with its envelope naming ``body``: valid
     Avro, as a producer to the topics could forge it."""

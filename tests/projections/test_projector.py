@@ -33,7 +33,7 @@ from services.owners_committee.exclusive_unit import OwnersRoll
 from services.residents.compound import Compound
 from services.common.application import Receipt
 from services.common.context import acting
-from tests.conftest import wait_until, with_body
+from tests.conftest import NoUtf8, wait_until, with_body
 
 
 def register_compound(system, name="北苑小区"):
@@ -393,13 +393,6 @@ def test_messages_that_are_not_readable_events_are_set_aside_and_the_projector_g
     assert any("missing or foreign ce_type" in r for r in reasons)
     assert sorted(r[0] for r in system.query("SELECT name FROM projections.compounds")) == ["北苑小区", "红运花园"]
     assert system.processes["projector"].poll() is None
-
-
-class NoUtf8(str):
-    """A header key that kafka-python's producer writes as bytes that are no UTF-8."""
-
-    def encode(self, *args, **kwargs) -> bytes:
-        return b"\xff\xfe"
 
 
 def test_a_batch_kafka_python_cannot_parse_stops_neither_the_relay_nor_the_projector(system):
