@@ -53,8 +53,8 @@ from services.common.published import PublishedEvent
 from infra.database import array_literal, connect, database_away, ensure_schema, riding_out, schema_changes
 from infra.leases import LEASES_DDL, RENEW_SECONDS, LeaseLost, Leases, new_holder
 from infra.settings import Settings
-from infra.topics import (NO_TOPIC_CREATION, cannot_parse, ensure_topics, forget_unparsed, high_watermarks,
-                          offsets_consumer, partitions_of, records_at, unparsable)
+from infra.topics import (NO_TOPIC_CREATION, ensure_topics, high_watermarks, offsets_consumer, partitions_of, polled,
+                          records_at, unparsable)
 from services.common.bodies import Body
 
 log = logging.getLogger(__name__)
@@ -772,14 +772,10 @@ class TopicReader:
 
     def _poll(self, conn: psycopg.Connection, consumer: KafkaConsumer) -> dict[TopicPartition, list[ConsumerRecord]]:
         """A poll's records; none if it failed on a message kafka-python cannot parse, passed."""
-        try:
-            return consumer.poll(timeout_ms=POLL_MS)
-        except Exception as error:
-            if not cannot_parse(error):
-                raise
-            forget_unparsed(consumer)
-            self._pass_unparsable(conn, consumer, error)
-            return {}
+        records, failure = polled(consumer, POLL_MS)
+        if failure is not None:
+            self._pass_unparsable(conn, consumer, failure)
+        return records
 
     def _pass_unparsable(self, conn: psycopg.Connection, consumer: KafkaConsumer, error: Exception) -> None:
         """A poll failed parsing a message, and would at every poll: the batch that holds it is

@@ -150,45 +150,36 @@ def records_at(consumer: KafkaConsumer, offsets: dict[TopicPartition, int],
     found: dict[TopicPartition, ConsumerRecord] = {}
     deadline = time.monotonic() + timeout
     while len(found) < len(offsets) and time.monotonic() < deadline:
-        for tp, records in polled(consumer, 100).items():
+        for tp, records in polled(consumer, 100)[0].items():
             for record in records:
                 if record.offset == offsets[tp]:
                     found[tp] = record
     return found
 
 
-def polled(consumer: KafkaConsumer, timeout_ms: int) -> dict[TopicPartition, list[ConsumerRecord]]:
-    """A poll for what a partition says of itself (its end, a record at an offset), past what
-    kafka-python cannot parse: it raises such a failure once, at the next poll of the consumer
-    after the records it read before it, whatever that poll is for."""
+def polled(consumer: KafkaConsumer, timeout_ms: int, max_records: int | None = None
+           ) -> tuple[dict[TopicPartition, list[ConsumerRecord]], Exception | None]:
+    """A poll's records, and the failure it met instead if kafka-python could not parse what a
+    partition holds (a header key that is no UTF-8, a corrupt batch; None if it met none). Such a
+    failure comes once, at the next poll after the records read before it, whatever that poll is
+    for, and again at every poll from that message on: the reader must pass it
+    (``infra.reader``). Any other failure is raised.
+
+    The batch that failed is dropped. kafka-python 3.0.12 keeps it, and a later poll at the same
+    position takes nothing from it, again and again, and never returns: a thread spinning a core
+    (the relay's check of its topic met it at every check), or a reader stuck for good (the record
+    before a projector's position, asked after it passed such a batch). Dropped, the next poll
+    fetches the batch again and fails again, or reads on from a position moved past it.
+    kafka-python has no public call for it; its own drain is what it does to a batch it ignores."""
     try:
-        return consumer.poll(timeout_ms=timeout_ms)
+        return consumer.poll(timeout_ms=timeout_ms, max_records=max_records), None
     except Exception as error:
-        if not cannot_parse(error):
-            raise
-        forget_unparsed(consumer)
-        return {}
-
-
-def cannot_parse(error: BaseException) -> bool:
-    """Whether a poll failed on what a partition holds, not on the broker: kafka-python parsing a
-    message it cannot read (a header key that is no UTF-8, a corrupt batch). It fails so at every
-    poll from that message on: the reader must pass it (``infra.reader``). Whoever catches such a
-    failure calls ``forget_unparsed`` before the consumer polls again."""
-    return isinstance(error, CorruptRecordError) or not isinstance(error, KafkaError)
-
-
-def forget_unparsed(consumer: KafkaConsumer) -> None:
-    """Drops the fetched batch a poll failed to parse. kafka-python 3.0.12 keeps it, and a later
-    poll at the same position takes nothing from it, again and again, and never returns: a thread
-    spinning a core (the relay's check of its topic met it at every check), or a reader stuck for
-    good (the record before a projector's position, asked after it passed such a batch). Dropped,
-    the next poll fetches the batch again and fails again, or reads on from a position moved past
-    it. kafka-python has no public call for it; its own drain is what it does to a batch it
-    ignores."""
-    held = consumer._fetcher._next_partition_records
-    if held:
-        held.drain()
+        if not isinstance(error, CorruptRecordError) and isinstance(error, KafkaError):
+            raise  # the broker's, not the message's
+        held = consumer._fetcher._next_partition_records
+        if held:
+            held.drain()
+        return {}, error
 
 
 def unparsable(consumer: KafkaConsumer, tp: TopicPartition, offset: int, timeout: float = 5.0) -> bool:
@@ -199,14 +190,11 @@ def unparsable(consumer: KafkaConsumer, tp: TopicPartition, offset: int, timeout
     consumer.seek(tp, offset)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        try:
-            if consumer.poll(timeout_ms=100, max_records=1):
-                return False
-        except Exception as error:
-            if not cannot_parse(error):
-                raise
-            forget_unparsed(consumer)
+        records, failure = polled(consumer, 100, max_records=1)
+        if failure is not None:
             return True
+        if records:
+            return False
         mark = consumer.highwater(tp)
         if mark is not None and offset >= mark:
             return False
