@@ -97,15 +97,7 @@ class Context:
         where: list[sql.Composable] = [
             sql.SQL("{} = {}").format(sql.Identifier(name.removeprefix("area_")), sql.Placeholder(name))
             for name in params]
-        if self.reach is EVERYWHERE:
-            return where, params
-        if (column := self.principal.area_column) is not None:
-            # An area's reach is the compounds of the area (``api.memory``): asked as the area, which
-            # an index answers at once, rather than as its hundred ids, each looked up (at 20,000
-            # compounds a street's coverage took twice the time of the area alone).
-            where.append(sql.SQL("{} = %(reach_area)s").format(sql.Identifier(column)))
-            params["reach_area"] = self.principal.area
-        else:
+        if self.reach is not EVERYWHERE:
             where.append(sql.SQL("compound_id = ANY(%(reach)s::uuid[])"))
             params["reach"] = reach_array(self.reach)
         return where, params

@@ -62,12 +62,12 @@ class Memory:
         """The compounds a principal acts in or supervises."""
         if principal.kind == "admin":
             return EVERYWHERE
-        if principal.area_column is None:
+        if principal.kind not in ("auditor", "integration", "office"):
             return frozenset(principal.compound_ids)
         known = self._reaches.get(principal.spec)
         if known is not None:
             return known
-        column = sql.Identifier(principal.area_column)
+        column = sql.Identifier("street" if principal.level == "street" else "community")
 
         async def compounds_of_area(conn: psycopg.AsyncConnection) -> Reach:
             rows = await (await conn.execute(

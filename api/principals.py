@@ -58,15 +58,6 @@ class Principal:
         return f"integration:{self.level}:{self.area}:{self.name}"
 
     @property
-    def area_column(self) -> str | None:
-        """The column of the compounds read model that holds this principal's area (auditors,
-        integrations and offices reach the compounds whose value there is their area); None for a
-        principal whose reach is not an area."""
-        if self.kind not in ("auditor", "integration", "office"):
-            return None
-        return "street" if self.level == "street" else "community"
-
-    @property
     def actor(self) -> str:
         """How this principal is named as the actor of the events it causes."""
         return self.spec

@@ -10,9 +10,6 @@ CREATE TABLE IF NOT EXISTS compounds (
     registered_at timestamptz
 );
 CREATE INDEX IF NOT EXISTS compounds_by_street ON compounds (district, street, name);
--- An auditor's, an integration's or an office's area, as the API asks for it (api.context.within).
-CREATE INDEX IF NOT EXISTS compounds_in_street ON compounds (street, name);
-CREATE INDEX IF NOT EXISTS compounds_in_community ON compounds (community, name);
 
 CREATE TABLE IF NOT EXISTS exclusive_units (
     unit_id uuid PRIMARY KEY,
