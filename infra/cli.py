@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from infra.interrupts import note_interrupts
+
+note_interrupts()  # first: before the imports below, which take most of a second
+
 import argparse
 import json
 import logging
@@ -15,10 +19,6 @@ from contextlib import suppress
 from dataclasses import replace
 from typing import TYPE_CHECKING
 from uuid import UUID
-
-from infra.running import note_interrupts
-
-note_interrupts()  # before the imports below, which take most of a second
 
 from api.principals import SPECS, InvalidPrincipal
 from api.tokens import UnknownToken

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from infra.database import riding_out
 from infra.heartbeats import HUNG_SECONDS, Heartbeats
+from infra.interrupts import interrupted_before
 from infra.settings import Settings
 
 if TYPE_CHECKING:
@@ -41,22 +42,6 @@ class Interrupted(KeyboardInterrupt):
     """A signal arrived while the main thread was in an interruptible block."""
 
 
-_interrupts: list[int] = []  # SIGINTs that arrived before a Shutdown was made
-
-
-def note_interrupts() -> None:
-    """Called as the process starts, before its imports: Ctrl-C still raises KeyboardInterrupt as
-    Python's own handler does, and is noted besides, for the ``Shutdown`` made later. Python drops
-    a KeyboardInterrupt raised in a callback (an import's lock cleanup: "Exception ignored in ...
-    _get_module_lock"), and ``siwei up`` then started as if it had never been signalled."""
-    signal.signal(signal.SIGINT, _noted)
-
-
-def _noted(signum: int, frame: object) -> None:
-    _interrupts.append(signum)
-    signal.default_int_handler(signum, frame)
-
-
 class Shutdown:
     """Set by SIGINT or SIGTERM; ``event`` is what the parts wait on. Made in the main thread."""
 
@@ -69,7 +54,7 @@ class Shutdown:
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, self._on_signal)
         threading.Thread(target=self._relay, args=(readable,), name="shutdown", daemon=True).start()
-        if _interrupts:  # signalled before: whatever became of its KeyboardInterrupt
+        if interrupted_before():  # signalled as the process started (infra.interrupts)
             self.event.set()
 
     def _on_signal(self, signum: int, _frame: object) -> None:
@@ -161,7 +146,7 @@ class Server(Protocol):
 class Supervisor:
     """Runs parts of Siwei as child processes (``siwei <args>``); restarts one that dies, after a
     pause that grows while it keeps dying, and one that beats (``infra.heartbeats``) but has not
-    for ``HUNG_SECONDS``, killed first; stops them all, each within ``CHILD_STOP_SECONDS``.
+    for ``HUNG_SECONDS``, killed first; stops them all within ``CHILD_STOP_SECONDS``, together.
     ``on_restart`` runs after an embedded server started again (the broker's topics made anew)."""
 
     def __init__(self, settings: Settings, parts: dict[str, list[str]],
@@ -225,9 +210,10 @@ class Supervisor:
         for child in self.children.values():
             if child.poll() is None:
                 child.terminate()
+        deadline = time.monotonic() + CHILD_STOP_SECONDS  # all of them together, not each in turn
         for child in self.children.values():
             try:
-                child.wait(CHILD_STOP_SECONDS)
+                child.wait(max(0.0, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
                 child.kill()
                 child.wait()
