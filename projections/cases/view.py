@@ -47,6 +47,25 @@ def case_of(event: PublishedEvent):
     return event.aggregate_id if event.body.value == "residents" else event.data["case_id"]
 
 
+# The state of the latest step that changes it, whichever arrives last: a step's (at, version,
+# event) against the row's.
+NEWER = "(cases.state_at IS NULL OR (cases.state_at, cases.state_version, cases.state_event) < ({}))"
+# What a case's raising describes of it. A case not yet known (most: the raising comes first) is
+# written whole, its state the raising's; one another body's step made first gets its description,
+# and the raising's state by the same rule as any step's.
+DESCRIBED = ("compound_id", "category", "description", "location", "building", "area", "place", "photo_ref",
+             "urgency", "raised_by", "raised_at", "due_at", "respond_by")
+STATE = ("state", "state_at", "state_version", "state_event")
+RAISE = (f"INSERT INTO cases (case_id, {', '.join(DESCRIBED + STATE)})"
+         f" SELECT case_id, {', '.join(DESCRIBED)}, state, raised_at, version, event"
+         " FROM unnest(%s::uuid[], %s::uuid[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[],"
+         " %s::text[], %s::text[], %s::text[], %s::timestamptz[], %s::timestamptz[], %s::timestamptz[], %s::text[],"
+         f" %s::bigint[], %s::uuid[]) AS r(case_id, {', '.join(DESCRIBED)}, state, version, event)"
+         " ON CONFLICT (case_id) DO UPDATE SET "
+         + ", ".join([f"{column} = excluded.{column}" for column in DESCRIBED]
+                     + [f"{column} = CASE WHEN {NEWER.format('excluded.state_at, excluded.state_version, excluded.state_event')}"
+                        f" THEN excluded.{column} ELSE cases.{column} END" for column in STATE]))
+
 RESOLVING = ("branch.CaseResolved", "property.WorkOrderResolved")
 ACCEPTING = ("branch.CaseAccepted", "property.WorkOrderAccepted")
 TIER_ORDER = {"community": 1, "street": 2}  # the higher tier wins, whichever arrives last
@@ -105,28 +124,30 @@ class CasesView(View):
         steps arrive in (the latest state, the earliest first contact, the highest dispatch…), but
         for a few set by each step in turn (a withdrawal's time, a mediation's outcome): the last."""
         steps = [Step.of(event) for event in events]
+        raised = _last([s for s in steps if s.event.type == "residents.CaseRaised"])
+        self._raised(cur, raised)
+        written = {s.case_id for s in raised}
         execute_rows(cur, "INSERT INTO cases (case_id) SELECT * FROM unnest(%s::uuid[]) ON CONFLICT DO NOTHING",
-                     [(case_id,) for case_id in dict.fromkeys(step.case_id for step in steps)])
+                     [(case_id,) for case_id in dict.fromkeys(step.case_id for step in steps) if case_id not in written])
         execute_rows(cur, "INSERT INTO case_steps (event_id, case_id, at, version, body, step, actor, state_after,"
                      " detail) SELECT * FROM unnest(%s::uuid[], %s::uuid[], %s::timestamptz[], %s::bigint[],"
                      " %s::text[], %s::text[], %s::text[], %s::text[], %s::text[]) ON CONFLICT (event_id) DO NOTHING",
                      [(s.event.event_id, s.case_id, s.event.occurred_at, s.event.aggregate_version, s.event.body.value,
                        s.event.name, s.event.actor, s.state_after, s.detail) for s in steps])
-        # The state of the latest step that changes it, whichever arrives last.
+        # The state of each case's latest step, unless that is its raising, whose state RAISE set.
         execute_rows(cur, "UPDATE cases SET state = r.state, state_at = r.at, state_version = r.version,"
                      " state_event = r.event FROM unnest(%s::uuid[], %s::text[], %s::timestamptz[], %s::bigint[],"
                      " %s::uuid[]) AS r(case_id, state, at, version, event) WHERE cases.case_id = r.case_id"
-                     " AND (cases.state_at IS NULL OR (cases.state_at, cases.state_version, cases.state_event)"
-                     " < (r.at, r.version, r.event))",
+                     f" AND {NEWER.format('r.at, r.version, r.event')}",
                      [(s.case_id, s.state_after, s.event.occurred_at, s.event.aggregate_version, s.event.event_id)
                       for s in _last([s for s in steps if s.state_after is not None],
-                                     lambda s: (s.event.occurred_at, s.event.aggregate_version, s.event.event_id))])
+                                     lambda s: (s.event.occurred_at, s.event.aggregate_version, s.event.event_id))
+                      if s.event.type != "residents.CaseRaised"])
         of = {kind: [s for s in steps if s.event.type in kinds] for kind, kinds in (
-            ("raised", ("residents.CaseRaised",)), ("dispatched", ("branch.CaseDispatched",)),
+            ("dispatched", ("branch.CaseDispatched",)),
             ("accepted", ACCEPTING), ("rated", ("residents.CaseRated",)), ("reopened", ("residents.CaseReopened",)),
             ("withdrawn", ("residents.CaseWithdrawn",)), ("escalated", ("branch.CaseEscalated",)),
             ("mediated", ("branch.MediationConcluded",)), ("first_contact", FIRST_CONTACT))}
-        self._raised(cur, _last(of["raised"]))
         execute_rows(cur, "UPDATE cases SET taker = r.taker, assignee = r.assignee,"
                      " dispatches = GREATEST(dispatches, r.number) FROM unnest(%s::uuid[], %s::text[], %s::text[],"
                      " %s::integer[]) AS r(case_id, taker, assignee, number)"
@@ -169,6 +190,8 @@ class CasesView(View):
 
     @staticmethod
     def _raised(cur: Cursor, raised: list[Step]) -> None:
+        """Cases as their raising describes them (``RAISE``): a new case in one row version, not three
+        (made, given its state, described)."""
         rows = []
         for s in raised:
             d, at = s.event.data, s.event.occurred_at
@@ -176,13 +199,6 @@ class CasesView(View):
             place = place_of(d["location"])
             rows.append((s.case_id, s.event.compound_id, category.value, d["description"], d["location"],
                          place.building, place.area, place.key, d["photo_ref"], urgency.value, s.event.actor, at,
-                         at + DEADLINES[category], at + RESPONSE_TIMES[category, urgency]))
-        execute_rows(cur, "UPDATE cases SET compound_id = r.compound_id, category = r.category,"
-                     " description = r.description, location = r.location, building = r.building, area = r.area,"
-                     " place = r.place, photo_ref = r.photo_ref, urgency = r.urgency, raised_by = r.raised_by,"
-                     " raised_at = r.raised_at, due_at = r.due_at, respond_by = r.respond_by"
-                     " FROM unnest(%s::uuid[], %s::uuid[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[],"
-                     " %s::text[], %s::text[], %s::text[], %s::text[], %s::timestamptz[], %s::timestamptz[],"
-                     " %s::timestamptz[]) AS r(case_id, compound_id, category, description, location, building, area,"
-                     " place, photo_ref, urgency, raised_by, raised_at, due_at, respond_by)"
-                     " WHERE cases.case_id = r.case_id", rows)
+                         at + DEADLINES[category], at + RESPONSE_TIMES[category, urgency], s.state_after,
+                         s.event.aggregate_version, s.event.event_id))
+        execute_rows(cur, RAISE, rows)
