@@ -166,14 +166,14 @@ def generation_of(record: ConsumerRecord) -> int | None:
 
 def resume_points(body: Body, published: relay.RelayState) -> dict[TopicPartition, PartitionState]:
     """Where the body's topic goes on past the events of its log up to the relay's position: on
-    each partition, as many messages in as the broker acknowledged there in the relay's generation
-    when it recorded that position. Never beyond: the relay publishes the log in order and records
-    a position only once everything up to it was acknowledged, so the first that many messages of
-    the generation there are of events up to it; what comes before them (an older generation's,
-    foreign messages) and the repeats a relay's crash left (published, not yet counted) only
-    push them further on. What is read again is dropped by version, as any repeat is."""
-    return {TopicPartition(body.topic, partition): PartitionState(count, published.generation)
-            for partition, count in published.acknowledged.items()}
+    each partition, after the last message the broker had acknowledged there in the relay's
+    generation when it recorded that position. Never beyond: the relay publishes the log in order
+    and records a position only once everything up to it was acknowledged, so what comes after is
+    of events past it (a batch a relay's crash left published and not recorded is published again
+    from that position). An older relay's record (how many messages) is no further on; what is read
+    again is dropped by version, as any repeat is."""
+    return {TopicPartition(body.topic, partition): PartitionState(end, published.generation)
+            for partition, end in published.acknowledged.items()}
 
 
 @contextmanager

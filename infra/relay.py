@@ -5,11 +5,14 @@ and only then is the relay's position stored in PostgreSQL. A crash between the 
 batch again on restart; consumers drop the repeats by aggregate version.
 
 The stores are the truth and Kafka is derived. The relay remembers the id of the topic it
-publishes into and how many messages the broker acknowledged on each partition in the current
-*generation*. When the broker holds the topic under another id (made again: the embedded Tansu
-keeps topics in memory, so every restart does this), or a partition ends below that count and its
-last acknowledged message cannot be read, the broker has lost messages, and the relay starts a new
-generation and republishes from the start. It records the generation before it publishes in it:
+publishes into and where, on each partition, the messages the broker acknowledged in the current
+*generation* end: the offset after the last of them, as the broker answered it. Not how many: a
+generation can begin after messages already there (an older generation's, or a batch published
+again after a crash), and a count would then fall short of the partition's end, and a reader short
+of it would be said to have read it all. When the broker holds the topic under another id (made
+again: the embedded Tansu keeps topics in memory, so every restart does this), or a partition ends
+below that offset and its last acknowledged message cannot be read, the broker has lost messages,
+and the relay starts a new generation and republishes from the start. It records the generation before it publishes in it:
 readers learn of it from PostgreSQL, on every partition, whatever arrives.
 Generations are increasing numbers (the microsecond they began) and every message carries its
 own, so a consumer reads a newer generation from the start and skips what an older one left.
@@ -62,7 +65,9 @@ def new_generation() -> int:
 class RelayState:
     generation: int
     position: int = 0  # the last notification id published and acknowledged
-    acknowledged: dict[int, int] = field(default_factory=dict)  # partition -> messages
+    # partition -> the offset after its last message the broker acknowledged in this generation (an
+    # older relay recorded how many: never more, so read as an offset it errs early, as it did)
+    acknowledged: dict[int, int] = field(default_factory=dict)
     topic_id: str | None = None  # the topic they were acknowledged in, if the broker gives ids
 
 
@@ -171,7 +176,7 @@ class Relay:
         self._producer = self._consumer = None
 
     def _shortfall(self, state: RelayState) -> tuple[dict[int, int], dict[int, int]]:
-        """Partitions holding fewer messages than the broker acknowledged, and the ends seen."""
+        """Partitions ending before the last message the broker acknowledged there, and the ends seen."""
         partitions = partitions_of(self._consumer, self.topic)
         ends = {tp.partition: mark for tp, mark in high_watermarks(self._consumer, partitions).items()}
         short = {p: n for p, n in state.acknowledged.items() if ends.get(p, 0) < n}
@@ -197,7 +202,7 @@ class Relay:
 
     def examine(self, state: RelayState | None) -> tuple[str | None, bool]:
         """The topic's id now, and whether the broker lost what it acknowledged in ``state``: at
-        once if it holds the topic under another id, or if a partition holds fewer messages. Each
+        once if it holds the topic under another id, or if a partition ends before that. Each
         reading of those fetches the last acknowledged message of a partition that reports a short
         end (Tansu's reported end can trail); a fetch can also time out under load, so a shortfall
         counts only if it is still there after ``LOSS_CONFIRMATIONS`` more readings. Reads the
@@ -217,7 +222,7 @@ class Relay:
             lost, ends = self._shortfall(state)
         if lost:
             log.warning("%s: the broker holds fewer messages than it acknowledged (partition: acknowledged"
-                        " %s, now %s); republishing from the store", self.topic, lost, ends)
+                        " up to %s, ends now at %s); republishing from the store", self.topic, lost, ends)
         return held, bool(lost)
 
     def settle(self, state: RelayState | None, held: str | None, lost: bool) -> RelayState:
@@ -251,7 +256,8 @@ class Relay:
         self._producer.flush(timeout=SEND_TIMEOUT_SECONDS)  # raises KafkaTimeoutError
         for future in futures:
             metadata = future.get()
-            state.acknowledged[metadata.partition] = state.acknowledged.get(metadata.partition, 0) + 1
+            state.acknowledged[metadata.partition] = max(state.acknowledged.get(metadata.partition, 0),
+                                                         metadata.offset + 1)
         state.position = notifications[-1].id
         self._save_state(state)
         return len(notifications)

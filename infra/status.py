@@ -1,8 +1,9 @@
 """How far each part is, read from what the parts keep in PostgreSQL: the relays' positions and
-what the broker acknowledged on each partition, the readers' committed offsets, leases and set-aside
-events, and the read models serving or being built. ``siwei status`` prints it; the API's
-``/metrics`` and ``/readyz`` answer from it. Nothing here asks the broker: a partition's end is
-what the relay recorded the broker acknowledged in the current generation."""
+where what the broker acknowledged ends on each partition, the readers' committed offsets, leases
+and set-aside events, and the read models serving or being built. ``siwei status`` prints it; the
+API's ``/metrics`` and ``/readyz`` answer from it. Nothing here asks the broker: a partition's end
+is the offset after the last message the relay recorded the broker acknowledged there in the
+current generation."""
 
 from __future__ import annotations
 
@@ -39,7 +40,7 @@ class PartitionStatus:
     topic: str
     partition: int
     offset: int  # the next the reader will read
-    end: int  # what the broker acknowledged there in the relay's generation
+    end: int  # after the last message the broker acknowledged there in the relay's generation
 
     @property
     def lag(self) -> int:

@@ -23,6 +23,7 @@ from infra import schemas, wire
 from infra.embedded import EmbeddedBroker
 from infra.reader import TopicReader
 from infra.relay import Relay, run_relays
+from infra.status import behind, status
 from infra.topics import ensure_topics, high_watermarks, offsets_consumer, partitions_of
 from projections.catalogue import all_views
 from projections.compounds.view import CompoundsView
@@ -515,7 +516,7 @@ def test_a_rebuild_reads_the_stores_as_far_as_published_then_the_topics_on_from_
     receipts = register_units(system, compound, 0, 5)
     run_relays(system.settings, threading.Event(), until_caught_up=True)
     # As if the owners' relay died after the broker acknowledged a batch, before it recorded it: the
-    # topic holds the batch twice, the relay's record counts it once.
+    # topic holds the batch twice, the relay's record ends after the second.
     system.query("UPDATE owners_committee.relay_state SET position = 0, acknowledged = '{}'")
     run_relays(system.settings, threading.Event(), [Body.OWNERS_COMMITTEE], until_caught_up=True)
     later = register_units(system, compound, 5, 5)  # stored, not yet published
@@ -523,7 +524,7 @@ def test_a_rebuild_reads_the_stores_as_far_as_published_then_the_topics_on_from_
     rebuilt = Projector(system.settings, schema="rebuilt")
     rebuilt.from_stores(threading.Event())
     assert gc.isenabled()  # held off while the stores were read, on again
-    # What the relays published, from the stores; each partition set at the relay's count of it.
+    # What the relays published, from the stores; each partition set where the relay's record ends.
     assert system.count("rebuilt.exclusive_units") == 5
     # The tables' indexes made once they were filled: all that tables made empty have.
     Projector(system.settings, schema="made").create_tables()
@@ -532,13 +533,14 @@ def test_a_rebuild_reads_the_stores_as_far_as_published_then_the_topics_on_from_
     with psycopg.connect(system.settings.database_url) as conn:
         recorded = {body: relay_module.recorded(conn, body) for body in Body}
     assert set(system.query("SELECT topic, partition, next_offset, generation FROM rebuilt.projector_offsets")) == {
-        (body.topic, partition, count, recorded[body].generation)
-        for body in Body for partition, count in recorded[body].acknowledged.items()}
-    assert sum(recorded[Body.OWNERS_COMMITTEE].acknowledged.values()) == 5 + 6  # the units, the roll's events
+        (body.topic, partition, end, recorded[body].generation)
+        for body in Body for partition, end in recorded[body].acknowledged.items()}
     consumer = offsets_consumer(system.settings.kafka_bootstrap, "test")
-    assert sum(high_watermarks(consumer, partitions_of(consumer, Body.OWNERS_COMMITTEE.topic)).values()) == 22
+    marks = high_watermarks(consumer, partitions_of(consumer, Body.OWNERS_COMMITTEE.topic))
+    assert sum(marks.values()) == 2 * (5 + 6)  # the units and the roll's events, twice
+    assert recorded[Body.OWNERS_COMMITTEE].acknowledged == {tp.partition: end for tp, end in marks.items() if end}
 
-    # The topics read on from there: the repeats dropped, what was published since applied once.
+    # The topics read on from there: what was published since applied once.
     run_relays(system.settings, threading.Event(), until_caught_up=True)
     rebuilt.run(threading.Event(), until_caught_up=True)
     assert dict(system.query("SELECT aggregate_id, version FROM rebuilt.projected_aggregates WHERE aggregate_id"
@@ -547,6 +549,42 @@ def test_a_rebuild_reads_the_stores_as_far_as_published_then_the_topics_on_from_
     assert system.count("rebuilt.exclusive_units") == 10
     Projector(system.settings).run(threading.Event(), until_caught_up=True)
     assert differences(system.settings, LIVE_SCHEMA, "rebuilt") == {}
+
+
+def test_status_counts_what_a_reader_has_not_read_of_a_generation_begun_after_older_messages(system):
+    """The relay records where the messages the broker acknowledged end on each partition, not how
+    many there are: a generation begun on a topic that holds an older one's messages ends beyond
+    its own count, and a reader past that count but short of the end was said to have read it all
+    (``siwei status``, ``/readyz``, a rebuild's wait for the relays)."""
+    compound = register_compound(system)
+    register_units(system, compound, 0, 5)
+    body = Body.OWNERS_COMMITTEE
+    run_relays(system.settings, threading.Event(), until_caught_up=True)
+    generation = generation_of(system, body.value)
+    # The relay finds the topic under another id than it recorded: a new generation, published
+    # after the old one's messages, which the broker still holds.
+    system.query(f"UPDATE {body.value}.relay_state SET topic_id = 'another'")
+    run_relays(system.settings, threading.Event(), [body], until_caught_up=True)
+    assert generation_of(system, body.value) > generation
+    Projector(system.settings).run(threading.Event(), until_caught_up=True)
+    assert behind(system.settings.database_url, LIVE_SCHEMA) == 0
+
+    later = register_units(system, compound, 5, 5)
+    consumer = offsets_consumer(system.settings.kafka_bootstrap, "test")
+    before = high_watermarks(consumer, partitions_of(consumer, body.topic))
+    run_relays(system.settings, threading.Event(), [body], until_caught_up=True)
+    after = high_watermarks(consumer, partitions_of(consumer, body.topic))
+    assert sum(after.values()) - sum(before.values()) > 0
+    with psycopg.connect(system.settings.database_url) as conn:
+        assert relay_module.recorded(conn, body).acknowledged == {tp.partition: end for tp, end in after.items() if end}
+    unread = sum(after.values()) - sum(before.values())
+    assert behind(system.settings.database_url, LIVE_SCHEMA) == unread
+    assert sum(p.lag for r in status(system.settings.database_url).readers if r.name == "projector"
+               for p in r.partitions) == unread
+
+    Projector(system.settings).run(threading.Event(), until_caught_up=True)
+    system.wait_projected(compound, *later)
+    assert behind(system.settings.database_url, LIVE_SCHEMA) == 0
 
 
 def test_a_log_a_view_cannot_apply_from_its_store_is_read_from_its_topic(system, caplog):
