@@ -195,7 +195,11 @@ def rebuild_live(settings: Settings, *, progress: bool = False) -> str:
                         views=projector.views)
     stop = threading.Event()
     builder.from_stores(stop, progress=progress)  # makes the tables
-    builder.catch_up(stop, publish=lambda: topics_current(settings), progress=progress)
+    # The topics, if the relays published since the stores were read, or a log was left to its
+    # topic: the relays' records say where each partition's messages end. Otherwise a consumer's
+    # set-up for nothing (0.05-0.08 s, about 3 % of a rebuild at 929 compounds).
+    if behind(settings.database_url, builder.schema):
+        builder.catch_up(stop, publish=lambda: topics_current(settings), progress=progress)
     if not serving.switch(settings.database_url, builder.schema, projector.version, projector.view_versions(),
                           replacing=replacing):
         builder.drop_tables()

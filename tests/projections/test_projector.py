@@ -27,7 +27,7 @@ from infra.status import behind, status
 from infra.topics import ensure_topics, high_watermarks, offsets_consumer, partitions_of
 from projections.catalogue import all_views
 from projections.compounds.view import CompoundsView
-from projections.projector import LIVE_SCHEMA, Projector, differences
+from projections.projector import LIVE_SCHEMA, SWITCH_LAG, Projector, differences, rebuild_live
 from projections.view import View, handles, handles_together
 from services.common.bodies import Body
 from services.owners_committee.exclusive_unit import OwnersRoll
@@ -585,6 +585,29 @@ def test_status_counts_what_a_reader_has_not_read_of_a_generation_begun_after_ol
     Projector(system.settings).run(threading.Event(), until_caught_up=True)
     system.wait_projected(compound, *later)
     assert behind(system.settings.database_url, LIVE_SCHEMA) == 0
+
+
+def test_a_rebuild_reads_the_topics_only_for_what_the_stores_did_not_give_it(system, monkeypatch):
+    """With every log published, the stores give a rebuild everything and it switches without
+    reading the topics; events stored and not yet published it has the relays publish, and reads."""
+    compound = register_compound(system)
+    register_units(system, compound, 0, 3)
+    run_relays(system.settings, threading.Event(), until_caught_up=True)
+    read_topics = []
+    catch_up = Projector.catch_up
+    monkeypatch.setattr(Projector, "catch_up",
+                        lambda self, *args, **kwargs: (read_topics.append(self.schema), catch_up(self, *args, **kwargs)))
+
+    first = rebuild_live(system.settings)
+    assert read_topics == []
+    assert system.count(f"{first}.exclusive_units") == 3
+
+    register_units(system, compound, 3, SWITCH_LAG + 1)  # stored, not yet published
+    second = rebuild_live(system.settings)
+    assert read_topics == [second]
+    assert system.count(f"{second}.exclusive_units") == 3 + SWITCH_LAG + 1
+    assert behind(system.settings.database_url, second) == 0
+    assert_equals_a_rebuild(system)
 
 
 def test_a_log_a_view_cannot_apply_from_its_store_is_read_from_its_topic(system, caplog):
