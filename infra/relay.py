@@ -12,8 +12,9 @@ again after a crash), and a count would then fall short of the partition's end, 
 of it would be said to have read it all. When the broker holds the topic under another id (made
 again: the embedded Tansu keeps topics in memory, so every restart does this), or a partition ends
 below that offset and its last acknowledged message cannot be read, the broker has lost messages,
-and the relay starts a new generation and republishes from the start. It records the generation before it publishes in it:
-readers learn of it from PostgreSQL, on every partition, whatever arrives.
+and the relay starts a new generation and republishes from the start. It records the generation
+before it publishes in it: readers learn of it from PostgreSQL, on every partition, whatever
+arrives.
 Generations are increasing numbers (the microsecond they began) and every message carries its
 own, so a consumer reads a newer generation from the start and skips what an older one left.
 """
