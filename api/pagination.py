@@ -86,22 +86,25 @@ class Connection(Generic[T]):
         return self.counted
 
 
-def asked(info: Info) -> set[str]:
-    """The fields the request asks of the value the resolver answers, through fragments too."""
+def asked(info: Info, of: str | None = None) -> set[str]:
+    """The fields the request asks of the value the resolver answers, through fragments too; with
+    ``of``, those it asks of that field of the value (under any alias, with any arguments)."""
     names: set[str] = set()
     for selected in info.selected_fields:
-        _add_names(selected.selections, names)
+        _add_names(selected.selections, names, of)
     return names
 
 
-def _add_names(selections: Sequence[Selection], names: set[str]) -> None:
+def _add_names(selections: Sequence[Selection], names: set[str], of: str | None) -> None:
     # A function of the module, not a closure calling itself: that would be a reference cycle a
     # request, left for the garbage collector (see api.schema.Execution).
     for selection in selections:
-        if isinstance(selection, SelectedField):
+        if not isinstance(selection, SelectedField):
+            _add_names(selection.selections, names, of)
+        elif of is None:
             names.add(selection.name)
-        else:
-            _add_names(selection.selections, names)
+        elif selection.name == of:
+            _add_names(selection.selections, names, None)
 
 
 def _connection(edges: list[Edge[T]], has_next_page: bool, counted: int | None) -> Connection[T]:
@@ -149,10 +152,12 @@ async def page(
     first: int | None,
     after: str | None,
     node: Callable[[dict], T],
+    counted: int | None = None,
 ) -> Connection[T]:
     """One page of ``table`` rows (a table's name, or a subquery) matching ``where``, ordered by
     the unique ``key`` columns, read on one connection of the read models. ``params`` fill the
-    placeholders of ``table`` and ``where``: a list for positional ones, a dict for named ones."""
+    placeholders of ``table`` and ``where``: a list for positional ones, a dict for named ones.
+    ``counted``: the rows matching, if the resolver's caller counted them already."""
     source = sql.Identifier(table) if isinstance(table, str) else table
     size = DEFAULT_PAGE if first is None else first
     if not 0 <= size <= MAX_PAGE:
@@ -170,12 +175,15 @@ async def page(
     else:
         placeholders = sql.SQL(", ").join(sql.Placeholder() * len(key))
         page_params = [*params, *(position or ())]
-    total, rows = None, []
+    total, rows = counted if "totalCount" in wanted else None, []
+    counting, listing_rows = "totalCount" in wanted and total is None, bool(wanted & {"edges", "pageInfo"})
+    if not (counting or listing_rows):
+        return _connection([], False, total)
     async with info.context.read_models.connection() as conn:
-        if "totalCount" in wanted:
+        if counting:
             count_query = sql.SQL("SELECT count(*) FROM {} WHERE {}").format(source, sql.SQL(" AND ").join(conditions))
             total = (await (await conn.execute(count_query, params)).fetchone())[0]
-        if wanted & {"edges", "pageInfo"}:
+        if listing_rows:
             if position is not None:
                 conditions.append(sql.SQL("({}) > ({})").format(columns, placeholders))
             query = sql.SQL("SELECT * FROM {} WHERE {} ORDER BY {} LIMIT {}").format(

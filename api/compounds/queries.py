@@ -11,7 +11,7 @@ from psycopg import sql
 from api.compounds.types import Compound
 from api.audit.schema import AsOf, travel
 from api.context import Info
-from api.pagination import Connection, page
+from api.pagination import Connection, asked, page
 
 
 @strawberry.enum(description="What a compound has and lacks of the four bodies.")
@@ -31,6 +31,10 @@ SHAPES = {
     Shape.NO_OWNERS_COMMITTEE: sql.SQL("NOT has_owners_committee"),
     Shape.NO_PROPERTY_COMPANY: sql.SQL("NOT has_property"),
 }
+
+ONE = "SELECT * FROM compound_shapes WHERE compound_id = %s"
+WITH_UNIT_COUNT = ("SELECT *, (SELECT count(*) FROM exclusive_units u WHERE u.compound_id = s.compound_id) AS unit_count"
+                   " FROM compound_shapes s WHERE compound_id = %s")
 
 
 @strawberry.type
@@ -57,5 +61,5 @@ class CompoundQueries:
     async def compound(self, info: Info, id: UUID, as_of: AsOf = None) -> Compound | None:  # noqa: A002
         if as_of is not None:
             await travel(info, id, as_of)
-        row = await info.context.row("SELECT * FROM compound_shapes WHERE compound_id = %s", (id,))
+        row = await info.context.row(WITH_UNIT_COUNT if "totalCount" in asked(info, "units") else ONE, (id,))
         return Compound.from_row(row) if row else None

@@ -50,6 +50,9 @@ class Compound:
     registered_at: datetime
     bodies: CompoundBodies
     branch: Branch | None = strawberry.field(description="The party branch leading it now")
+    # Its units counted in the query that read it, when the request asks for their totalCount
+    # (``CompoundQueries.compound``): one round trip to PostgreSQL instead of two.
+    unit_count: strawberry.Private[int | None] = None
 
     @property
     def compound_id(self) -> UUID:
@@ -61,7 +64,8 @@ class Compound:
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[ExclusiveUnit] | None:
         return await page(info, table="exclusive_units", where=[sql.SQL("compound_id = %s")], params=[self.id],
-                          key=("building", "unit"), first=first, after=after, node=ExclusiveUnit.from_row)
+                          key=("building", "unit"), first=first, after=after, node=ExclusiveUnit.from_row,
+                          counted=self.unit_count)
 
     @strawberry.field(description="Branch members' seats on the owners' committee and the residents' council "
                       "(交叉任职), each matched against that body's own records.")
@@ -150,5 +154,5 @@ class Compound:
             id=row["compound_id"], name=row["name"], district=row["district"],
             street=row["street"], community=row["community"], households=row["households"],
             residents=row["residents"], registered_at=row["registered_at"], branch=branch,
-            bodies=CompoundBodies.from_row(row),
+            bodies=CompoundBodies.from_row(row), unit_count=row.get("unit_count"),
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import threading
+from decimal import Decimal
 
 import pytest
 
@@ -116,6 +117,44 @@ def test_compounds_page_by_cursor_until_the_end(system, api):
     after_cursor = graphql(api, token, PAGE, {"after": data["listed"]["edges"][0]["cursor"]}).json()
     assert [e["node"]["name"] for e in after_cursor["data"]["compounds"]["edges"]] == sorted(names)[1:3]
     assert data["both"] == {"totalCount": 5, "pageInfo": {"hasNextPage": True}}
+
+
+def test_a_compound_s_units_count_the_same_however_they_are_asked(system, api):
+    """The count read with the compound (``units { totalCount }`` asked of one compound) is the
+    one a page counts itself: alone, beside a page, under aliases, through fragments, and in a
+    list of compounds."""
+    with acting("admin"):
+        counted = {system.services.residents.register_compound(**{**COMPOUND, "name": name}).aggregate_id: n
+                   for name, n in (("北苑小区", 3), ("红运花园", 0))}
+    for compound, n in counted.items():
+        with acting(f"body:owners_committee:{compound}"):
+            for i in range(n):
+                system.services.owners_committee.register_exclusive_unit(
+                    compound_id=compound, building="1栋", unit=f"1单元{101 + i}", exclusive_area=Decimal("80.5"),
+                    owner="田景余")
+    run_relays(system.settings, threading.Event(), until_caught_up=True)
+    Projector(system.settings).run(threading.Event(), until_caught_up=True)
+    token = system.token("auditor:street:晋阳街道")
+    for compound, n in counted.items():
+        answer = graphql(api, token, """
+            fragment Count on ExclusiveUnitConnection { totalCount }
+            query ($id: UUID!) { compound(id: $id) { name
+              alone: units { totalCount }
+              paged: units(first: 2) { totalCount edges { node { unit } } pageInfo { hasNextPage } }
+              viaFragment: units { ...Count }
+              inline: units { ... on ExclusiveUnitConnection { totalCount } } } }""", {"id": str(compound)}).json()
+        assert "errors" not in answer, answer
+        units = answer["data"]["compound"]
+        assert [units[name]["totalCount"] for name in ("alone", "paged", "viaFragment", "inline")] == [n] * 4
+        paged = [e["node"]["unit"] for e in units["paged"]["edges"]]
+        assert len(paged) == min(n, 2) and set(paged) <= {f"1单元{101 + i}" for i in range(n)}
+        assert units["paged"]["pageInfo"]["hasNextPage"] is (n > 2)
+        without = graphql(api, token, "query ($id: UUID!) { compound(id: $id) { units { edges { node { unit } } } } }",
+                          {"id": str(compound)}).json()
+        assert len(without["data"]["compound"]["units"]["edges"]) == n
+    listed = graphql(api, token, '{ compounds(community: "晋阳社区") { edges { node { id units { totalCount } } } } }').json()
+    assert {e["node"]["id"]: e["node"]["units"]["totalCount"] for e in listed["data"]["compounds"]["edges"]} == {
+        str(compound): n for compound, n in counted.items()}
 
 
 def test_an_invalid_cursor_or_page_size_is_a_clear_error(system, api):
