@@ -179,17 +179,25 @@ async def page(
     counting, listing_rows = "totalCount" in wanted and total is None, bool(wanted & {"edges", "pageInfo"})
     if not (counting or listing_rows):
         return _connection([], False, total)
-    async with info.context.read_models.connection() as conn:
-        if counting:
-            count_query = sql.SQL("SELECT count(*) FROM {} WHERE {}").format(source, sql.SQL(" AND ").join(conditions))
-            total = (await (await conn.execute(count_query, params)).fetchone())[0]
+    matching = sql.SQL(" AND ").join(conditions)
+    count_query = sql.SQL("SELECT count(*) FROM {} WHERE {}").format(source, matching)
+    async with info.context.read_models.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
         if listing_rows:
             if position is not None:
                 conditions.append(sql.SQL("({}) > ({})").format(columns, placeholders))
-            query = sql.SQL("SELECT * FROM {} WHERE {} ORDER BY {} LIMIT {}").format(
-                source, sql.SQL(" AND ").join(conditions), columns, sql.Literal(size + 1))
-            async with conn.cursor(row_factory=dict_row) as cur:
-                rows = await (await cur.execute(query, page_params)).fetchall()
+            # Counted in the same statement when both are asked (one round trip, not two): each row
+            # carries the count, and a first page without rows means none match.
+            count = sql.SQL(", ({}) AS _counted").format(count_query) if counting else sql.SQL("")
+            query = sql.SQL("SELECT *{} FROM {} WHERE {} ORDER BY {} LIMIT {}").format(
+                count, source, sql.SQL(" AND ").join(conditions), columns, sql.Literal(size + 1))
+            both = [*params, *page_params] if counting and isinstance(params, list) else page_params
+            rows = await (await cur.execute(query, both)).fetchall()
+            if counting and (rows or position is None):
+                total = rows[0]["_counted"] if rows else 0
+                for row in rows:
+                    del row["_counted"]
+        if counting and total is None:  # asked alone, or a page past the last row
+            total = (await (await cur.execute(count_query, params)).fetchone())["count"]
     edges = [Edge(node=node(row), position=[row[k] for k in key], listing=listing) for row in rows[:size]]
     return _connection(edges, len(rows) > size, total)
 

@@ -100,6 +100,11 @@ def test_compounds_page_by_cursor_until_the_end(system, api):
             break
         after = page["pageInfo"]["endCursor"]
     assert seen == sorted(names)
+    beyond = graphql(api, token, PAGE, {"after": page["pageInfo"]["endCursor"]}).json()["data"]["compounds"]
+    assert (beyond["totalCount"], beyond["edges"], beyond["pageInfo"]["hasNextPage"]) == (5, [], False)
+    nowhere = graphql(api, token, '{ compounds(community: "无此社区", first: 2) { totalCount edges { node { name } }'
+                                  ' pageInfo { hasNextPage endCursor } } }').json()["data"]["compounds"]
+    assert nowhere == {"totalCount": 0, "edges": [], "pageInfo": {"hasNextPage": False, "endCursor": None}}
 
     # A page reads only what is asked of it, however it is asked: aliases and fragments included.
     answer = graphql(api, token, """
@@ -149,6 +154,13 @@ def test_a_compound_s_units_count_the_same_however_they_are_asked(system, api):
         paged = [e["node"]["unit"] for e in units["paged"]["edges"]]
         assert len(paged) == min(n, 2) and set(paged) <= {f"1单元{101 + i}" for i in range(n)}
         assert units["paged"]["pageInfo"]["hasNextPage"] is (n > 2)
+        ends = graphql(api, token, "query ($id: UUID!) { compound(id: $id) { units(first: 100) { edges { cursor } } } }",
+                       {"id": str(compound)}).json()["data"]["compound"]["units"]["edges"]
+        if ends:
+            beyond = graphql(api, token, "query ($id: UUID!, $after: String) { compound(id: $id) {"
+                             " units(first: 2, after: $after) { totalCount edges { node { unit } } } } }",
+                             {"id": str(compound), "after": ends[-1]["cursor"]}).json()["data"]["compound"]["units"]
+            assert beyond == {"totalCount": n, "edges": []}
         without = graphql(api, token, "query ($id: UUID!) { compound(id: $id) { units { edges { node { unit } } } } }",
                           {"id": str(compound)}).json()
         assert len(without["data"]["compound"]["units"]["edges"]) == n
