@@ -147,11 +147,21 @@ async def _load_keys(read_models: AsyncConnectionPool, person_ids: list[UUID]) -
     return [bytes(found[p]) if found.get(p) is not None else None for p in person_ids]
 
 
-@functools.lru_cache(maxsize=1_024)
+_ARRAYS: dict[int, tuple[Reach, str]] = {}  # id(reach) -> (reach, its array), for the reaches the API remembers
+MAX_ARRAYS = 1_024
+
+
 def reach_array(reach: frozenset[UUID]) -> str:
     """A reach as PostgreSQL's text for a ``uuid[]``: a street's hundred compounds are written
-    once, not dumped one by one in every request that filters by them."""
-    return array_literal(reach)
+    once, not dumped one by one in every request that filters by them. Kept by the reach itself
+    (``api.memory`` answers the same one until it forgets), not by its value: an equal reach read
+    again would be compared with the one kept, id by id, at every request."""
+    kept = _ARRAYS.get(id(reach))
+    if kept is None or kept[0] is not reach:
+        if len(_ARRAYS) >= MAX_ARRAYS:
+            _ARRAYS.clear()
+        kept = _ARRAYS[id(reach)] = (reach, array_literal(reach))
+    return kept[1]
 
 
 def answer_of(result: Receipt | tuple[Receipt, Any]) -> dict:

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta, timezone
 from uuid import UUID
 
 import pytest
+from psycopg import sql
 
 from services.common.context import acting, china_date, utc_now
 from tests.conftest import BEIYUAN, graphql, wait_until
@@ -247,3 +248,13 @@ def test_a_branch_leads_supervises_and_is_rated_through_graphql(scene, system):
     assert [e["node"]["compoundName"] for e in street["satisfactionRanking"]["edges"]] == ["北苑小区", "锦苑小区"]
     assert street["satisfactionRanking"]["edges"][0]["node"]["satisfaction"] == "4.20"
     assert street["twoNone"]["edges"] == [{"node": {"name": "锦苑小区"}}]
+
+    # A committee is in office to the last day of its term (China's day), not the day after: the
+    # term's end moved in the read model as the passing days would move it.
+    (schema,) = system.query("SELECT schema FROM projections.serving")[0]
+    for days, in_office in ((0, 1), (-1, 0)):
+        system.query(sql.SQL("UPDATE {}.compound_bodies SET committee_term_ends ="
+                             " (now() AT TIME ZONE 'Asia/Shanghai')::date + %s WHERE compound_id = %s").format(
+                                 sql.Identifier(schema)), (days, a))
+        coverage = graphql(url, t["auditor"], '{ coverage(street: "晋阳街道") { withOwnersCommittee } }').json()
+        assert coverage["data"]["coverage"] == {"withOwnersCommittee": in_office}
