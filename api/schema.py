@@ -3,14 +3,16 @@ on every field and the abuse limits applied to every operation."""
 
 from __future__ import annotations
 
+import functools
 import logging
 import weakref
+from collections.abc import Iterator
 from typing import Any
 
 import strawberry
-from graphql import GraphQLError, GraphQLResolveInfoHelpers
-from strawberry.extensions import AddValidationRules, MaskErrors, ParserCache, QueryDepthLimiter, ValidationCache
-from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from graphql import DocumentNode, GraphQLError, GraphQLResolveInfoHelpers, parse, specified_rules
+from strawberry.extensions import MaskErrors, QueryDepthLimiter, SchemaExtension
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext, validate_document
 from strawberry.types import ExecutionContext
 
 from api.assembly.schema import AssemblyMutations, AssemblyQueries
@@ -72,9 +74,35 @@ class MaskFaults(MaskErrors):
                             path=error.path, extensions={"code": "UNAVAILABLE", "retryAfter": RETRY_SECONDS})
 
 
-# The same rule classes for every request, so that a validated document's result can be reused
-# (QueryDepthLimiter makes a new class each time it is built).
-VALIDATION_RULES = [*QueryDepthLimiter(max_depth=MAX_DEPTH).validation_rules, CostLimit]
+VALIDATION_RULES = (*specified_rules, *QueryDepthLimiter(max_depth=MAX_DEPTH).validation_rules, CostLimit)
+
+
+@functools.lru_cache(maxsize=CACHED_DOCUMENTS)
+def _parsed(query: str) -> DocumentNode:
+    return parse(query)
+
+
+@functools.lru_cache(maxsize=CACHED_DOCUMENTS)
+def _validated(query: str) -> list[GraphQLError]:
+    return validate_document(schema._schema, _parsed(query), VALIDATION_RULES)  # noqa: SLF001 (graphql-core's schema)
+
+
+class Documents(SchemaExtension):
+    """Partners send the same few documents again and again: each is parsed and validated (with
+    the abuse limits' rules) once, and found again by its text. Bounded, so odd documents cannot
+    grow it. Strawberry's ParserCache and ValidationCache with AddValidationRules did the same in
+    three hooks a request, the second finding a document by hashing its whole syntax tree."""
+
+    def on_parse(self) -> Iterator[None]:
+        context = self.execution_context
+        if context.query:  # else Strawberry says what is missing
+            context.graphql_document = _parsed(context.query)
+        yield
+
+    def on_validate(self) -> Iterator[None]:
+        context = self.execution_context
+        context.pre_execution_errors = _validated(context.query)
+        yield
 
 
 class Execution(StrawberryGraphQLCoreExecutionContext):
@@ -118,11 +146,7 @@ schema = SiweiSchema(
         CheckTexts,
         EnforceRights,
         GiveBackAsOf,
-        lambda: AddValidationRules(VALIDATION_RULES),
         lambda: MaskFaults(should_mask_error=is_unexpected, error_message="Unexpected error."),
-        # Partners send the same few documents again and again: parse and validate each once
-        # (validation was half of a simple query's time). Bounded, so odd documents cannot grow it.
-        lambda: ParserCache(maxsize=CACHED_DOCUMENTS),
-        lambda: ValidationCache(maxsize=CACHED_DOCUMENTS),
+        Documents,
     ],
 )
