@@ -57,6 +57,7 @@ class SiweiGraphQL(GraphQL):
             reach=await request.app.state.memory.reach(principal),
             services=request.app.state.services,
             read_models=request.app.state.read_models,
+            memory=request.app.state.memory,
             replays=request.app.state.replays,
             access_log=request.app.state.access_log,
             idempotency_key=request.headers.get("idempotency-key"),

@@ -20,6 +20,7 @@ from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
 
 from api.enforcement import Denial
+from api.memory import Memory
 from api import probes
 from api.outage import MESSAGE
 from audit.access_log import AccessLog, Showing
@@ -53,6 +54,7 @@ class Context:
     reach: Reach
     services: Services
     read_models: AsyncConnectionPool
+    memory: Memory  # what the API remembers between requests
     replays: Replays
     access_log: AccessLog | None = None
     denials: list[Denial] = field(default_factory=list)

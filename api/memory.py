@@ -1,18 +1,20 @@
-"""What the API remembers between requests: each token's principal, and the compounds each
-principal reaches. Looking both up took two of a simple query's four round trips to PostgreSQL.
+"""What the API remembers between requests: each token's principal, the compounds each principal
+reaches, and answers read from the compounds and the bodies each has (an area's coverage). Looking
+the first two up took two of a simple query's four round trips to PostgreSQL; a street's coverage
+probes three tables for each of its compounds.
 
 Nothing remembered can outlive what it was read from. A revocation (``api.tokens.revoke``) and
-any change to the compounds read model are announced with NOTIFY, and the API forgets everything
-when it hears either (a moment after the change commits); a token's expiry is kept with its
-principal. The API remembers only while
-it is listening: when its listening connection fails, it forgets and asks PostgreSQL every time
-until it listens again."""
+any change to the compounds, the bodies each has or the branches (the read models' triggers) are
+announced with NOTIFY, and the API forgets everything when it hears either (a moment after the
+change commits); a token's expiry is kept with its principal, and an answer that depends on the
+day has the day in its key. The API remembers only while it is listening: when its listening
+connection fails, it forgets and asks PostgreSQL every time until it listens again."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Hashable
 from datetime import datetime, timezone
 from typing import TypeVar
 
@@ -29,7 +31,7 @@ from projections.compounds.view import CHANGED_CHANNEL
 log = logging.getLogger(__name__)
 
 CHANNELS = (tokens.REVOKED_CHANNEL, CHANGED_CHANNEL)
-MAX_REMEMBERED = 10_000  # tokens, and principals; past it, everything is forgotten and read again
+MAX_REMEMBERED = 10_000  # of each kind (tokens, reaches, answers); past it, everything is forgotten and read again
 RETRY_SECONDS = 1.0
 
 T = TypeVar("T")
@@ -42,11 +44,13 @@ class Memory:
         self.listening = False
         self._principals: dict[str, tuple[Principal, datetime]] = {}
         self._reaches: dict[str, Reach] = {}
+        self._answers: dict[Hashable, object] = {}
         self._forgotten = 0  # how many times everything was forgotten
 
     def forget(self) -> None:
         self._principals.clear()
         self._reaches.clear()
+        self._answers.clear()
         self._forgotten += 1
 
     async def principal(self, secret: str) -> Principal | None:
@@ -77,7 +81,15 @@ class Memory:
 
         return await self._read(self._reaches, principal.spec, compounds_of_area)
 
-    async def _read(self, remembered: dict[str, T], key: str,
+    async def answer(self, key: Hashable, read: Callable[[psycopg.AsyncConnection], Awaitable[T]]) -> T:
+        """What ``read`` answers from the compounds and their bodies, remembered under ``key``
+        (which holds all else the answer depends on: the reach, the arguments, the day)."""
+        known = self._answers.get(key)
+        if known is not None:
+            return known  # type: ignore[return-value]
+        return await self._read(self._answers, key, read)  # type: ignore[arg-type]
+
+    async def _read(self, remembered: dict[Hashable, T], key: Hashable,
                        read: Callable[[psycopg.AsyncConnection], Awaitable[T | None]]) -> T | None:
         """Reads from PostgreSQL, and remembers the answer unless something was announced while
         reading it (the answer may predate the announcement)."""

@@ -10,8 +10,10 @@ from decimal import Decimal
 from typing import Annotated, Any
 from uuid import UUID
 
+import psycopg
 import strawberry
 from psycopg import sql
+from psycopg.rows import dict_row
 
 from api.commands import fields_of, recording
 from api.context import Info
@@ -112,15 +114,22 @@ class GovernanceQueries:
     async def coverage(self, info: Info, district: str | None = None, street: str | None = None,
                        community: str | None = None) -> Coverage:
         condition, params = area(info, district, street, community)
-        row = await info.context.row(sql.SQL(
+        statement = sql.SQL(
             "SELECT count(*) AS compounds, count(*) FILTER (WHERE has_branch) AS with_branch,"
             " count(*) FILTER (WHERE has_owners_committee) AS with_owners_committee,"
             " count(*) FILTER (WHERE has_property) AS with_property_company,"
             " count(*) FILTER (WHERE has_branch AND has_owners_committee AND has_property) AS four_in_one,"
             " count(*) FILTER (WHERE NOT has_owners_committee AND NOT has_property) AS two_none,"
             " count(*) FILTER (WHERE NOT has_branch AND NOT has_owners_committee AND NOT has_property) AS with_none"
-            " FROM compound_shapes WHERE {}").format(condition), params)
-        return Coverage(**row)
+            " FROM compound_shapes WHERE {}").format(condition)
+
+        async def read(conn: psycopg.AsyncConnection) -> Coverage:
+            async with conn.cursor(row_factory=dict_row) as cur:
+                return Coverage(**await (await cur.execute(statement, params)).fetchone())
+
+        # Remembered: a street office's dashboard asks it again and again, and it changes rarely.
+        return await info.context.memory.answer(
+            ("coverage", info.context.reach, district, street, community, local_today()), read)
 
     @strawberry.field(description="Star ratings of the branches leading an area's compounds, by stars.")
     async def rating_distribution(self, info: Info, period: str | None = None, district: str | None = None,

@@ -22,8 +22,9 @@ CREATE TABLE IF NOT EXISTS exclusive_units (
 );
 CREATE INDEX IF NOT EXISTS exclusive_units_by_compound ON exclusive_units (compound_id);
 
--- The API remembers which compounds each auditor's area holds; any change here tells it to forget
--- (``CHANGED_CHANNEL`` in view.py). Only where the API reads: a version built beside the schema
+-- The API remembers which compounds each auditor's area holds, and answers read from them and the
+-- bodies each has; any change here (or to those bodies: the governance view's triggers) tells it
+-- to forget (``CHANGED_CHANNEL`` in view.py). Only where the API reads: a version built beside the schema
 -- serving, or a compound replayed for asOf, changes nothing it remembered (a switch announces
 -- itself). Where nothing says what serves, every change is announced.
 CREATE OR REPLACE FUNCTION compounds_changed() RETURNS trigger LANGUAGE plpgsql AS $$

@@ -7,7 +7,7 @@ from psycopg import Cursor
 from services.common.published import PublishedEvent
 from projections.view import View, by_name, execute_rows, handles, handles_together
 
-CHANGED_CHANNEL = "siwei_compounds_changed"  # NOTIFY'd by schema.sql's trigger when compounds change
+CHANGED_CHANNEL = "siwei_compounds_changed"  # NOTIFY'd by triggers when compounds, or the bodies each has, change
 
 
 class CompoundsView(View):

@@ -113,3 +113,11 @@ CREATE OR REPLACE VIEW compound_shapes AS
     FROM compounds c
     LEFT JOIN compound_bodies cb USING (compound_id)
     LEFT JOIN branches b ON b.branch_id = cb.branch_id;
+
+-- The API remembers answers read from this view (an area's coverage): a change to which bodies a
+-- compound has is announced as a change to the compounds is (``compounds_changed`` in the
+-- compounds' schema.sql). A branch's own details are not in what it remembers.
+CREATE OR REPLACE TRIGGER compound_bodies_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON compound_bodies
+    FOR EACH STATEMENT EXECUTE FUNCTION compounds_changed();
+CREATE OR REPLACE TRIGGER branches_changed AFTER INSERT OR DELETE OR TRUNCATE ON branches
+    FOR EACH STATEMENT EXECUTE FUNCTION compounds_changed();

@@ -256,5 +256,7 @@ def test_a_branch_leads_supervises_and_is_rated_through_graphql(scene, system):
         system.query(sql.SQL("UPDATE {}.compound_bodies SET committee_term_ends ="
                              " (now() AT TIME ZONE 'Asia/Shanghai')::date + %s WHERE compound_id = %s").format(
                                  sql.Identifier(schema)), (days, a))
-        coverage = graphql(url, t["auditor"], '{ coverage(street: "晋阳街道") { withOwnersCommittee } }').json()
-        assert coverage["data"]["coverage"] == {"withOwnersCommittee": in_office}
+        # The API remembers the coverage until it hears of the change, a moment after it commits.
+        wait_until(lambda n=in_office: graphql(url, t["auditor"], '{ coverage(street: "晋阳街道") {'
+                   ' withOwnersCommittee } }').json()["data"]["coverage"] == {"withOwnersCommittee": n},
+                   f"{in_office} committee in office", timeout=1.0)

@@ -1,10 +1,10 @@
-"""What the API remembers between requests (a token's principal, an area's compounds) never
-outlives what it was read from."""
+"""What the API remembers between requests (a token's principal, an area's compounds, an area's
+coverage) never outlives what it was read from."""
 
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from uuid import UUID
 
 import psycopg
@@ -43,6 +43,38 @@ def test_a_street_auditor_sees_a_compound_registered_after_the_street_was_rememb
     assert graphql(url, auditor, COVERAGE).json()["data"]["coverage"]["compounds"] == 2
     for compound, name in ((first, "北苑小区"), (second, "南苑小区")):
         assert graphql(url, auditor, PROFILE, {"id": str(compound)}).json()["data"]["compound"] == {"name": name}
+
+
+def test_a_street_s_remembered_coverage_follows_the_bodies_each_compound_has(system):
+    system.start_relay()
+    system.start_projector()
+    url = system.start_api()
+    compound = register(system, "北苑小区")
+    auditor = system.token("auditor:street:晋阳街道")
+    asked = '{ coverage(street: "晋阳街道") { compounds withBranch withPropertyCompany fourInOne } }'
+
+    def coverage() -> dict:
+        return graphql(url, auditor, asked).json()["data"]["coverage"]
+
+    for _ in range(3):  # the first answer is read and remembered, the next ones remembered
+        assert coverage() == {"compounds": 1, "withBranch": 0, "withPropertyCompany": 0, "fourInOne": 0}
+    with acting("admin"):
+        branch = system.services.branch.establish_branch(compound_id=compound, name="北苑小区党支部", mode="single")
+    system.wait_projected(branch)
+    # Heard a moment after the projector commits, as a revocation is.
+    wait_until(lambda: coverage()["withBranch"] == 1, "the branch to be counted", timeout=1.0)
+    with acting("admin"):
+        company = system.services.property.register_company(name="晋阳物业", credit_code="91510107MA6CY8QK2D")
+        served = system.services.property.take_up_service(compound_id=compound, company_id=company.aggregate_id,
+                                                          basis="preliminary", since=date(2025, 1, 1))
+    system.wait_projected(served)
+    wait_until(lambda: coverage()["withPropertyCompany"] == 1, "the company to be counted", timeout=1.0)
+    assert coverage() == {"compounds": 1, "withBranch": 1, "withPropertyCompany": 1, "fourInOne": 0}
+    # Another reach asking the same area is answered for its own reach, not from the street's answer.
+    neighbour = system.token(f"body:residents:{register(system, '南苑小区')}")
+    wait_until(lambda: coverage()["compounds"] == 2, "the second compound to be counted", timeout=1.0)
+    assert graphql(url, neighbour, asked).json()["data"]["coverage"] == {
+        "compounds": 1, "withBranch": 0, "withPropertyCompany": 0, "fourInOne": 0}
 
 
 def test_a_remembered_token_is_refused_once_its_revocation_is_heard(system):
