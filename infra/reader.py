@@ -347,7 +347,8 @@ class TopicReader:
                       desc=f"reading the stores into {self.schema}") as bar:
                 for body, state in published.items():
                     try:
-                        for events in stored.log(conn, body, state.position, MAX_POLL_RECORDS):
+                        for events in stored.log_ahead(self.settings.database_url, body, state.position,
+                                                       MAX_POLL_RECORDS):
                             with conn.pipeline(), conn.transaction(), conn.cursor() as cur:
                                 self.apply_events(cur, [(None, event) for event in events], _out_of_order)
                             bar.update(len(events))

@@ -1,6 +1,7 @@
 """Stored events read from a store's rows: each the very event a reader of the topic decodes."""
 
 import json
+import threading
 from datetime import datetime, timezone
 
 import msgspec
@@ -10,7 +11,7 @@ import pytest
 from infra import schemas, wire
 from infra import stored as stored_events
 from infra.demo import seed
-from infra.stored import UnreadableStoredEvent, log, published
+from infra.stored import UnreadableStoredEvent, log, log_ahead, published
 from services.bootstrap import bootstrap
 from services.common.bodies import Body
 from services.common.context import acting
@@ -53,6 +54,38 @@ def test_every_event_of_the_demo_reads_from_its_store_as_from_its_topic(system, 
                 assert shown(event) == shown(event_by_field) == shown(expected)
                 types.add(event.type)
     assert len(types) >= len(schemas.catalogue()) // 2, sorted(types)  # most of the catalogue's
+
+
+def test_a_log_read_ahead_is_the_log_and_what_stops_it_stops_its_reader(system, monkeypatch):
+    with acting("admin"):
+        compounds = [system.services.residents.register_compound(**{**BEIYUAN, "name": f"{n}号小区"}).aggregate_id
+                     for n in range(5)]
+    url, body = system.settings.database_url, Body.RESIDENTS
+
+    def readers() -> list[str]:
+        return [t.name for t in threading.enumerate() if "store ahead" in t.name]
+
+    with psycopg.connect(url) as conn:
+        batches = list(log(conn, body, 2**62, 2))
+    assert [len(b) for b in batches] == [2, 2, 1]
+    assert list(log_ahead(url, body, 2**62, 2)) == batches
+    ahead = log_ahead(url, body, 2**62, 1, depth=1)  # the caller stops while its reader waits to hand over
+    assert next(ahead) == batches[0][:1]
+    ahead.close()
+    assert readers() == []
+
+    def unreadable(body, aggregate_id, *args):
+        if aggregate_id == compounds[3]:
+            raise UnreadableStoredEvent("cannot read it")
+        return published(body, aggregate_id, *args)
+
+    monkeypatch.setattr(stored_events, "published", unreadable)
+    read = []
+    with pytest.raises(UnreadableStoredEvent, match="cannot read it"):
+        for events in log_ahead(url, body, 2**62, 2):
+            read.append(events)
+    assert read == batches[:1]  # raised where the batches stop, after those before it
+    assert readers() == []
 
 
 @pytest.mark.parametrize("change, says", [
