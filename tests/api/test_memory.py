@@ -31,12 +31,17 @@ def register(system, name: str):
     return receipt.aggregate_id
 
 
-def test_a_street_auditor_sees_a_compound_registered_after_the_street_was_remembered(system):
+def street_watched(system):
+    """The relay, the projector and the API up, one compound of the street projected, and a
+    token of the street's auditor: the API's URL, the compound and the token."""
     system.start_relay()
     system.start_projector()
     url = system.start_api()
-    first = register(system, "北苑小区")
-    auditor = system.token("auditor:street:晋阳街道")
+    return url, register(system, "北苑小区"), system.token("auditor:street:晋阳街道")
+
+
+def test_a_street_auditor_sees_a_compound_registered_after_the_street_was_remembered(system):
+    url, first, auditor = street_watched(system)
     for _ in range(3):  # the first answer is read and remembered, the next ones remembered
         assert graphql(url, auditor, COVERAGE).json()["data"]["coverage"]["compounds"] == 1
     second = register(system, "南苑小区")
@@ -46,11 +51,7 @@ def test_a_street_auditor_sees_a_compound_registered_after_the_street_was_rememb
 
 
 def test_a_street_s_remembered_coverage_follows_the_bodies_each_compound_has(system):
-    system.start_relay()
-    system.start_projector()
-    url = system.start_api()
-    compound = register(system, "北苑小区")
-    auditor = system.token("auditor:street:晋阳街道")
+    url, compound, auditor = street_watched(system)
     asked = '{ coverage(street: "晋阳街道") { compounds withBranch withPropertyCompany fourInOne } }'
 
     def coverage() -> dict:
